@@ -1,0 +1,1 @@
+"""Database engine, unit of work and Alembic migrations (PostgreSQL and SQLite)."""

@@ -1,0 +1,97 @@
+"""SQLAlchemy implementation of the unit of work port."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from domain.clock import Clock
+from domain.events import DomainEvent, EventBus
+
+log = logging.getLogger(__name__)
+
+
+class SqlAlchemyUnitOfWork:
+    """One AsyncSession and transaction; committed events go to the bus after commit."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        clock: Clock,
+        bus: EventBus | None,
+        dialect: str,
+        correlation_id: str | None = None,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self.clock = clock
+        self._bus = bus
+        self.dialect = dialect
+        self.correlation_id = correlation_id
+        self._events: list[DomainEvent] = []
+
+    async def __aenter__(self) -> Self:
+        self.session = self._sessionmaker()
+        self._events = []
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is not None or self.session.in_transaction():
+                await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    def record(self, event: DomainEvent) -> None:
+        self._events.append(event)
+
+    async def commit(self) -> None:
+        await self.session.commit()
+        events, self._events = self._events, []
+        if events and self._bus is not None:
+            try:
+                await self._bus.publish(events)
+            except Exception:
+                # The database is the source of truth: a bus failure delays live updates only.
+                log.exception("event bus publish failed", extra={"events": len(events)})
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+        self._events = []
+
+
+class Database:
+    """The engine and its session factory, opened once per process."""
+
+    def __init__(self, engine: AsyncEngine, *, clock: Clock, bus: EventBus | None) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.bus = bus
+        self.dialect = engine.dialect.name
+        self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+    def uow_factory(self, correlation_id: str | None = None) -> Callable[[], SqlAlchemyUnitOfWork]:
+        """A factory the request context hands to services: each call is a fresh unit of work."""
+
+        def factory() -> SqlAlchemyUnitOfWork:
+            return SqlAlchemyUnitOfWork(
+                self.sessionmaker,
+                clock=self.clock,
+                bus=self.bus,
+                dialect=self.dialect,
+                correlation_id=correlation_id,
+            )
+
+        return factory
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,97 @@
+"""Write the audit trail; let an organisation's ADMIN read it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, insert, or_, select
+
+from domain.audit.models import AuditAction, AuditEvent
+from domain.identity.models import Role
+from domain.identity.rules import Principal, require_role
+from domain.models import new_id
+from domain.pagination import Page, PageRequest, decode_cursor, page_from_rows
+from domain.people.models import PersonOrganization
+from domain.uow import UnitOfWork
+
+
+async def record_access(
+    *,
+    uow: UnitOfWork,
+    actor: Principal,
+    action: AuditAction,
+    entity: str,
+    entity_ids: Iterable[uuid.UUID],
+    fields: list[str] | None = None,
+) -> None:
+    """Add one audit event per record to the unit of work's transaction (one statement)."""
+    now = uow.clock.now()
+    rows = [
+        {
+            "id": new_id(),
+            "occurred_at": now,
+            "actor_id": actor.subject_id,
+            "actor_is_machine": actor.is_machine,
+            "organization_id": actor.organization_id,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "correlation_id": uow.correlation_id,
+            "fields": fields,
+        }
+        for entity_id in dict.fromkeys(entity_ids)
+    ]
+    if rows:
+        await uow.session.execute(insert(AuditEvent), rows)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    entity: str | None = None
+    entity_id: uuid.UUID | None = None
+    actor_id: uuid.UUID | None = None
+    action: AuditAction | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+async def list_audit_events(
+    *, uow: UnitOfWork, actor: Principal, filter: AuditFilter, page: PageRequest
+) -> Page[AuditEvent]:
+    """Newest first: what the organisation's users did, and who touched its people's records."""
+    require_role(actor, Role.ADMIN)
+    own_people = select(PersonOrganization.person_id).where(
+        PersonOrganization.organization_id == actor.organization_id
+    )
+    query = select(AuditEvent).where(
+        or_(
+            AuditEvent.organization_id == actor.organization_id,
+            and_(AuditEvent.entity == "Person", AuditEvent.entity_id.in_(own_people)),
+        )
+    )
+    if filter.entity:
+        query = query.where(AuditEvent.entity == filter.entity)
+    if filter.entity_id:
+        query = query.where(AuditEvent.entity_id == filter.entity_id)
+    if filter.actor_id:
+        query = query.where(AuditEvent.actor_id == filter.actor_id)
+    if filter.action:
+        query = query.where(AuditEvent.action == filter.action)
+    if filter.since:
+        query = query.where(AuditEvent.occurred_at >= filter.since)
+    if filter.until:
+        query = query.where(AuditEvent.occurred_at < filter.until)
+    if page.after:
+        at, last_id = decode_cursor(page.after, (datetime, uuid.UUID))
+        query = query.where(
+            or_(
+                AuditEvent.occurred_at < at,
+                and_(AuditEvent.occurred_at == at, AuditEvent.id < last_id),
+            )
+        )
+    query = query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    rows = (await uow.session.scalars(query.limit(page.first + 1))).all()
+    return page_from_rows(rows, page, lambda e: (e.occurred_at, e.id))

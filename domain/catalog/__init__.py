@@ -1,0 +1,1 @@
+"""The catalog of benefits / service offerings."""

@@ -1,0 +1,68 @@
+"""Typed domain errors: every edge maps them with one function (to_user_errors, ...)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """Stable error codes; each has a line in docs/errors.md."""
+
+    INVALID = "INVALID"
+    REQUIRED = "REQUIRED"
+    NOT_FOUND = "NOT_FOUND"
+    FORBIDDEN = "FORBIDDEN"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    DUPLICATE = "DUPLICATE"
+    CONFLICT = "CONFLICT"
+    INVALID_NPI = "INVALID_NPI"
+    INVALID_PERIOD = "INVALID_PERIOD"
+    INVALID_COORDINATES = "INVALID_COORDINATES"
+    ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
+    LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+    INTERNAL = "INTERNAL"
+
+
+class DomainError(Exception):
+    """A business rule said no. `field` names the input field at fault, if one is."""
+
+    def __init__(self, code: ErrorCode, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+    def __repr__(self) -> str:
+        return f"DomainError({self.code!s}, {self.message!r}, field={self.field!r})"
+
+
+class ValidationErrors(DomainError):
+    """Several input problems, collected and reported at once."""
+
+    def __init__(self, errors: Iterable[DomainError]) -> None:
+        self.errors = list(errors)
+        first = self.errors[0]
+        super().__init__(first.code, first.message, first.field)
+
+
+class ErrorCollector:
+    """Collects input errors so a caller hears about all of them in one answer."""
+
+    def __init__(self) -> None:
+        self.errors: list[DomainError] = []
+
+    def add(self, code: ErrorCode, message: str, field: str | None = None) -> None:
+        self.errors.append(DomainError(code, message, field))
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ValidationErrors(self.errors)
+
+
+def not_found(entity: str, field: str | None = "id") -> DomainError:
+    return DomainError(ErrorCode.NOT_FOUND, f"{entity} not found", field)
+
+
+def forbidden(message: str = "You are not allowed to do that", field: str | None = None) -> DomainError:
+    return DomainError(ErrorCode.FORBIDDEN, message, field)

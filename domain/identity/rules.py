@@ -1,0 +1,64 @@
+"""Who is acting, and what their role and organisation let them do (pure rules)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from domain.errors import DomainError, ErrorCode
+from domain.identity.models import OrganizationKind, Role
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated actor: a person at an organisation, or a machine partner."""
+
+    subject_id: uuid.UUID
+    organization_id: uuid.UUID
+    organization_kind: OrganizationKind
+    roles: frozenset[Role] = field(default_factory=frozenset)
+    is_machine: bool = False
+
+    def has_any(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles
+
+
+def require_role(actor: Principal, *roles: Role) -> None:
+    """Raise FORBIDDEN unless the actor holds one of `roles` (ADMIN always passes)."""
+    if actor.is_admin or actor.has_any(*roles):
+        return
+    wanted = ", ".join(sorted(role.value for role in roles))
+    raise DomainError(ErrorCode.FORBIDDEN, f"This needs one of the roles: {wanted}")
+
+
+def require_same_organization(actor: Principal, organization_id: uuid.UUID, entity: str) -> None:
+    """Raise NOT_FOUND (not FORBIDDEN: existence is not disclosed) across organisations.
+
+    ADMIN is an organisation's administrator, so it is scoped like everyone else."""
+    if actor.organization_id == organization_id:
+        return
+    raise DomainError(ErrorCode.NOT_FOUND, f"{entity} not found", "id")
+
+
+ROLES_BY_ORGANIZATION_KIND: dict[OrganizationKind, frozenset[Role]] = {
+    OrganizationKind.AGENCY: frozenset(
+        {Role.CASEWORKER, Role.CASE_SUPERVISOR, Role.NETWORK_STAFF, Role.ADMIN}
+    ),
+    OrganizationKind.PROVIDER: frozenset(
+        {Role.PROVIDER_STAFF, Role.AUTH_COORDINATOR, Role.PARTNER, Role.ADMIN}
+    ),
+    OrganizationKind.PAYER: frozenset({Role.NETWORK_STAFF, Role.PARTNER, Role.ADMIN}),
+    OrganizationKind.CLEARINGHOUSE: frozenset({Role.PARTNER, Role.ADMIN}),
+}
+
+
+def check_roles_fit_organization(kind: OrganizationKind, roles: set[Role]) -> None:
+    """A provider's staff cannot be given a caseworker's role, and so on."""
+    misfits = roles - ROLES_BY_ORGANIZATION_KIND[kind]
+    if misfits:
+        names = ", ".join(sorted(role.value for role in misfits))
+        raise DomainError(ErrorCode.INVALID, f"Roles {names} do not exist at a {kind.value}", "roles")

@@ -1,0 +1,168 @@
+"""Use cases on organisations, users and API clients."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from domain.errors import DomainError, ErrorCode, not_found
+from domain.identity.models import ApiClient, Organization, OrganizationKind, Role, User
+from domain.identity.rules import Principal, check_roles_fit_organization, require_role
+from domain.uow import UnitOfWork
+
+
+async def get_organizations(
+    *, uow: UnitOfWork, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Organization]:
+    """Organisations are a shared directory (name and kind); their records stay scoped."""
+    if not ids:
+        return {}
+    rows = await uow.session.scalars(select(Organization).where(Organization.id.in_(set(ids))))
+    return {o.id: o for o in rows}
+
+
+async def get_users(
+    *, uow: UnitOfWork, actor: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, User]:
+    """Users of the actor's own organisation only."""
+    if not ids:
+        return {}
+    query = select(User).where(User.id.in_(set(ids)), User.organization_id == actor.organization_id)
+    return {u.id: u for u in await uow.session.scalars(query)}
+
+
+async def create_organization(
+    *, uow: UnitOfWork, name: str, kind: OrganizationKind, npi: str | None = None,
+    payer_id: str | None = None,
+) -> Organization:
+    """Operators create organisations (CLI, seed); there is no self-service sign-up."""
+    if not name.strip():
+        raise DomainError(ErrorCode.REQUIRED, "Name is required", "name")
+    now = uow.clock.now()
+    organization = Organization(
+        name=name.strip(), kind=kind, npi=npi, payer_id=payer_id, created_at=now, updated_at=now
+    )
+    uow.session.add(organization)
+    await uow.session.flush()
+    return organization
+
+
+async def create_user(
+    *, uow: UnitOfWork, organization_id: uuid.UUID, email: str, display_name: str,
+    roles: set[Role],
+) -> User:
+    """A user of one organisation, with roles that exist at that kind of organisation."""
+    organization = await uow.session.get(Organization, organization_id)
+    if organization is None:
+        raise not_found("Organization", "organizationId")
+    if not roles:
+        raise DomainError(ErrorCode.REQUIRED, "A user needs at least one role", "roles")
+    check_roles_fit_organization(organization.kind, roles)
+    email = email.strip().lower()
+    if await uow.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise DomainError(ErrorCode.DUPLICATE, "A user with this email exists", "email")
+    now = uow.clock.now()
+    user = User(
+        organization_id=organization_id,
+        email=email,
+        display_name=display_name.strip(),
+        roles=sorted(role.value for role in roles),
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(user)
+    await uow.session.flush()
+    return user
+
+
+def hash_secret(secret: str, salt: bytes | None = None) -> str:
+    """scrypt, with the salt and parameters stored beside the hash."""
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.scrypt(secret.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def verify_secret(secret: str, stored: str) -> bool:
+    try:
+        scheme, salt_hex, _digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    return hmac.compare_digest(hash_secret(secret, bytes.fromhex(salt_hex)), stored)
+
+
+async def create_api_client(
+    *, uow: UnitOfWork, organization_id: uuid.UUID, name: str, client_id: str, secret: str
+) -> ApiClient:
+    """A machine partner of an organisation; it acts with the PARTNER role."""
+    organization = await uow.session.get(Organization, organization_id)
+    if organization is None:
+        raise not_found("Organization", "organizationId")
+    if await uow.session.scalar(select(ApiClient.id).where(ApiClient.client_id == client_id)):
+        raise DomainError(ErrorCode.DUPLICATE, "This client id is taken", "clientId")
+    now = uow.clock.now()
+    client = ApiClient(
+        organization_id=organization_id,
+        name=name,
+        client_id=client_id,
+        secret_hash=hash_secret(secret),
+        roles=[Role.PARTNER.value],
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(client)
+    await uow.session.flush()
+    return client
+
+
+async def authenticate_api_client(*, uow: UnitOfWork, client_id: str, secret: str) -> Principal:
+    """The principal of a partner presenting its client id and secret; UNAUTHENTICATED if wrong."""
+    row = await uow.session.execute(
+        select(ApiClient, Organization.kind)
+        .join(Organization, Organization.id == ApiClient.organization_id)
+        .where(ApiClient.client_id == client_id, ApiClient.active.is_(True))
+    )
+    found = row.one_or_none()
+    if found is None or not verify_secret(secret, found[0].secret_hash):
+        raise DomainError(ErrorCode.UNAUTHENTICATED, "Unknown client or wrong secret")
+    client, kind = found
+    return Principal(
+        subject_id=client.id,
+        organization_id=client.organization_id,
+        organization_kind=kind,
+        roles=frozenset(Role(r) for r in client.roles),
+        is_machine=True,
+    )
+
+
+async def principal_for_user(*, uow: UnitOfWork, user_id: uuid.UUID) -> Principal:
+    """The principal of an active user, as a token would carry it."""
+    row = await uow.session.execute(
+        select(User, Organization.kind)
+        .join(Organization, Organization.id == User.organization_id)
+        .where(User.id == user_id, User.active.is_(True), Organization.active.is_(True))
+    )
+    found = row.one_or_none()
+    if found is None:
+        raise DomainError(ErrorCode.UNAUTHENTICATED, "Unknown or inactive user")
+    user, kind = found
+    return Principal(
+        subject_id=user.id,
+        organization_id=user.organization_id,
+        organization_kind=kind,
+        roles=frozenset(Role(r) for r in user.roles),
+    )
+
+
+async def find_user_by_email(*, uow: UnitOfWork, email: str) -> User | None:
+    return await uow.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def require_admin(actor: Principal) -> None:
+    require_role(actor, Role.ADMIN)

@@ -1,0 +1,1 @@
+"""People (constituents, patients, members), their identifiers and coverage."""

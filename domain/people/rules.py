@@ -1,0 +1,95 @@
+"""Pure checks on a person's data: collected, so one answer names every problem."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from domain.errors import ErrorCode, ErrorCollector
+from domain.people.models import IdentifierSystem, Sex
+
+LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    line1: str | None = None
+    line2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Identifier:
+    system: IdentifierSystem
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class PersonData:
+    given_name: str
+    family_name: str
+    middle_name: str | None = None
+    birth_date: date | None = None
+    sex: Sex = Sex.UNKNOWN
+    preferred_language: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    address: Address = field(default_factory=Address)
+    identifiers: tuple[Identifier, ...] = ()
+
+
+def check_coordinates(
+    errors: ErrorCollector, latitude: float | None, longitude: float | None, field: str
+) -> None:
+    """Both or neither, and within the globe."""
+    if (latitude is None) != (longitude is None):
+        errors.add(ErrorCode.INVALID_COORDINATES, "Give both latitude and longitude", field)
+    elif latitude is not None and longitude is not None and (
+        not -90.0 <= latitude <= 90.0 or not -180.0 <= longitude <= 180.0
+    ):
+        errors.add(ErrorCode.INVALID_COORDINATES, "Coordinates are off the globe", field)
+
+
+def check_language(errors: ErrorCollector, tag: str | None, field: str) -> None:
+    if tag is not None and not LANGUAGE_TAG.match(tag):
+        errors.add(ErrorCode.INVALID, "Use a BCP 47 language tag such as 'en' or 'es-MX'", field)
+
+
+def check_person(data: PersonData, today: date) -> None:
+    """Raise ValidationErrors listing everything wrong with `data`."""
+    errors = ErrorCollector()
+    if not data.given_name.strip():
+        errors.add(ErrorCode.REQUIRED, "Given name is required", "givenName")
+    if not data.family_name.strip():
+        errors.add(ErrorCode.REQUIRED, "Family name is required", "familyName")
+    if data.birth_date is not None and data.birth_date > today:
+        errors.add(ErrorCode.INVALID, "Birth date is in the future", "birthDate")
+    if data.email is not None and not EMAIL.match(data.email):
+        errors.add(ErrorCode.INVALID, "Email address is not valid", "email")
+    check_language(errors, data.preferred_language, "preferredLanguage")
+    check_coordinates(errors, data.address.latitude, data.address.longitude, "address")
+    if data.address.country is not None and len(data.address.country) != 2:
+        errors.add(ErrorCode.INVALID, "Country is a two-letter ISO code", "address.country")
+    seen: set[tuple[IdentifierSystem, str]] = set()
+    for index, identifier in enumerate(data.identifiers):
+        key = (identifier.system, identifier.value.strip())
+        if not key[1]:
+            errors.add(ErrorCode.REQUIRED, "Identifier value is required", f"identifiers.{index}")
+        elif key in seen:
+            errors.add(ErrorCode.DUPLICATE, "Identifier given twice", f"identifiers.{index}")
+        seen.add(key)
+    errors.raise_if_any()
+
+
+def check_coverage_period(start: date, end: date | None) -> None:
+    errors = ErrorCollector()
+    if end is not None and end < start:
+        errors.add(ErrorCode.INVALID_PERIOD, "Coverage ends before it starts", "periodEnd")
+    errors.raise_if_any()

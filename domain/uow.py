@@ -1,0 +1,37 @@
+"""The unit of work port: one transaction per use case; events are published after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from domain.clock import Clock
+from domain.events import DomainEvent
+
+
+class UnitOfWork(Protocol):
+    """Implemented by db.uow.SqlAlchemyUnitOfWork; `session` is an AsyncSession."""
+
+    session: Any
+    clock: Clock
+    dialect: str
+    correlation_id: str | None
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+    def record(self, event: DomainEvent) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

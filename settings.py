@@ -1,0 +1,80 @@
+"""Typed settings read from CAREBRIDGE_* environment variables (see docs/configuration.md)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "carebridge-dev-secret-change-me-in-production-0123456789"
+
+
+class Settings(BaseSettings):
+    """Every tunable of the service; defaults give the embedded demo mode."""
+
+    model_config = SettingsConfigDict(env_prefix="CAREBRIDGE_", env_file=None, extra="ignore")
+
+    environment: str = Field("development", description="development | test | production")
+    database_url: str = Field(
+        "sqlite+aiosqlite:///./var/carebridge.sqlite3",
+        description="SQLAlchemy async URL: postgresql+asyncpg://... or sqlite+aiosqlite:///...",
+    )
+    database_pool_size: int = Field(10, ge=1, le=200)
+    database_echo: bool = False
+    redis_url: str | None = Field(None, description="Redis for broker and event bus; none = embedded")
+
+    jwt_secret: str = Field(DEV_JWT_SECRET, min_length=32)
+    jwt_algorithm: str = Field("HS256", description="HS256 (shared secret) or RS256")
+    jwt_public_key: str | None = Field(None, description="PEM public key for RS256")
+    jwt_private_key: str | None = Field(None, description="PEM private key for minting RS256")
+    jwt_issuer: str = "carebridge"
+    jwt_audience: str = "carebridge-api"
+    token_ttl_seconds: int = Field(8 * 3600, ge=60)
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    graphiql: bool = True
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="request body cap")
+    max_query_depth: int = Field(12, ge=2)
+    max_aliases: int = Field(30, ge=1)
+    max_query_cost: int = Field(50_000, ge=10)
+    max_page_size: int = Field(100, ge=1, le=1000)
+    default_page_size: int = Field(20, ge=1)
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + value.split(":///", 1)[1]
+        return value
+
+    @cached_property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def jwt_verify_key(self) -> str:
+        if self.jwt_algorithm.startswith("RS"):
+            if not self.jwt_public_key:
+                raise ValueError("CAREBRIDGE_JWT_PUBLIC_KEY is required for RS256")
+            return self.jwt_public_key
+        return self.jwt_secret
+
+    @property
+    def jwt_signing_key(self) -> str:
+        if self.jwt_algorithm.startswith("RS"):
+            if not self.jwt_private_key:
+                raise ValueError("CAREBRIDGE_JWT_PRIVATE_KEY is required to mint RS256 tokens")
+            return self.jwt_private_key
+        return self.jwt_secret
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides (tests, CLI flags)."""
+    return Settings(**overrides)  # type: ignore[arg-type]
