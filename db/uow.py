@@ -45,8 +45,10 @@ class SqlAlchemyUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        # Closing returns the connection, which rolls back whatever was not committed, and
+        # detaches loaded objects without expiring them (read-only work stays readable).
         try:
-            if exc_type is not None or self.session.in_transaction():
+            if exc_type is not None:
                 await self.session.rollback()
         finally:
             await self.session.close()

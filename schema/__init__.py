@@ -1,0 +1,1 @@
+"""Strawberry types, inputs, permissions and loaders; `build_schema` assembles them."""

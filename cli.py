@@ -1,0 +1,134 @@
+"""carebridge serve | demo | migrate | seed | token | export-schema"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from settings import Settings, load_settings
+
+SCHEMA_FILE = Path(__file__).resolve().parent / "schema.graphql"
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from adapters.observability import configure_logging
+    from server import create_app
+
+    configure_logging(settings.log_level, settings.log_json)
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, ws="websockets-sansio")
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    _serve(settings, args.host or settings.host, args.port or settings.port)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from db import migrate
+
+    if args.downgrade:
+        migrate.downgrade(settings.database_url, args.downgrade)
+    else:
+        migrate.upgrade(settings.database_url, args.revision)
+    print(f"database at revision {migrate.current(settings.database_url)}")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+    from db.seed import run_seed
+
+    summary = asyncio.run(run_seed(settings, demo=args.demo, scale=args.scale))
+    print(summary)
+    return 0
+
+
+def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
+    from db.seed import mint_dev_token
+
+    token = asyncio.run(mint_dev_token(settings, role=args.role, organization=args.org, email=args.email))
+    print(token)
+    return 0
+
+
+def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> int:
+    from schema.api import build_schema
+
+    sdl = build_schema(Settings()).as_str().rstrip() + "\n"
+    target = Path(args.output) if args.output else SCHEMA_FILE
+    if args.check:
+        current = target.read_text() if target.exists() else ""
+        if current != sdl:
+            print(f"{target} is out of date: run `carebridge export-schema`", file=sys.stderr)
+            return 1
+        print(f"{target} matches the schema")
+        return 0
+    target.write_text(sdl)
+    print(f"wrote {target}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Migrate the SQLite file, load the demo story, print tokens, serve."""
+    from db import migrate
+    from db.seed import demo_banner, run_seed
+
+    migrate.upgrade(settings.database_url, "head")
+    asyncio.run(run_seed(settings, demo=True, scale=0))
+    host = args.host or settings.host
+    port = args.port or settings.port
+    print(asyncio.run(demo_banner(settings, host, port)), flush=True)
+    _serve(settings, host, port)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="carebridge", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the API")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(run=cmd_serve)
+
+    demo = sub.add_parser("demo", help="migrate, load demo data, print tokens and serve")
+    demo.add_argument("--host")
+    demo.add_argument("--port", type=int)
+    demo.set_defaults(run=cmd_demo)
+
+    migrate = sub.add_parser("migrate", help="upgrade (or downgrade) the database schema")
+    migrate.add_argument("--revision", default="head")
+    migrate.add_argument("--downgrade", metavar="REVISION")
+    migrate.set_defaults(run=cmd_migrate)
+
+    seed = sub.add_parser("seed", help="load demo data and/or a generated data set")
+    seed.add_argument("--demo", action="store_true", help="the deterministic demo story")
+    seed.add_argument("--scale", type=int, default=0, metavar="N", help="N generated providers")
+    seed.set_defaults(run=cmd_seed)
+
+    token = sub.add_parser("token", help="mint a development token for a seeded user")
+    token.add_argument("--role", required=True)
+    token.add_argument("--org", required=True, help="organisation name or id")
+    token.add_argument("--email", help="a particular user of that organisation")
+    token.set_defaults(run=cmd_token)
+
+    export = sub.add_parser("export-schema", help="write (or --check) schema.graphql")
+    export.add_argument("--output")
+    export.add_argument("--check", action="store_true")
+    export.set_defaults(run=cmd_export_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = load_settings()
+    return int(args.run(args, settings))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+

@@ -1,0 +1,51 @@
+"""The assembled GraphQL schema: every area's queries and mutations, limits and caches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from resolvers.audit import AuditQuery
+from resolvers.catalog import CatalogMutation, CatalogQuery
+from resolvers.identity import IdentityQuery
+from resolvers.people import PeopleMutation, PeopleQuery
+from schema.extensions import ErrorShaping
+from schema.limits import query_limits_extension
+from settings import Settings
+
+Query = merge_types("Query", (IdentityQuery, PeopleQuery, CatalogQuery, AuditQuery))
+Mutation = merge_types("Mutation", (PeopleMutation, CatalogMutation))
+
+
+class CareBridgeSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """ErrorShaping logs what needs logging, without the request's data."""
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The schema with its limits taken from settings (defaults when exporting the SDL)."""
+    settings = settings or Settings()
+    extensions: list[Any] = [
+        lambda: ParserCache(maxsize=1024),
+        lambda: ValidationCache(maxsize=1024),
+        query_limits_extension(
+            max_depth=settings.max_query_depth,
+            max_aliases=settings.max_aliases,
+            max_cost=settings.max_query_cost,
+            default_page=settings.default_page_size,
+            max_page=settings.max_page_size,
+        ),
+        ErrorShaping,
+    ]
+    return CareBridgeSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+    )

@@ -1,0 +1,55 @@
+"""GraphQL types for the audit trail."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Self
+
+import strawberry
+from strawberry import relay
+
+from domain.audit import models
+
+AuditAction = strawberry.enum(models.AuditAction, name="AuditAction")
+
+
+@strawberry.type(description="One read or change of a record: ids and field names, no values.")
+class AuditEvent:
+    id: strawberry.ID
+    occurred_at: datetime.datetime
+    actor_id: strawberry.ID
+    actor_is_machine: bool
+    organization_id: strawberry.ID
+    action: AuditAction
+    entity: str
+    entity_id: strawberry.ID
+    correlation_id: str | None
+    fields: list[str] | None
+
+    @classmethod
+    def from_model(cls, m: models.AuditEvent) -> Self:
+        def gid(kind: str, value: object) -> strawberry.ID:
+            return strawberry.ID(str(relay.GlobalID(kind, str(value))))
+
+        return cls(
+            id=strawberry.ID(str(m.id)),
+            occurred_at=m.occurred_at,
+            actor_id=gid("ApiClient" if m.actor_is_machine else "User", m.actor_id),
+            actor_is_machine=m.actor_is_machine,
+            organization_id=gid("Organization", m.organization_id),
+            action=m.action,
+            entity=m.entity,
+            entity_id=gid(m.entity, m.entity_id),
+            correlation_id=m.correlation_id,
+            fields=m.fields,
+        )
+
+
+@strawberry.input
+class AuditEventFilter:
+    entity: str | None = None
+    entity_id: relay.GlobalID | None = None
+    actor_id: relay.GlobalID | None = None
+    action: AuditAction | None = None
+    since: datetime.datetime | None = None
+    until: datetime.datetime | None = None

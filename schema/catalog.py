@@ -1,0 +1,103 @@
+"""GraphQL types for the benefit catalog."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Self
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from domain.catalog import models, rules
+from schema.errors import UserError
+from schema.relay import load_nodes
+
+BenefitCategory = strawberry.enum(models.BenefitCategory, name="BenefitCategory")
+UnitOfMeasure = strawberry.enum(models.UnitOfMeasure, name="UnitOfMeasure")
+Frequency = strawberry.enum(models.Frequency, name="Frequency")
+
+
+@strawberry.type(description="A good, payment or service an agency or payer offers.")
+class Benefit(relay.Node):
+    id: relay.NodeID[str]
+    code: str
+    name: str
+    description: str | None
+    benefit_type: str
+    category: BenefitCategory
+    unit_of_measure: UnitOfMeasure
+    max_units: Decimal | None
+    max_units_frequency: Frequency | None
+    offering_rate: Decimal | None
+    currency: str
+    active: bool
+    created_at: datetime.datetime
+
+    @classmethod
+    def from_model(cls, m: models.Benefit) -> Self:
+        return cls(
+            id=str(m.id),
+            code=m.code,
+            name=m.name,
+            description=m.description,
+            benefit_type=m.benefit_type,
+            category=m.category,
+            unit_of_measure=m.unit_of_measure,
+            max_units=m.max_units,
+            max_units_frequency=m.max_units_frequency,
+            offering_rate=m.offering_rate,
+            currency=m.currency,
+            active=m.active,
+            created_at=m.created_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        return await load_nodes(info.context.loaders.benefit, node_ids, cls.from_model)
+
+
+@strawberry.input
+class CreateBenefitInput:
+    code: str
+    name: str
+    benefit_type: str
+    category: BenefitCategory
+    unit_of_measure: UnitOfMeasure
+    description: str | None = None
+    max_units: Decimal | None = None
+    max_units_frequency: Frequency | None = None
+    offering_rate: Decimal | None = None
+    currency: str = "USD"
+
+    def to_domain(self) -> rules.BenefitData:
+        return rules.BenefitData(
+            code=self.code,
+            name=self.name,
+            benefit_type=self.benefit_type,
+            category=self.category,
+            unit_of_measure=self.unit_of_measure,
+            description=self.description,
+            max_units=self.max_units,
+            max_units_frequency=self.max_units_frequency,
+            offering_rate=self.offering_rate,
+            currency=self.currency,
+        )
+
+
+@strawberry.input
+class BenefitFilter:
+    text: str | None = None
+    category: BenefitCategory | None = None
+    organization_id: relay.GlobalID | None = None
+    active: bool | None = True
+
+
+@strawberry.type
+class CreateBenefitPayload:
+    benefit: Benefit | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)

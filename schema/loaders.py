@@ -1,0 +1,67 @@
+"""One DataLoader per relation, built per request; each batch is one unit of work."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from domain.catalog import service as catalog
+from domain.identity import service as identity
+from domain.people import service as people
+from domain.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from schema.context import Context
+
+V = TypeVar("V")
+Fetch = Callable[[UnitOfWork, Sequence[uuid.UUID]], Awaitable[Mapping[uuid.UUID, V]]]
+
+
+class Loaders:
+    """Created lazily: a request pays only for the loaders its query uses."""
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+
+    def _loader(self, fetch: Fetch[Any], default: Callable[[], Any] = lambda: None) -> DataLoader:
+        async def load(keys: list[uuid.UUID]) -> list[Any]:
+            async with self._context.uow_factory() as uow:
+                found = await fetch(uow, keys)
+            return [found.get(key, default()) for key in keys]
+
+        return DataLoader(load_fn=load)
+
+    @cached_property
+    def organization(self) -> DataLoader[uuid.UUID, Any]:
+        return self._loader(lambda uow, ids: identity.get_organizations(uow=uow, ids=ids))
+
+    @cached_property
+    def user(self) -> DataLoader[uuid.UUID, Any]:
+        actor = self._context.actor
+        return self._loader(lambda uow, ids: identity.get_users(uow=uow, actor=actor, ids=ids))
+
+    @cached_property
+    def person(self) -> DataLoader[uuid.UUID, Any]:
+        """Scoped to the actor's organisation; every person read is audited."""
+        actor = self._context.actor
+        return self._loader(lambda uow, ids: people.get_persons(uow=uow, actor=actor, ids=ids))
+
+    @cached_property
+    def identifiers_by_person(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._loader(
+            lambda uow, ids: people.identifiers_by_person_ids(uow=uow, person_ids=ids), list
+        )
+
+    @cached_property
+    def coverages_by_person(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._loader(
+            lambda uow, ids: people.coverages_by_person_ids(uow=uow, person_ids=ids), list
+        )
+
+    @cached_property
+    def benefit(self) -> DataLoader[uuid.UUID, Any]:
+        return self._loader(lambda uow, ids: catalog.get_benefits(uow=uow, ids=ids))

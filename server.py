@@ -1,0 +1,90 @@
+"""create_app(settings) -> Starlette: /graphql (HTTP + WebSocket), /healthz, /readyz, /metrics."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+
+from adapters.eventbus import InMemoryEventBus
+from adapters.http_limits import BodySizeLimitMiddleware
+from adapters.observability import Metrics, RequestContextMiddleware
+from db.engine import create_engine
+from db.uow import Database
+from domain.clock import Clock, SystemClock
+from schema.api import build_schema
+from schema.view import CareBridgeGraphQL
+from settings import Settings
+
+log = logging.getLogger("carebridge.server")
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """Ready when the database answers."""
+    database: Database = request.app.state.database
+    try:
+        async with database.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception as error:  # any failure to reach the database means not ready
+        log.warning("readiness check failed: %s", type(error).__name__)
+        return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+    return JSONResponse({"status": "ready", "database": "up"})
+
+
+async def metrics(request: Request) -> Response:
+    registry = request.app.state.metrics.registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
+    """The ASGI application; its lifespan opens the database engine and the event bus."""
+    graphql = CareBridgeGraphQL(
+        build_schema(settings),
+        graphql_ide="graphiql" if settings.graphiql else None,
+        allow_queries_via_get=False,
+    )
+    app_metrics = Metrics()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        bus = InMemoryEventBus()
+        database = Database(create_engine(settings), clock=app.state.clock, bus=bus)
+        app.state.database = database
+        app.state.bus = bus
+        try:
+            yield
+        finally:
+            await database.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics),
+        ],
+        middleware=[
+            Middleware(RequestContextMiddleware, metrics=app_metrics),
+            Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock or SystemClock()
+    app.state.metrics = app_metrics
+    app.state.services: dict[str, Any] = {}
+    return app

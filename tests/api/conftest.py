@@ -1,0 +1,59 @@
+"""The real ASGI app over HTTP (httpx), with a fixed clock and tokens for test users."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from adapters.tokens import mint_token
+from domain.clock import FixedClock
+from domain.identity.rules import Principal
+from server import create_app
+from settings import Settings
+
+
+@dataclass
+class GraphQLClient:
+    http: httpx.AsyncClient
+    settings: Settings
+    clock: FixedClock
+
+    def token(self, principal: Principal) -> str:
+        return mint_token(self.settings, principal, self.clock.now())
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None, *,
+                   as_: Principal | None = None, headers: dict[str, str] | None = None) -> httpx.Response:
+        all_headers = dict(headers or {})
+        if as_ is not None:
+            all_headers["Authorization"] = f"Bearer {self.token(as_)}"
+        return await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=all_headers
+        )
+
+    async def execute(self, query: str, variables: dict[str, Any] | None = None, *,
+                      as_: Principal | None = None) -> dict[str, Any]:
+        """The response body of a request that must answer 200."""
+        response = await self.post(query, variables, as_=as_)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None, *,
+                   as_: Principal | None = None) -> dict[str, Any]:
+        """`data` of a request that must succeed without GraphQL errors."""
+        body = await self.execute(query, variables, as_=as_)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+
+@pytest.fixture
+async def app_client(engine, settings: Settings, clock: FixedClock) -> AsyncIterator[GraphQLClient]:
+    app = create_app(settings, clock=clock)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://carebridge.test") as http:
+            yield GraphQLClient(http=http, settings=settings, clock=clock)

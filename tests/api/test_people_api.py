@@ -1,0 +1,93 @@
+"""People through GraphQL over HTTP: create, read, scope, audit, typed errors."""
+
+from __future__ import annotations
+
+from domain.identity.models import OrganizationKind, Role
+
+CREATE = """
+mutation($input: CreatePersonInput!) {
+  createPerson(input: $input) {
+    person { id givenName familyName birthDate address { city latitude } identifiers { system value } }
+    errors { code message field }
+  }
+}"""
+
+STEVE = {
+    "person": {
+        "givenName": "Steve",
+        "familyName": "Marshall",
+        "birthDate": "1971-04-02",
+        "sex": "MALE",
+        "preferredLanguage": "en",
+        "address": {"line1": "12 Elm St", "city": "Cosville", "latitude": 40.01, "longitude": -75.02},
+        "identifiers": [{"system": "CONSTITUENT_NUMBER", "value": "C-1001"}],
+    }
+}
+
+
+async def test_caseworker_registers_and_reads_a_person(app_client, orgs):
+    agency = await orgs.organization("City of Cosville", OrganizationKind.AGENCY)
+    connor = await orgs.user(agency, Role.CASEWORKER)
+
+    created = (await app_client.data(CREATE, {"input": STEVE}, as_=connor))["createPerson"]
+    assert created["errors"] == []
+    person = created["person"]
+    assert person["givenName"] == "Steve"
+    assert person["identifiers"] == [{"system": "CONSTITUENT_NUMBER", "value": "C-1001"}]
+
+    read = await app_client.data(
+        "query($id: ID!) { person(id: $id) { familyName } node(id: $id) { ... on Person { givenName } } }",
+        {"id": person["id"]},
+        as_=connor,
+    )
+    assert read == {"person": {"familyName": "Marshall"}, "node": {"givenName": "Steve"}}
+
+
+async def test_invalid_person_gets_typed_payload_errors_and_nothing_is_written(app_client, orgs):
+    agency = await orgs.organization("City of Cosville", OrganizationKind.AGENCY)
+    connor = await orgs.user(agency, Role.CASEWORKER)
+    bad = {"person": {"givenName": "", "familyName": "Marshall", "email": "not-an-email"}}
+
+    payload = (await app_client.data(CREATE, {"input": bad}, as_=connor))["createPerson"]
+
+    assert payload["person"] is None
+    assert {(e["code"], e["field"]) for e in payload["errors"]} == {
+        ("REQUIRED", "givenName"),
+        ("INVALID", "email"),
+    }
+    listing = await app_client.data("{ persons { totalCount } }", as_=connor)
+    assert listing["persons"]["totalCount"] == 0
+
+
+async def test_wrong_types_are_rejected_before_anything_runs(app_client, orgs):
+    agency = await orgs.organization("City of Cosville", OrganizationKind.AGENCY)
+    connor = await orgs.user(agency, Role.CASEWORKER)
+    wrong = {"person": {"givenName": "Steve", "familyName": "Marshall", "birthDate": "yesterday"}}
+
+    body = await app_client.execute(CREATE, {"input": wrong}, as_=connor)
+
+    assert body.get("data") is None
+    assert "birthDate" in body["errors"][0]["message"] or "Date" in body["errors"][0]["message"]
+    listing = await app_client.data("{ persons { totalCount } }", as_=connor)
+    assert listing["persons"]["totalCount"] == 0
+
+
+async def test_reads_are_in_the_audit_trail_for_the_admin(app_client, orgs):
+    agency = await orgs.organization("City of Cosville", OrganizationKind.AGENCY)
+    connor = await orgs.user(agency, Role.CASEWORKER)
+    admin = await orgs.user(agency, Role.ADMIN)
+    person_id = (await app_client.data(CREATE, {"input": STEVE}, as_=connor))["createPerson"]["person"]["id"]
+    await app_client.data("{ persons { edges { node { givenName } } } }", as_=connor)
+
+    events = await app_client.data(
+        "query($id: ID!) { auditEvents(filter: {entityId: $id}) { edges { node { action entity entityId actorId correlationId } } } }",
+        {"id": person_id},
+        as_=admin,
+    )
+    actions = [e["node"]["action"] for e in events["auditEvents"]["edges"]]
+    assert sorted(actions) == ["CREATE", "READ"]
+    assert all(e["node"]["entityId"] == person_id for e in events["auditEvents"]["edges"])
+    assert all(e["node"]["correlationId"] for e in events["auditEvents"]["edges"])
+
+    refused = await app_client.execute("{ auditEvents { edges { node { id } } } }", as_=connor)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
