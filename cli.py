@@ -42,7 +42,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     from db.seed import run_seed
 
-    summary = asyncio.run(run_seed(settings, demo=args.demo, scale=args.scale))
+    summary = asyncio.run(run_seed(settings, with_demo=args.demo, providers=args.scale))
     print(summary)
     return 0
 
@@ -50,7 +50,9 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
     from db.seed import mint_dev_token
 
-    token = asyncio.run(mint_dev_token(settings, role=args.role, organization=args.org, email=args.email))
+    token = asyncio.run(
+        mint_dev_token(settings, role=args.role, organization=args.org, email=args.email)
+    )
     print(token)
     return 0
 
@@ -78,7 +80,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from db.seed import demo_banner, run_seed
 
     migrate.upgrade(settings.database_url, "head")
-    asyncio.run(run_seed(settings, demo=True, scale=0))
+    asyncio.run(run_seed(settings, with_demo=True, providers=0))
     host = args.host or settings.host
     port = args.port or settings.port
     print(asyncio.run(demo_banner(settings, host, port)), flush=True)
@@ -131,4 +133,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-

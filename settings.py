@@ -22,7 +22,9 @@ class Settings(BaseSettings):
     )
     database_pool_size: int = Field(10, ge=1, le=200)
     database_echo: bool = False
-    redis_url: str | None = Field(None, description="Redis for broker and event bus; none = embedded")
+    redis_url: str | None = Field(
+        None, description="Redis for broker and event bus; none = embedded"
+    )
 
     jwt_secret: str = Field(DEV_JWT_SECRET, min_length=32)
     jwt_algorithm: str = Field("HS256", description="HS256 (shared secret) or RS256")

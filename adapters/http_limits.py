@@ -56,7 +56,9 @@ class BodySizeLimitMiddleware:
         return f"The request body is larger than {self.max_bytes} bytes"
 
     @staticmethod
-    async def _reject(scope: Scope, receive: Receive, send: Send, status: int, message: str) -> None:
+    async def _reject(
+        scope: Scope, receive: Receive, send: Send, status: int, message: str
+    ) -> None:
         code = "LIMIT_EXCEEDED" if status == 413 else "INVALID"
         body = {"errors": [{"message": message, "extensions": {"code": code}}]}
         await JSONResponse(body, status_code=status)(scope, receive, send)

@@ -112,4 +112,8 @@ class RequestContextMiddleware:
 def _route_label(path: str) -> str:
     """A bounded label: the first path segment only (ids never become labels)."""
     first = path.strip("/").split("/", 1)[0]
-    return "/" + first if first in {"graphql", "fhir", "soap", "healthz", "readyz", "metrics"} else "/other"
+    return (
+        "/" + first
+        if first in {"graphql", "fhir", "soap", "healthz", "readyz", "metrics"}
+        else "/other"
+    )

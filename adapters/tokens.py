@@ -15,7 +15,9 @@ from settings import Settings
 LEEWAY_SECONDS = 30
 
 
-def mint_token(settings: Settings, principal: Principal, now: datetime, ttl: timedelta | None = None) -> str:
+def mint_token(
+    settings: Settings, principal: Principal, now: datetime, ttl: timedelta | None = None
+) -> str:
     """A signed token carrying the principal's organisation and roles."""
     lifetime = ttl or timedelta(seconds=settings.token_ttl_seconds)
     claims = {

@@ -64,5 +64,7 @@ def not_found(entity: str, field: str | None = "id") -> DomainError:
     return DomainError(ErrorCode.NOT_FOUND, f"{entity} not found", field)
 
 
-def forbidden(message: str = "You are not allowed to do that", field: str | None = None) -> DomainError:
+def forbidden(
+    message: str = "You are not allowed to do that", field: str | None = None
+) -> DomainError:
     return DomainError(ErrorCode.FORBIDDEN, message, field)

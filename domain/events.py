@@ -10,7 +10,8 @@ from typing import Any, Protocol
 
 @dataclass(frozen=True, slots=True)
 class DomainEvent:
-    """Something that happened: `name` is `area.thing_happened`, `payload` holds only ids and codes."""
+    """Something that happened: `name` is `area.thing_happened`; `payload` holds ids and codes
+    only, never a person's data."""
 
     name: str
     entity: str

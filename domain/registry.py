@@ -5,6 +5,7 @@ from domain.catalog import models as catalog_models
 from domain.identity import models as identity_models
 from domain.models import Base
 from domain.people import models as people_models
+from domain.providers import models as provider_models  # noqa: F401
 
 metadata = Base.metadata
 

@@ -28,7 +28,9 @@ class CatalogQuery:
         criteria = catalog.BenefitFilter(
             text=given.text,
             category=given.category,
-            organization_id=decode_global_id(given.organization_id, "Organization", "organizationId")
+            organization_id=decode_global_id(
+                given.organization_id, "Organization", "organizationId"
+            )
             if given.organization_id
             else None,
             active=given.active,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections import defaultdict
 
 import strawberry
@@ -9,7 +10,6 @@ from strawberry import relay
 from strawberry.types import Info
 
 from domain.errors import DomainError, ErrorCode
-
 from schema.context import Context
 from schema.identity import User, Viewer
 from schema.permissions import signed_in
@@ -29,9 +29,11 @@ async def _resolve_nodes(
         node_type = _node_type(info, type_name)
         if node_type is None:
             continue
-        resolved = await node_type.resolve_nodes(
+        resolved = node_type.resolve_nodes(
             info=info, node_ids=[ids[i].node_id for i in indexes], required=False
         )
+        if inspect.isawaitable(resolved):
+            resolved = await resolved
         for index, node in zip(indexes, resolved, strict=True):
             found[index] = node
     return found

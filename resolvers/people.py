@@ -28,7 +28,9 @@ REGISTRARS = people.REGISTRARS
 
 @strawberry.type
 class PeopleQuery:
-    @strawberry.field(extensions=signed_in(*READERS), description="People your organisation may see.")
+    @strawberry.field(
+        extensions=signed_in(*READERS), description="People your organisation may see."
+    )
     async def persons(
         self,
         info: Info[Context, None],
@@ -36,21 +38,30 @@ class PeopleQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Person]:
-        criteria = people.PersonFilter(
-            text=filter.text, identifier=filter.identifier, birth_date=filter.birth_date
-        ) if filter else people.PersonFilter()
+        criteria = (
+            people.PersonFilter(
+                text=filter.text, identifier=filter.identifier, birth_date=filter.birth_date
+            )
+            if filter
+            else people.PersonFilter()
+        )
         request = page_request(info.context, first, after)
         page = await read(
             info,
             lambda uow, actor: people.list_persons(
-                uow=uow, actor=actor, filter=criteria, page=request,
+                uow=uow,
+                actor=actor,
+                filter=criteria,
+                page=request,
                 with_total=selects(info, "totalCount"),
             ),
         )
         return Connection.from_page(page, Person.from_model)
 
     @strawberry.field(extensions=signed_in(*READERS))
-    async def person(self, info: Info[Context, None], id: strawberry.relay.GlobalID) -> Person | None:
+    async def person(
+        self, info: Info[Context, None], id: strawberry.relay.GlobalID
+    ) -> Person | None:
         person_id = decode_global_id(id, "Person", "id")
         found = await info.context.loaders.person.load(person_id)
         return Person.from_model(found) if found else None
@@ -96,7 +107,9 @@ class PeopleMutation:
                 actor=actor,
                 person_id=decode_global_id(input.person_id, "Person", "personId"),
                 data=people.CoverageData(
-                    payer_organization_id=decode_global_id(input.payer_id, "Organization", "payerId"),
+                    payer_organization_id=decode_global_id(
+                        input.payer_id, "Organization", "payerId"
+                    ),
                     member_id=input.member_id,
                     plan_name=input.plan_name,
                     period_start=input.period_start,

@@ -14,12 +14,13 @@ from resolvers.audit import AuditQuery
 from resolvers.catalog import CatalogMutation, CatalogQuery
 from resolvers.identity import IdentityQuery
 from resolvers.people import PeopleMutation, PeopleQuery
+from resolvers.providers import ProvidersMutation, ProvidersQuery
 from schema.extensions import ErrorShaping
 from schema.limits import query_limits_extension
 from settings import Settings
 
-Query = merge_types("Query", (IdentityQuery, PeopleQuery, CatalogQuery, AuditQuery))
-Mutation = merge_types("Mutation", (PeopleMutation, CatalogMutation))
+Query = merge_types("Query", (IdentityQuery, PeopleQuery, ProvidersQuery, CatalogQuery, AuditQuery))
+Mutation = merge_types("Mutation", (PeopleMutation, ProvidersMutation, CatalogMutation))
 
 
 class CareBridgeSchema(strawberry.Schema):

@@ -9,8 +9,9 @@ import strawberry
 from strawberry import relay
 
 from domain.audit import models
+from domain.audit.models import AuditAction
 
-AuditAction = strawberry.enum(models.AuditAction, name="AuditAction")
+strawberry.enum(AuditAction)
 
 
 @strawberry.type(description="One read or change of a record: ids and field names, no values.")

@@ -12,12 +12,13 @@ from strawberry import relay
 from strawberry.types import Info
 
 from domain.catalog import models, rules
+from domain.catalog.models import BenefitCategory, Frequency, UnitOfMeasure
 from schema.errors import UserError
 from schema.relay import load_nodes
 
-BenefitCategory = strawberry.enum(models.BenefitCategory, name="BenefitCategory")
-UnitOfMeasure = strawberry.enum(models.UnitOfMeasure, name="UnitOfMeasure")
-Frequency = strawberry.enum(models.Frequency, name="Frequency")
+strawberry.enum(BenefitCategory)
+strawberry.enum(UnitOfMeasure)
+strawberry.enum(Frequency)
 
 
 @strawberry.type(description="A good, payment or service an agency or payer offers.")

@@ -5,12 +5,9 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLError
 
-from domain.errors import DomainError, ValidationErrors
-from domain.errors import ErrorCode as DomainErrorCode
+from domain.errors import DomainError, ErrorCode, ValidationErrors
 
-ErrorCode = strawberry.enum(
-    DomainErrorCode, name="ErrorCode", description="Stable error codes, see docs/errors.md."
-)
+strawberry.enum(ErrorCode, description="Stable error codes, see docs/errors.md.")
 
 
 @strawberry.type(description="A problem with a mutation's input or a business rule that said no.")

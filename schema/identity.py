@@ -10,10 +10,11 @@ from strawberry import relay
 from strawberry.types import Info
 
 from domain.identity import models
+from domain.identity.models import OrganizationKind, Role
 from schema.relay import load_nodes
 
-OrganizationKind = strawberry.enum(models.OrganizationKind, name="OrganizationKind")
-Role = strawberry.enum(models.Role, name="Role")
+strawberry.enum(OrganizationKind)
+strawberry.enum(Role)
 
 
 @strawberry.type(description="An agency, provider organisation, payer or clearinghouse.")

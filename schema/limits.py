@@ -82,7 +82,12 @@ def cost_limit_rule(max_cost: int, default_page: int, max_page: int) -> type[Val
 
 
 def query_limits_extension(
-    *, max_depth: int, max_aliases: int, max_cost: int, default_page: int, max_page: int,
+    *,
+    max_depth: int,
+    max_aliases: int,
+    max_cost: int,
+    default_page: int,
+    max_page: int,
     max_tokens: int = 5000,
 ) -> type[SchemaExtension]:
     """One extension class for depth, alias, token and cost limits.

@@ -12,6 +12,7 @@ from strawberry.dataloader import DataLoader
 from domain.catalog import service as catalog
 from domain.identity import service as identity
 from domain.people import service as people
+from domain.providers import service as providers
 from domain.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -65,3 +66,31 @@ class Loaders:
     @cached_property
     def benefit(self) -> DataLoader[uuid.UUID, Any]:
         return self._loader(lambda uow, ids: catalog.get_benefits(uow=uow, ids=ids))
+
+    @cached_property
+    def provider(self) -> DataLoader[uuid.UUID, Any]:
+        return self._loader(lambda uow, ids: providers.get_providers(uow=uow, ids=ids))
+
+    @cached_property
+    def locations_by_provider(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._loader(
+            lambda uow, ids: providers.locations_by_provider_ids(uow=uow, provider_ids=ids), list
+        )
+
+    @cached_property
+    def specialties_by_provider(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._loader(
+            lambda uow, ids: providers.specialties_by_provider_ids(uow=uow, provider_ids=ids), list
+        )
+
+    @cached_property
+    def languages_by_provider(self) -> DataLoader[uuid.UUID, list[str]]:
+        return self._loader(
+            lambda uow, ids: providers.languages_by_provider_ids(uow=uow, provider_ids=ids), list
+        )
+
+    @cached_property
+    def services_by_provider(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._loader(
+            lambda uow, ids: providers.services_by_provider_ids(uow=uow, provider_ids=ids), list
+        )

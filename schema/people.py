@@ -12,13 +12,14 @@ from strawberry import relay
 from strawberry.types import Info
 
 from domain.people import models, rules
+from domain.people.models import CoverageStatus, IdentifierSystem, Sex
 from schema.errors import UserError
 from schema.identity import Organization
 from schema.relay import load_nodes
 
-Sex = strawberry.enum(models.Sex, name="Sex")
-IdentifierSystem = strawberry.enum(models.IdentifierSystem, name="IdentifierSystem")
-CoverageStatus = strawberry.enum(models.CoverageStatus, name="CoverageStatus")
+strawberry.enum(Sex)
+strawberry.enum(IdentifierSystem)
+strawberry.enum(CoverageStatus)
 
 
 @strawberry.type(description="A postal address, with coordinates when known.")
@@ -82,23 +83,23 @@ class Person(relay.Node):
     address: Address
     created_at: datetime.datetime
     updated_at: datetime.datetime
-    uuid: strawberry.Private[uuid.UUID]
+    key: strawberry.Private[uuid.UUID]
 
     @strawberry.field
     async def identifiers(self, info: Info) -> list[PersonIdentifier]:
-        rows = await info.context.loaders.identifiers_by_person.load(self.uuid)
+        rows = await info.context.loaders.identifiers_by_person.load(self.key)
         return [PersonIdentifier(system=r.system, value=r.value) for r in rows]
 
     @strawberry.field
     async def coverages(self, info: Info) -> list[Coverage]:
-        rows = await info.context.loaders.coverages_by_person.load(self.uuid)
+        rows = await info.context.loaders.coverages_by_person.load(self.key)
         return [Coverage.from_model(r) for r in rows]
 
     @classmethod
     def from_model(cls, m: models.Person) -> Self:
         return cls(
             id=str(m.id),
-            uuid=m.id,
+            key=m.id,
             given_name=m.given_name,
             middle_name=m.middle_name,
             family_name=m.family_name,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
@@ -33,7 +34,7 @@ class HasRole(BasePermission):
         return principal is not None and bool(principal.roles & self.roles)
 
 
-def signed_in(*roles: Role) -> list[PermissionExtension]:
+def signed_in(*roles: Role) -> list[FieldExtension]:
     """Field extensions: a token is required, and one of `roles` when given."""
     checks: list[BasePermission] = [IsAuthenticated()]
     if roles:

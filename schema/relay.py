@@ -68,7 +68,9 @@ def page_request(context: Context, first: int | None, after: str | None) -> Page
     return PageRequest(first=size, after=after)
 
 
-def decode_global_id(value: relay.GlobalID | str, expected: str | tuple[str, ...], field: str) -> uuid.UUID:
+def decode_global_id(
+    value: relay.GlobalID | str, expected: str | tuple[str, ...], field: str
+) -> uuid.UUID:
     """The UUID inside a global id of the expected type, or a typed INVALID error."""
     try:
         gid = value if isinstance(value, relay.GlobalID) else relay.GlobalID.from_id(value)
@@ -110,7 +112,10 @@ def selects(info: Info, name: str) -> bool:
             if getattr(selection, "name", None) == name:
                 return True
             fragment = getattr(selection, "selections", None)
-            if fragment and getattr(selection, "type_condition", None) is not None:
-                if any(getattr(s, "name", None) == name for s in fragment):
-                    return True
+            if (
+                fragment
+                and getattr(selection, "type_condition", None) is not None
+                and any(getattr(s, "name", None) == name for s in fragment)
+            ):
+                return True
     return False

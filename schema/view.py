@@ -53,7 +53,9 @@ class CareBridgeGraphQL(GraphQL[Context, None]):
                 raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
             context.principal = read_token(context.settings, token, context.clock.now())
         except DomainError as error:
-            raise ConnectionRejectionError({"code": error.code.value, "message": error.message}) from error
+            raise ConnectionRejectionError(
+                {"code": error.code.value, "message": error.message}
+            ) from error
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -67,7 +69,10 @@ class CareBridgeGraphQL(GraphQL[Context, None]):
 def unauthenticated(error: DomainError) -> Response:
     """A missing, malformed, forged or expired token: 401 with a GraphQL-shaped body."""
     return JSONResponse(
-        {"data": None, "errors": [{"message": error.message, "extensions": {"code": error.code.value}}]},
+        {
+            "data": None,
+            "errors": [{"message": error.message, "extensions": {"code": error.code.value}}],
+        },
         status_code=401,
         headers={"WWW-Authenticate": 'Bearer realm="carebridge"'},
     )

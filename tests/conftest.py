@@ -100,7 +100,9 @@ class Orgs:
             await uow.commit()
             return org.id
 
-    async def user(self, organization_id: uuid.UUID, *roles: Role, email: str | None = None) -> Principal:
+    async def user(
+        self, organization_id: uuid.UUID, *roles: Role, email: str | None = None
+    ) -> Principal:
         async with self._uow_factory() as uow:
             user = await identity.create_user(
                 uow=uow,

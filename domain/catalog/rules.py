@@ -40,12 +40,17 @@ def check_benefit(data: BenefitData) -> None:
         errors.add(ErrorCode.INVALID, "Maximum units must be positive", "maxUnits")
     if (data.max_units is None) != (data.max_units_frequency is None):
         errors.add(
-            ErrorCode.INVALID, "Give maximum units and their frequency together", "maxUnitsFrequency"
+            ErrorCode.INVALID,
+            "Give maximum units and their frequency together",
+            "maxUnitsFrequency",
         )
     if data.offering_rate is not None and data.offering_rate < 0:
         errors.add(ErrorCode.INVALID, "Offering rate cannot be negative", "offeringRate")
     if not CURRENCY.match(data.currency):
         errors.add(ErrorCode.INVALID, "Currency is an ISO 4217 code such as USD", "currency")
-    if data.category is BenefitCategory.MONETARY and data.unit_of_measure is not UnitOfMeasure.DOLLAR:
+    if (
+        data.category is BenefitCategory.MONETARY
+        and data.unit_of_measure is not UnitOfMeasure.DOLLAR
+    ):
         errors.add(ErrorCode.INVALID, "A monetary benefit is measured in DOLLAR", "unitOfMeasure")
     errors.raise_if_any()

@@ -102,9 +102,7 @@ async def list_benefits(
     return page_from_rows(rows, page, lambda b: (b.name, b.id))
 
 
-async def get_benefits(
-    *, uow: UnitOfWork, ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, Benefit]:
+async def get_benefits(*, uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Benefit]:
     """Benefits by id, for DataLoaders and node lookups (the catalog is not scoped)."""
     if not ids:
         return {}

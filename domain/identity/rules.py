@@ -61,4 +61,6 @@ def check_roles_fit_organization(kind: OrganizationKind, roles: set[Role]) -> No
     misfits = roles - ROLES_BY_ORGANIZATION_KIND[kind]
     if misfits:
         names = ", ".join(sorted(role.value for role in misfits))
-        raise DomainError(ErrorCode.INVALID, f"Roles {names} do not exist at a {kind.value}", "roles")
+        raise DomainError(
+            ErrorCode.INVALID, f"Roles {names} do not exist at a {kind.value}", "roles"
+        )

@@ -37,7 +37,11 @@ async def get_users(
 
 
 async def create_organization(
-    *, uow: UnitOfWork, name: str, kind: OrganizationKind, npi: str | None = None,
+    *,
+    uow: UnitOfWork,
+    name: str,
+    kind: OrganizationKind,
+    npi: str | None = None,
     payer_id: str | None = None,
 ) -> Organization:
     """Operators create organisations (CLI, seed); there is no self-service sign-up."""
@@ -53,7 +57,11 @@ async def create_organization(
 
 
 async def create_user(
-    *, uow: UnitOfWork, organization_id: uuid.UUID, email: str, display_name: str,
+    *,
+    uow: UnitOfWork,
+    organization_id: uuid.UUID,
+    email: str,
+    display_name: str,
     roles: set[Role],
 ) -> User:
     """A user of one organisation, with roles that exist at that kind of organisation."""

@@ -51,8 +51,10 @@ def check_coordinates(
     """Both or neither, and within the globe."""
     if (latitude is None) != (longitude is None):
         errors.add(ErrorCode.INVALID_COORDINATES, "Give both latitude and longitude", field)
-    elif latitude is not None and longitude is not None and (
-        not -90.0 <= latitude <= 90.0 or not -180.0 <= longitude <= 180.0
+    elif (
+        latitude is not None
+        and longitude is not None
+        and (not -90.0 <= latitude <= 90.0 or not -180.0 <= longitude <= 180.0)
     ):
         errors.add(ErrorCode.INVALID_COORDINATES, "Coordinates are off the globe", field)
 

@@ -147,8 +147,8 @@ async def update_person(
         )
     }
     wanted = {(i.system, i.value.strip()) for i in data.identifiers}
-    for key, row in current.items():
-        if key not in wanted:
+    for pair, row in current.items():
+        if pair not in wanted:
             await uow.session.delete(row)
     for system, value in wanted - current.keys():
         uow.session.add(PersonIdentifier(person_id=person_id, system=system, value=value))
@@ -255,7 +255,9 @@ async def list_persons(
     await uow.commit()
     if total is None:
         return result
-    return Page(**{f.name: getattr(result, f.name) for f in fields(result)} | {"total_count": total})
+    return Page(
+        **{f.name: getattr(result, f.name) for f in fields(result)} | {"total_count": total}
+    )
 
 
 async def identifiers_by_person_ids(

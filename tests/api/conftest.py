@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from sqlalchemy import event
 
 from adapters.tokens import mint_token
 from domain.clock import FixedClock
@@ -22,12 +24,34 @@ class GraphQLClient:
     http: httpx.AsyncClient
     settings: Settings
     clock: FixedClock
+    app: Any = None
+
+    @contextmanager
+    def count_statements(self) -> Iterator[list[str]]:
+        """Collects the SQL statements the app runs inside the block."""
+        statements: list[str] = []
+        engine = self.app.state.database.engine.sync_engine
+
+        def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
 
     def token(self, principal: Principal) -> str:
         return mint_token(self.settings, principal, self.clock.now())
 
-    async def post(self, query: str, variables: dict[str, Any] | None = None, *,
-                   as_: Principal | None = None, headers: dict[str, str] | None = None) -> httpx.Response:
+    async def post(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        as_: Principal | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         all_headers = dict(headers or {})
         if as_ is not None:
             all_headers["Authorization"] = f"Bearer {self.token(as_)}"
@@ -35,15 +59,17 @@ class GraphQLClient:
             "/graphql", json={"query": query, "variables": variables or {}}, headers=all_headers
         )
 
-    async def execute(self, query: str, variables: dict[str, Any] | None = None, *,
-                      as_: Principal | None = None) -> dict[str, Any]:
+    async def execute(
+        self, query: str, variables: dict[str, Any] | None = None, *, as_: Principal | None = None
+    ) -> dict[str, Any]:
         """The response body of a request that must answer 200."""
         response = await self.post(query, variables, as_=as_)
         assert response.status_code == 200, response.text
         return response.json()
 
-    async def data(self, query: str, variables: dict[str, Any] | None = None, *,
-                   as_: Principal | None = None) -> dict[str, Any]:
+    async def data(
+        self, query: str, variables: dict[str, Any] | None = None, *, as_: Principal | None = None
+    ) -> dict[str, Any]:
         """`data` of a request that must succeed without GraphQL errors."""
         body = await self.execute(query, variables, as_=as_)
         assert "errors" not in body, body["errors"]
@@ -55,5 +81,7 @@ async def app_client(engine, settings: Settings, clock: FixedClock) -> AsyncIter
     app = create_app(settings, clock=clock)
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://carebridge.test") as http:
-            yield GraphQLClient(http=http, settings=settings, clock=clock)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://carebridge.test"
+        ) as http:
+            yield GraphQLClient(http=http, settings=settings, clock=clock, app=app)

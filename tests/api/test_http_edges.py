@@ -43,7 +43,9 @@ async def test_forged_token_is_refused_with_401(app_client, orgs):
     )
     for token in (forged, f"{header}.{payload}.", "not-a-token"):
         response = await app_client.http.post(
-            "/graphql", json={"query": "{ me { subjectId } }"}, headers={"Authorization": f"Bearer {token}"}
+            "/graphql",
+            json={"query": "{ me { subjectId } }"},
+            headers={"Authorization": f"Bearer {token}"},
         )
         assert response.status_code == 401
         assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
@@ -56,7 +58,9 @@ async def test_expired_token_is_refused(app_client, orgs, clock):
     token = mint_token(app_client.settings, connor, clock.now(), ttl=timedelta(minutes=5))
     clock.advance(timedelta(minutes=10))
     response = await app_client.http.post(
-        "/graphql", json={"query": "{ me { subjectId } }"}, headers={"Authorization": f"Bearer {token}"}
+        "/graphql",
+        json={"query": "{ me { subjectId } }"},
+        headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 401
     assert "expired" in response.json()["errors"][0]["message"]
@@ -72,7 +76,9 @@ async def test_malformed_json_is_a_clean_400(app_client):
 
 async def test_oversized_body_is_refused_before_parsing(app_client):
     padding = "x" * (app_client.settings.max_body_bytes + 1)
-    response = await app_client.http.post("/graphql", json={"query": "{ __typename }", "pad": padding})
+    response = await app_client.http.post(
+        "/graphql", json={"query": "{ __typename }", "pad": padding}
+    )
     assert response.status_code == 413
     assert response.json()["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
 
@@ -84,9 +90,13 @@ async def limited_client(engine, settings, clock):
 
         async def make(**limits: int) -> GraphQLClient:
             strict = settings.model_copy(update=limits)
-            manager = await stack.enter_async_context(LifespanManager(create_app(strict, clock=clock)))
+            manager = await stack.enter_async_context(
+                LifespanManager(create_app(strict, clock=clock))
+            )
             transport = httpx.ASGITransport(app=manager.app)
-            http = await stack.enter_async_context(httpx.AsyncClient(transport=transport, base_url="http://t"))
+            http = await stack.enter_async_context(
+                httpx.AsyncClient(transport=transport, base_url="http://t")
+            )
             return GraphQLClient(http=http, settings=strict, clock=clock)
 
         yield make
@@ -96,7 +106,9 @@ async def test_query_deeper_than_the_limit_is_refused(limited_client, orgs):
     strict_client = await limited_client(max_query_depth=2)
     agency = await orgs.organization("City of Cosville", OrganizationKind.AGENCY)
     connor = await orgs.user(agency, Role.CASEWORKER)
-    assert "errors" not in await strict_client.execute("{ me { organization { name } } }", as_=connor)
+    assert "errors" not in await strict_client.execute(
+        "{ me { organization { name } } }", as_=connor
+    )
     body = await strict_client.execute("{ me { user { organization { name } } } }", as_=connor)
     assert "exceeds maximum operation depth" in body["errors"][0]["message"]
     assert body.get("data") is None
@@ -106,7 +118,9 @@ async def test_too_many_aliases_are_refused(limited_client, orgs):
     strict_client = await limited_client(max_aliases=2)
     agency = await orgs.organization("City of Cosville", OrganizationKind.AGENCY)
     connor = await orgs.user(agency, Role.CASEWORKER)
-    body = await strict_client.execute("{ a: me { roles } b: me { roles } c: me { roles } }", as_=connor)
+    body = await strict_client.execute(
+        "{ a: me { roles } b: me { roles } c: me { roles } }", as_=connor
+    )
     assert "aliases" in body["errors"][0]["message"].lower()
 
 
@@ -152,4 +166,7 @@ async def test_health_readiness_and_metrics(app_client):
     assert ready.status_code == 200 and ready.json()["database"] == "up"
     await app_client.execute("{ __typename }")
     metrics = await app_client.http.get("/metrics")
-    assert 'carebridge_http_requests_total{method="POST",route="/graphql",status="200"}' in metrics.text
+    assert (
+        'carebridge_http_requests_total{method="POST",route="/graphql",status="200"}'
+        in metrics.text
+    )

@@ -21,12 +21,18 @@ async def two_agencies(app_client, orgs):
         "b": await orgs.user(b, Role.CASEWORKER),
         "b_admin": await orgs.user(b, Role.ADMIN),
     }
-    person = {"person": {"givenName": "Bea", "familyName": "Secret", "identifiers": [
-        {"system": "CONSTITUENT_NUMBER", "value": "B-1"}]}}
+    person = {
+        "person": {
+            "givenName": "Bea",
+            "familyName": "Secret",
+            "identifiers": [{"system": "CONSTITUENT_NUMBER", "value": "B-1"}],
+        }
+    }
     created = await app_client.data(CREATE, {"input": person}, as_=users["b"])
     users["b_person_id"] = created["createPerson"]["person"]["id"]
-    users["payer_id"] = (await app_client.data(
-        "{ me { organization { id } } }", as_=users["a"]))["me"]["organization"]["id"]
+    users["payer_id"] = (await app_client.data("{ me { organization { id } } }", as_=users["a"]))[
+        "me"
+    ]["organization"]["id"]
     users["payer"] = payer
     return users
 
@@ -63,7 +69,10 @@ async def test_other_organizations_people_cannot_be_changed(app_client, two_agen
         {"id": person_id},
         as_=a,
     )
-    assert update["updatePerson"] == {"person": None, "errors": [{"code": "NOT_FOUND", "field": "id"}]}
+    assert update["updatePerson"] == {
+        "person": None,
+        "errors": [{"code": "NOT_FOUND", "field": "id"}],
+    }
     coverage = await app_client.data(
         """mutation($id: ID!) { addCoverage(input: {personId: $id, payerId: "T3JnYW5pemF0aW9uOjA=",
              memberId: "M", planName: "P", periodStart: "2026-01-01"}) { coverage { id } errors { code field } } }""",
@@ -73,7 +82,9 @@ async def test_other_organizations_people_cannot_be_changed(app_client, two_agen
     assert coverage["addCoverage"]["coverage"] is None
     assert coverage["addCoverage"]["errors"][0]["code"] in {"NOT_FOUND", "INVALID"}
     unchanged = await app_client.data(
-        "query($id: ID!) { person(id: $id) { givenName } }", {"id": person_id}, as_=two_agencies["b"]
+        "query($id: ID!) { person(id: $id) { givenName } }",
+        {"id": person_id},
+        as_=two_agencies["b"],
     )
     assert unchanged == {"person": {"givenName": "Bea"}}
 
@@ -89,8 +100,13 @@ async def test_other_organizations_users_and_audit_trail_are_invisible(app_clien
         "{ auditEvents { totalCount edges { node { entityId } } } }", as_=two_agencies["a_admin"]
     )
     assert all(
-        e["node"]["entityId"] != two_agencies["b_person_id"] for e in a_audit["auditEvents"]["edges"]
+        e["node"]["entityId"] != two_agencies["b_person_id"]
+        for e in a_audit["auditEvents"]["edges"]
     )
-    b_audit = await app_client.data("{ auditEvents { edges { node { entityId } } } }",
-                                    as_=two_agencies["b_admin"])
-    assert any(e["node"]["entityId"] == two_agencies["b_person_id"] for e in b_audit["auditEvents"]["edges"])
+    b_audit = await app_client.data(
+        "{ auditEvents { edges { node { entityId } } } }", as_=two_agencies["b_admin"]
+    )
+    assert any(
+        e["node"]["entityId"] == two_agencies["b_person_id"]
+        for e in b_audit["auditEvents"]["edges"]
+    )

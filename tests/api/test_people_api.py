@@ -19,7 +19,12 @@ STEVE = {
         "birthDate": "1971-04-02",
         "sex": "MALE",
         "preferredLanguage": "en",
-        "address": {"line1": "12 Elm St", "city": "Cosville", "latitude": 40.01, "longitude": -75.02},
+        "address": {
+            "line1": "12 Elm St",
+            "city": "Cosville",
+            "latitude": 40.01,
+            "longitude": -75.02,
+        },
         "identifiers": [{"system": "CONSTITUENT_NUMBER", "value": "C-1001"}],
     }
 }
@@ -76,7 +81,9 @@ async def test_reads_are_in_the_audit_trail_for_the_admin(app_client, orgs):
     agency = await orgs.organization("City of Cosville", OrganizationKind.AGENCY)
     connor = await orgs.user(agency, Role.CASEWORKER)
     admin = await orgs.user(agency, Role.ADMIN)
-    person_id = (await app_client.data(CREATE, {"input": STEVE}, as_=connor))["createPerson"]["person"]["id"]
+    person_id = (await app_client.data(CREATE, {"input": STEVE}, as_=connor))["createPerson"][
+        "person"
+    ]["id"]
     await app_client.data("{ persons { edges { node { givenName } } } }", as_=connor)
 
     events = await app_client.data(

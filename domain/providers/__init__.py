@@ -1,0 +1,1 @@
+"""The provider directory: organisations and practitioners, where they are, what they offer."""

@@ -1,0 +1,261 @@
+"""Use cases on the provider directory: create and update a provider, batch reads for loaders.
+
+Search is in `domain.providers.search`."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from domain.catalog.models import Benefit
+from domain.errors import DomainError, ErrorCode, ErrorCollector, not_found
+from domain.events import DomainEvent
+from domain.identity.models import Organization, OrganizationKind, Role
+from domain.identity.rules import Principal, require_role
+from domain.providers.models import (
+    Location,
+    NetworkStatus,
+    Provider,
+    ProviderKind,
+    ProviderLanguage,
+    ProviderService,
+    ProviderSpecialty,
+)
+from domain.providers.rules import (
+    ProviderData,
+    check_network_status_change,
+    check_provider,
+    may_manage_provider,
+)
+from domain.uow import UnitOfWork
+
+MANAGERS = (Role.NETWORK_STAFF, Role.PROVIDER_STAFF)
+
+
+async def create_provider(*, uow: UnitOfWork, actor: Principal, data: ProviderData) -> Provider:
+    """Add an organisation or practitioner to the directory, managed by a provider organisation."""
+    require_role(actor, *MANAGERS)
+    check_network_status_change(actor, data.network_status, NetworkStatus.PENDING)
+    await _check_managing_organization(uow, actor, data.organization_id)
+    check_provider(data)
+    await _check_references(uow, data)
+    now = uow.clock.now()
+    provider = Provider(
+        **_provider_columns(data),
+        network_status=data.network_status or NetworkStatus.PENDING,
+        current_load=0,
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(provider)
+    await uow.session.flush()
+    _add_children(uow, provider.id, data)
+    uow.record(_event("provider.created", provider, actor, now))
+    await uow.commit()
+    return provider
+
+
+async def update_provider(
+    *, uow: UnitOfWork, actor: Principal, provider_id: uuid.UUID, data: ProviderData
+) -> Provider:
+    """Replace a provider's details, locations, specialties, services and languages."""
+    require_role(actor, *MANAGERS)
+    provider = await uow.session.get(Provider, provider_id)
+    if provider is None or not may_manage_provider(actor, provider.organization_id):
+        raise not_found("Provider")
+    check_network_status_change(actor, data.network_status, provider.network_status)
+    if data.organization_id != provider.organization_id:
+        await _check_managing_organization(uow, actor, data.organization_id)
+    check_provider(data)
+    await _check_references(uow, data, provider_id)
+    now = uow.clock.now()
+    for key, value in _provider_columns(data).items():
+        setattr(provider, key, value)
+    provider.network_status = data.network_status or provider.network_status
+    provider.updated_at = now
+    # Core deletes run at once, so the new rows never meet the old under a unique constraint.
+    for child in (Location, ProviderSpecialty, ProviderService, ProviderLanguage):
+        await uow.session.execute(delete(child).where(child.provider_id == provider_id))
+    _add_children(uow, provider_id, data)
+    uow.record(_event("provider.updated", provider, actor, now))
+    await uow.commit()
+    return provider
+
+
+async def get_providers(*, uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Provider]:
+    """Providers by id, for DataLoaders and node lookups (the directory is not scoped)."""
+    if not ids:
+        return {}
+    rows = await uow.session.scalars(select(Provider).where(Provider.id.in_(set(ids))))
+    return {p.id: p for p in rows}
+
+
+async def locations_by_provider_ids(
+    *, uow: UnitOfWork, provider_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Location]]:
+    """For a DataLoader: every key present, in name order."""
+    query = select(Location).where(Location.provider_id.in_(set(provider_ids)))
+    grouped: dict[uuid.UUID, list[Location]] = {pid: [] for pid in provider_ids}
+    if provider_ids:
+        for row in await uow.session.scalars(query.order_by(Location.name, Location.id)):
+            grouped[row.provider_id].append(row)
+    return grouped
+
+
+async def specialties_by_provider_ids(
+    *, uow: UnitOfWork, provider_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[ProviderSpecialty]]:
+    """For a DataLoader: every key present, the primary specialty first."""
+    query = select(ProviderSpecialty).where(ProviderSpecialty.provider_id.in_(set(provider_ids)))
+    query = query.order_by(ProviderSpecialty.is_primary.desc(), ProviderSpecialty.code)
+    grouped: dict[uuid.UUID, list[ProviderSpecialty]] = {pid: [] for pid in provider_ids}
+    if provider_ids:
+        for row in await uow.session.scalars(query):
+            grouped[row.provider_id].append(row)
+    return grouped
+
+
+async def languages_by_provider_ids(
+    *, uow: UnitOfWork, provider_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[str]]:
+    """For a DataLoader: every key present, the BCP 47 tags in order."""
+    query = select(ProviderLanguage.provider_id, ProviderLanguage.language).where(
+        ProviderLanguage.provider_id.in_(set(provider_ids))
+    )
+    grouped: dict[uuid.UUID, list[str]] = {pid: [] for pid in provider_ids}
+    if provider_ids:
+        for provider_id, language in await uow.session.execute(
+            query.order_by(ProviderLanguage.language)
+        ):
+            grouped[provider_id].append(language)
+    return grouped
+
+
+async def services_by_provider_ids(
+    *, uow: UnitOfWork, provider_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[ProviderService]]:
+    """For a DataLoader: every key present, active and inactive offers alike."""
+    query = select(ProviderService).where(ProviderService.provider_id.in_(set(provider_ids)))
+    grouped: dict[uuid.UUID, list[ProviderService]] = {pid: [] for pid in provider_ids}
+    if provider_ids:
+        for row in await uow.session.scalars(query.order_by(ProviderService.id)):
+            grouped[row.provider_id].append(row)
+    return grouped
+
+
+async def _check_managing_organization(
+    uow: UnitOfWork, actor: Principal, organization_id: uuid.UUID
+) -> None:
+    """Providers belong to a PROVIDER organisation the actor may manage."""
+    organization = await uow.session.get(Organization, organization_id)
+    if organization is None or organization.kind is not OrganizationKind.PROVIDER:
+        raise not_found("Provider organization", "organizationId")
+    if not may_manage_provider(actor, organization_id):
+        raise DomainError(
+            ErrorCode.FORBIDDEN,
+            "You manage only your own organization's providers",
+            "organizationId",
+        )
+
+
+async def _check_references(
+    uow: UnitOfWork, data: ProviderData, provider_id: uuid.UUID | None = None
+) -> None:
+    """The NPI is free, the parent is an organisation of the same owner, the benefits exist."""
+    if data.npi is not None:
+        holder = await uow.session.scalar(select(Provider.id).where(Provider.npi == data.npi))
+        if holder is not None and holder != provider_id:
+            raise DomainError(ErrorCode.DUPLICATE, "A provider with this NPI exists", "npi")
+    if data.parent_provider_id is not None:
+        await _check_parent(uow, data, provider_id)
+    wanted = {s.benefit_id for s in data.services}
+    if wanted:
+        found = set(await uow.session.scalars(select(Benefit.id).where(Benefit.id.in_(wanted))))
+        errors = ErrorCollector()
+        for index, service in enumerate(data.services):
+            if service.benefit_id not in found:
+                errors.add(ErrorCode.NOT_FOUND, "Benefit not found", f"services.{index}.benefitId")
+        errors.raise_if_any()
+
+
+async def _check_parent(uow: UnitOfWork, data: ProviderData, provider_id: uuid.UUID | None) -> None:
+    parent = await uow.session.get(Provider, data.parent_provider_id)
+    if parent is None or parent.organization_id != data.organization_id:
+        raise not_found("Parent provider", "parentProviderId")
+    if parent.kind is not ProviderKind.ORGANIZATION or parent.id == provider_id:
+        raise DomainError(
+            ErrorCode.INVALID, "The parent is another provider organization", "parentProviderId"
+        )
+
+
+def _provider_columns(data: ProviderData) -> dict[str, Any]:
+    return {
+        "organization_id": data.organization_id,
+        "kind": data.kind,
+        "parent_provider_id": data.parent_provider_id,
+        "name": data.name.strip(),
+        "npi": data.npi,
+        "description": data.description,
+        "phone": data.phone,
+        "email": data.email,
+        "website": data.website,
+        "accepting_referrals": data.accepting_referrals,
+        "capacity": data.capacity,
+    }
+
+
+def _add_children(uow: UnitOfWork, provider_id: uuid.UUID, data: ProviderData) -> None:
+    for location in data.locations:
+        uow.session.add(
+            Location(
+                provider_id=provider_id,
+                name=location.name,
+                address_line1=location.address_line1,
+                address_line2=location.address_line2,
+                city=location.city,
+                state=location.state,
+                postal_code=location.postal_code,
+                country=location.country.upper() if location.country else None,
+                latitude=location.latitude,
+                longitude=location.longitude,
+                phone=location.phone,
+                hours=[
+                    {"day": h.day, "opens": h.opens, "closes": h.closes} for h in location.hours
+                ],
+            )
+        )
+    for specialty in data.specialties:
+        uow.session.add(
+            ProviderSpecialty(
+                provider_id=provider_id,
+                code=specialty.code,
+                display=specialty.display.strip(),
+                is_primary=specialty.is_primary,
+            )
+        )
+    for offer in data.services:
+        uow.session.add(
+            ProviderService(
+                provider_id=provider_id,
+                benefit_id=offer.benefit_id,
+                rate=offer.rate,
+                currency=offer.currency,
+                active=offer.active,
+            )
+        )
+    for language in data.languages:
+        uow.session.add(ProviderLanguage(provider_id=provider_id, language=language))
+
+
+def _event(name: str, provider: Provider, actor: Principal, now: datetime) -> DomainEvent:
+    return DomainEvent(
+        name=name,
+        entity="Provider",
+        entity_id=provider.id,
+        organization_ids=tuple(dict.fromkeys((provider.organization_id, actor.organization_id))),
+        occurred_at=now,
+    )

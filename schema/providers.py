@@ -1,0 +1,343 @@
+"""GraphQL types for the provider directory and its search."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any, Self
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from domain.providers import models, rules
+from domain.providers.models import NetworkStatus, ProviderKind
+from schema.catalog import Benefit
+from schema.errors import UserError
+from schema.identity import Organization
+from schema.relay import decode_global_id, load_nodes
+
+strawberry.enum(ProviderKind)
+strawberry.enum(NetworkStatus)
+
+
+@strawberry.type
+class OpeningHours:
+    day: str
+    opens: str
+    closes: str
+
+
+@strawberry.type(description="Where a provider sees people.")
+class Location:
+    id: strawberry.ID
+    name: str | None
+    address_line1: str | None
+    address_line2: str | None
+    city: str | None
+    state: str | None
+    postal_code: str | None
+    country: str | None
+    latitude: float
+    longitude: float
+    phone: str | None
+    hours: list[OpeningHours]
+
+    @classmethod
+    def from_model(cls, m: models.Location) -> Self:
+        return cls(
+            id=strawberry.ID(str(m.id)),
+            name=m.name,
+            address_line1=m.address_line1,
+            address_line2=m.address_line2,
+            city=m.city,
+            state=m.state,
+            postal_code=m.postal_code,
+            country=m.country,
+            latitude=m.latitude,
+            longitude=m.longitude,
+            phone=m.phone,
+            hours=[OpeningHours(**h) for h in m.hours or ()],
+        )
+
+
+@strawberry.type(description="A NUCC provider taxonomy code and its display name.")
+class Specialty:
+    code: str
+    display: str
+    is_primary: bool
+
+
+@strawberry.type(description="A benefit the provider delivers, at its own rate.")
+class ServiceOffer:
+    rate: Decimal | None
+    currency: str
+    active: bool
+    benefit_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def benefit(self, info: Info) -> Benefit:
+        return Benefit.from_model(await info.context.loaders.benefit.load(self.benefit_id))
+
+
+@strawberry.type(description="An organisation or practitioner that delivers benefits.")
+class Provider(relay.Node):
+    id: relay.NodeID[str]
+    name: str
+    kind: ProviderKind
+    npi: str | None
+    description: str | None
+    phone: str | None
+    email: str | None
+    website: str | None
+    accepting_referrals: bool
+    capacity: int | None = strawberry.field(description="Clients it can take; null = no limit")
+    current_load: int
+    network_status: NetworkStatus
+    distance_km: float | None = strawberry.field(
+        description="From the search point to the nearest location (searches with `near` only)"
+    )
+    key: strawberry.Private[uuid.UUID]
+    organization_id: strawberry.Private[uuid.UUID]
+    parent_provider_id: strawberry.Private[uuid.UUID | None]
+    nearest_location_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="The provider organisation whose staff manage this record.")
+    async def organization(self, info: Info) -> Organization:
+        return Organization.from_model(
+            await info.context.loaders.organization.load(self.organization_id)
+        )
+
+    @strawberry.field(description="A practitioner's organisation.")
+    async def parent(self, info: Info) -> Provider | None:
+        if self.parent_provider_id is None:
+            return None
+        found = await info.context.loaders.provider.load(self.parent_provider_id)
+        return Provider.from_model(found) if found else None
+
+    @strawberry.field
+    async def locations(self, info: Info) -> list[Location]:
+        rows = await info.context.loaders.locations_by_provider.load(self.key)
+        return [Location.from_model(r) for r in rows]
+
+    @strawberry.field(description="The location nearest the search point (searches with `near`).")
+    async def nearest_location(self, info: Info) -> Location | None:
+        if self.nearest_location_id is None:
+            return None
+        rows = await info.context.loaders.locations_by_provider.load(self.key)
+        return next(
+            (Location.from_model(r) for r in rows if r.id == self.nearest_location_id), None
+        )
+
+    @strawberry.field
+    async def specialties(self, info: Info) -> list[Specialty]:
+        rows = await info.context.loaders.specialties_by_provider.load(self.key)
+        return [Specialty(code=r.code, display=r.display, is_primary=r.is_primary) for r in rows]
+
+    @strawberry.field(description="BCP 47 tags of the languages its staff speak.")
+    async def languages(self, info: Info) -> list[str]:
+        return list(await info.context.loaders.languages_by_provider.load(self.key))
+
+    @strawberry.field
+    async def services(self, info: Info) -> list[ServiceOffer]:
+        rows = await info.context.loaders.services_by_provider.load(self.key)
+        return [
+            ServiceOffer(rate=r.rate, currency=r.currency, active=r.active, benefit_id=r.benefit_id)
+            for r in rows
+        ]
+
+    @classmethod
+    def from_model(cls, m: Any) -> Self:
+        """From a Provider model or a search hit (which also carries the distance)."""
+        return cls(
+            id=str(m.id),
+            key=m.id,
+            name=m.name,
+            kind=m.kind,
+            npi=m.npi,
+            description=m.description,
+            phone=m.phone,
+            email=m.email,
+            website=m.website,
+            accepting_referrals=m.accepting_referrals,
+            capacity=m.capacity,
+            current_load=m.current_load,
+            network_status=m.network_status,
+            distance_km=getattr(m, "distance_km", None),
+            organization_id=m.organization_id,
+            parent_provider_id=m.parent_provider_id,
+            nearest_location_id=getattr(m, "nearest_location_id", None),
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        return await load_nodes(info.context.loaders.provider, node_ids, cls.from_model)
+
+
+@strawberry.input
+class GeoPointInput:
+    latitude: float
+    longitude: float
+    radius_km: float = rules.DEFAULT_RADIUS_KM
+
+
+@strawberry.input(description="Every criterion given must hold; with `near`, nearest first.")
+class ProviderSearchInput:
+    specialty: str | None = strawberry.field(default=None, description="NUCC taxonomy code")
+    benefit_id: relay.GlobalID | None = None
+    near: GeoPointInput | None = None
+    accepting_referrals: bool | None = None
+    language: str | None = strawberry.field(default=None, description="'es' matches 'es-MX'")
+    text: str | None = None
+    network_status: NetworkStatus | None = None
+
+    def to_domain(self) -> rules.SearchCriteria:
+        return rules.SearchCriteria(
+            specialty=self.specialty,
+            benefit_id=decode_global_id(self.benefit_id, "Benefit", "search.benefitId")
+            if self.benefit_id
+            else None,
+            near=rules.GeoPoint(self.near.latitude, self.near.longitude, self.near.radius_km)
+            if self.near
+            else None,
+            accepting_referrals=self.accepting_referrals,
+            language=self.language,
+            text=self.text,
+            network_status=self.network_status,
+        )
+
+
+@strawberry.input
+class OpeningHoursInput:
+    day: str = strawberry.field(description="MON..SUN")
+    opens: str = strawberry.field(description="HH:MM")
+    closes: str = strawberry.field(description="HH:MM, or 24:00")
+
+
+@strawberry.input
+class LocationInput:
+    latitude: float
+    longitude: float
+    name: str | None = None
+    address_line1: str | None = None
+    address_line2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    phone: str | None = None
+    hours: list[OpeningHoursInput] = strawberry.field(default_factory=list)
+
+    def to_domain(self) -> rules.LocationData:
+        return rules.LocationData(
+            latitude=self.latitude,
+            longitude=self.longitude,
+            name=self.name,
+            address_line1=self.address_line1,
+            address_line2=self.address_line2,
+            city=self.city,
+            state=self.state,
+            postal_code=self.postal_code,
+            country=self.country,
+            phone=self.phone,
+            hours=tuple(rules.OpeningHours(h.day, h.opens, h.closes) for h in self.hours),
+        )
+
+
+@strawberry.input
+class SpecialtyInput:
+    code: str
+    display: str
+    is_primary: bool = False
+
+
+@strawberry.input
+class ServiceOfferInput:
+    benefit_id: relay.GlobalID
+    rate: Decimal | None = None
+    currency: str = "USD"
+    active: bool = True
+
+
+@strawberry.input(description="Everything about a provider; an update replaces it all.")
+class ProviderInput:
+    organization_id: relay.GlobalID = strawberry.field(
+        description="The PROVIDER organisation whose staff manage the record"
+    )
+    kind: ProviderKind
+    name: str
+    npi: str | None = strawberry.field(default=None, description="10 digits, check digit valid")
+    parent_provider_id: relay.GlobalID | None = None
+    description: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    website: str | None = None
+    accepting_referrals: bool = True
+    capacity: int | None = None
+    network_status: NetworkStatus | None = None
+    locations: list[LocationInput] = strawberry.field(default_factory=list)
+    specialties: list[SpecialtyInput] = strawberry.field(default_factory=list)
+    services: list[ServiceOfferInput] = strawberry.field(default_factory=list)
+    languages: list[str] = strawberry.field(default_factory=list)
+
+    def to_domain(self) -> rules.ProviderData:
+        return rules.ProviderData(
+            organization_id=decode_global_id(
+                self.organization_id, "Organization", "organizationId"
+            ),
+            kind=self.kind,
+            name=self.name,
+            npi=self.npi,
+            parent_provider_id=decode_global_id(
+                self.parent_provider_id, "Provider", "parentProviderId"
+            )
+            if self.parent_provider_id
+            else None,
+            description=self.description,
+            phone=self.phone,
+            email=self.email,
+            website=self.website,
+            accepting_referrals=self.accepting_referrals,
+            capacity=self.capacity,
+            network_status=self.network_status,
+            locations=tuple(loc.to_domain() for loc in self.locations),
+            specialties=tuple(
+                rules.SpecialtyData(s.code, s.display, s.is_primary) for s in self.specialties
+            ),
+            services=tuple(
+                rules.ServiceOfferData(
+                    decode_global_id(s.benefit_id, "Benefit", f"services.{i}.benefitId"),
+                    s.rate,
+                    s.currency,
+                    s.active,
+                )
+                for i, s in enumerate(self.services)
+            ),
+            languages=tuple(self.languages),
+        )
+
+
+@strawberry.input
+class CreateProviderInput:
+    provider: ProviderInput
+
+
+@strawberry.input
+class UpdateProviderInput:
+    id: relay.GlobalID
+    provider: ProviderInput
+
+
+@strawberry.type
+class CreateProviderPayload:
+    provider: Provider | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class UpdateProviderPayload:
+    provider: Provider | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
