@@ -5,8 +5,15 @@ from domain.catalog import models as catalog_models
 from domain.identity import models as identity_models
 from domain.models import Base
 from domain.people import models as people_models
-from domain.providers import models as provider_models  # noqa: F401
+from domain.providers import models as provider_models
 
 metadata = Base.metadata
 
-__all__ = ["audit_models", "catalog_models", "identity_models", "metadata", "people_models"]
+__all__ = [
+    "audit_models",
+    "catalog_models",
+    "identity_models",
+    "metadata",
+    "people_models",
+    "provider_models",
+]
