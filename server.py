@@ -85,5 +85,4 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     app.state.metrics = app_metrics
-    app.state.services = {}
     return app

@@ -7,7 +7,7 @@ import binascii
 import json
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
@@ -63,6 +63,9 @@ class Page(Generic[T]):
     has_next_page: bool
     has_previous_page: bool
     total_count: int | None = None
+
+    def with_total(self, total: int | None) -> Page[T]:
+        return replace(self, total_count=total)
 
 
 def page_from_rows(

@@ -11,7 +11,7 @@ from resolvers.outcome import read
 from schema.audit import AuditEvent, AuditEventFilter
 from schema.context import Context
 from schema.permissions import signed_in
-from schema.relay import Connection, decode_global_id, page_request
+from schema.relay import Connection, decode_global_id, page_request, selects
 
 
 @strawberry.type
@@ -41,10 +41,11 @@ class AuditQuery:
             until=given.until,
         )
         request = page_request(info.context, first, after)
+        with_total = selects(info, "totalCount")
         page = await read(
             info,
             lambda uow, actor: audit.list_audit_events(
-                uow=uow, actor=actor, filter=criteria, page=request
+                uow=uow, actor=actor, filter=criteria, page=request, with_total=with_total
             ),
         )
         return Connection.from_page(page, AuditEvent.from_model)

@@ -11,7 +11,7 @@ from resolvers.outcome import perform, read
 from schema.catalog import Benefit, BenefitFilter, CreateBenefitInput, CreateBenefitPayload
 from schema.context import Context
 from schema.permissions import signed_in
-from schema.relay import Connection, decode_global_id, page_request
+from schema.relay import Connection, decode_global_id, page_request, selects
 
 
 @strawberry.type
@@ -36,10 +36,11 @@ class CatalogQuery:
             active=given.active,
         )
         request = page_request(info.context, first, after)
+        with_total = selects(info, "totalCount")
         page = await read(
             info,
             lambda uow, actor: catalog.list_benefits(
-                uow=uow, actor=actor, filter=criteria, page=request
+                uow=uow, actor=actor, filter=criteria, page=request, with_total=with_total
             ),
         )
         return Connection.from_page(page, Benefit.from_model)

@@ -26,7 +26,6 @@ class Context:
     correlation_id: str
     loaders: Loaders = field(init=False)
     connection_params: dict[str, Any] | None = None
-    services: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         from schema.loaders import Loaders

@@ -40,7 +40,6 @@ class CareBridgeGraphQL(GraphQL[Context, None]):
             clock=state.clock,
             settings=state.settings,
             correlation_id=correlation_id,
-            services=state.services,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

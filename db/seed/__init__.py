@@ -85,7 +85,7 @@ async def demo_banner(settings: Settings, host: str, port: int) -> str:
         lines.append(f"  {token}")
     lines.append("")
     lines.append(
-        'Try: { providers(search: {text: "grief", near: {latitude: 39.9526, '
+        'Try: { providers(search: {text: "grief counselling", near: {latitude: 39.9526, '
         "longitude: -75.1652, radiusKm: 10}}) { edges { node { name distanceKm } } } }"
     )
     return "\n".join(lines)

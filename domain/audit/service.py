@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, func, insert, or_, select
 
 from domain.audit.models import AuditAction, AuditEvent
 from domain.identity.models import Role
@@ -59,7 +59,12 @@ class AuditFilter:
 
 
 async def list_audit_events(
-    *, uow: UnitOfWork, actor: Principal, filter: AuditFilter, page: PageRequest
+    *,
+    uow: UnitOfWork,
+    actor: Principal,
+    filter: AuditFilter,
+    page: PageRequest,
+    with_total: bool = False,
 ) -> Page[AuditEvent]:
     """Newest first: what the organisation's users did, and who touched its people's records."""
     require_role(actor, Role.ADMIN)
@@ -84,6 +89,9 @@ async def list_audit_events(
         query = query.where(AuditEvent.occurred_at >= filter.since)
     if filter.until:
         query = query.where(AuditEvent.occurred_at < filter.until)
+    total = None
+    if with_total:
+        total = await uow.session.scalar(select(func.count()).select_from(query.subquery()))
     if page.after:
         at, last_id = decode_cursor(page.after, (datetime, uuid.UUID))
         query = query.where(
@@ -94,4 +102,4 @@ async def list_audit_events(
         )
     query = query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     rows = (await uow.session.scalars(query.limit(page.first + 1))).all()
-    return page_from_rows(rows, page, lambda e: (e.occurred_at, e.id))
+    return page_from_rows(rows, page, lambda e: (e.occurred_at, e.id)).with_total(total)

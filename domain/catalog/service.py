@@ -73,7 +73,12 @@ class BenefitFilter:
 
 
 async def list_benefits(
-    *, uow: UnitOfWork, actor: Principal, filter: BenefitFilter, page: PageRequest
+    *,
+    uow: UnitOfWork,
+    actor: Principal,
+    filter: BenefitFilter,
+    page: PageRequest,
+    with_total: bool = False,
 ) -> Page[Benefit]:
     """The catalog is shared: every signed-in user may browse every organisation's offerings."""
     query = select(Benefit)
@@ -92,6 +97,9 @@ async def list_benefits(
         query = query.where(Benefit.organization_id == filter.organization_id)
     if filter.active is not None:
         query = query.where(Benefit.active == filter.active)
+    total = None
+    if with_total:
+        total = await uow.session.scalar(select(func.count()).select_from(query.subquery()))
     if page.after:
         name, last_id = decode_cursor(page.after, (str, uuid.UUID))
         query = query.where(
@@ -99,7 +107,7 @@ async def list_benefits(
         )
     query = query.order_by(Benefit.name, Benefit.id).limit(page.first + 1)
     rows = (await uow.session.scalars(query)).all()
-    return page_from_rows(rows, page, lambda b: (b.name, b.id))
+    return page_from_rows(rows, page, lambda b: (b.name, b.id)).with_total(total)
 
 
 async def get_benefits(*, uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Benefit]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -253,11 +253,7 @@ async def list_persons(
         entity_ids=[p.id for p in result.items],
     )
     await uow.commit()
-    if total is None:
-        return result
-    return Page(
-        **{f.name: getattr(result, f.name) for f in fields(result)} | {"total_count": total}
-    )
+    return result.with_total(total)
 
 
 async def identifiers_by_person_ids(

@@ -28,6 +28,7 @@ from sqlalchemy import (
     select,
 )
 
+from domain.catalog.models import Benefit
 from domain.errors import DomainError, ErrorCode
 from domain.identity.rules import Principal
 from domain.pagination import Page, PageRequest, decode_cursor, page_from_rows
@@ -128,13 +129,7 @@ async def search_providers(
     if with_total:
         total = await uow.session.scalar(select(func.count()).select_from(base.subquery()))
     hits = [_hit(row, near) for row in raw.items]
-    return Page(
-        items=hits,
-        cursors=raw.cursors,
-        has_next_page=raw.has_next_page,
-        has_previous_page=raw.has_previous_page,
-        total_count=total,
-    )
+    return Page(hits, raw.cursors, raw.has_next_page, raw.has_previous_page, total)
 
 
 def approx_distance_sq_expr(
@@ -233,12 +228,19 @@ def _speaks(primary: str) -> ColumnElement[bool]:
 
 
 def _mentions(word: str) -> ColumnElement[bool]:
-    """The word is in the provider's name or in the display of one of its specialties."""
+    """The word is in the provider's name, one of its specialties, or a benefit it offers
+    (so "grief counselling" finds every provider that offers grief counselling)."""
     return or_(
         func.lower(Provider.name).contains(word, autoescape=True),
         exists().where(
             ProviderSpecialty.provider_id == Provider.id,
             func.lower(ProviderSpecialty.display).contains(word, autoescape=True),
+        ),
+        exists().where(
+            ProviderService.provider_id == Provider.id,
+            ProviderService.active.is_(True),
+            Benefit.id == ProviderService.benefit_id,
+            func.lower(Benefit.name).contains(word, autoescape=True),
         ),
     )
 

@@ -60,6 +60,22 @@ async def test_grief_counselling_near_steve_marshall_ranks_by_distance(app_clien
     assert data["providers"]["totalCount"] == 4
 
 
+async def test_free_text_finds_providers_by_the_benefits_they_offer(app_client, demo_world):
+    home = {"latitude": demo.STEVE_HOME[0], "longitude": demo.STEVE_HOME[1], "radiusKm": 10}
+    data = await app_client.data(
+        SEARCH, {"search": {"text": "Grief Counselling", "near": home}}, as_=demo_world
+    )
+    names = [e["node"]["name"] for e in data["providers"]["edges"]]
+    assert names == [
+        "Cosville Grief Care Center",
+        "Harbor Family Services",
+        "Northside Wellness Clinic",
+        "Riverside Counseling Collective",
+    ]
+    nothing = await app_client.data(SEARCH, {"search": {"text": "grief plumbing"}}, as_=demo_world)
+    assert nothing["providers"]["edges"] == []
+
+
 async def test_search_filters_by_language_and_specialty_and_pages_with_cursors(
     app_client, demo_world
 ):
