@@ -126,9 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from domain.errors import DomainError
+
     args = build_parser().parse_args(argv)
     settings = load_settings()
-    return int(args.run(args, settings))
+    try:
+        return int(args.run(args, settings))
+    except DomainError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
