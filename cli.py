@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from domain.identity.models import Role
 from settings import Settings, load_settings
 
 SCHEMA_FILE = Path(__file__).resolve().parent / "schema.graphql"
@@ -113,7 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     seed.set_defaults(run=cmd_seed)
 
     token = sub.add_parser("token", help="mint a development token for a seeded user")
-    token.add_argument("--role", required=True)
+    token.add_argument(
+        "--role", required=True, type=str.upper, choices=[role.value for role in Role]
+    )
     token.add_argument("--org", required=True, help="organisation name or id")
     token.add_argument("--email", help="a particular user of that organisation")
     token.set_defaults(run=cmd_token)

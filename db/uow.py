@@ -7,9 +7,11 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from domain.clock import Clock
+from domain.errors import DomainError, ErrorCode
 from domain.events import DomainEvent, EventBus
 
 log = logging.getLogger(__name__)
@@ -57,7 +59,14 @@ class SqlAlchemyUnitOfWork:
         self._events.append(event)
 
     async def commit(self) -> None:
-        await self.session.commit()
+        try:
+            await self.session.commit()
+        except IntegrityError as error:
+            # A concurrent change won a race that the service's own checks could not see.
+            await self.session.rollback()
+            raise DomainError(
+                ErrorCode.CONFLICT, "The change conflicts with another one; reload and try again"
+            ) from error
         events, self._events = self._events, []
         if events and self._bus is not None:
             try:

@@ -27,7 +27,12 @@ class CareBridgeSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """ErrorShaping logs what needs logging, without the request's data."""
+        """Parse and validation errors never reach ErrorShaping: give them their code here.
+
+        Nothing is logged: ErrorShaping logs what needs it, without the request's data."""
+        for error in errors:
+            if error.original_error is None and not (error.extensions or {}).get("code"):
+                error.extensions = {**(error.extensions or {}), "code": "INVALID"}
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:

@@ -28,6 +28,9 @@ class ErrorShaping(SchemaExtension):
         for error in result.errors:
             original = error.original_error
             if original is None or isinstance(original, GraphQLError):
+                # Syntax, validation and argument-coercion errors: the caller's input is wrong.
+                if not (error.extensions or {}).get("code"):
+                    error.extensions = {**(error.extensions or {}), "code": "INVALID"}
                 shaped.append(error)
             elif isinstance(original, DomainError):
                 domain_error = to_graphql_error(original)

@@ -170,3 +170,16 @@ async def test_health_readiness_and_metrics(app_client):
         'carebridge_http_requests_total{method="POST",route="/graphql",status="200"}'
         in metrics.text
     )
+
+
+async def test_syntax_and_validation_errors_say_the_input_is_invalid(app_client, orgs):
+    agency = await orgs.organization("City of Cosville", OrganizationKind.AGENCY)
+    connor = await orgs.user(agency, Role.CASEWORKER)
+    for query in (
+        "{ persons {",
+        "{ persons { noSuchField } }",
+        '{ persons(first: "ten") { totalCount } }',
+    ):
+        body = await app_client.execute(query, as_=connor)
+        assert body.get("data") is None
+        assert body["errors"][0]["extensions"]["code"] == "INVALID", body

@@ -98,3 +98,32 @@ async def test_reads_are_in_the_audit_trail_for_the_admin(app_client, orgs):
 
     refused = await app_client.execute("{ auditEvents { edges { node { id } } } }", as_=connor)
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_unknown_and_malformed_ids_are_typed_errors_and_change_nothing(app_client, orgs):
+    agency = await orgs.organization("City of Cosville", OrganizationKind.AGENCY)
+    connor = await orgs.user(agency, Role.CASEWORKER)
+    unknown = "UGVyc29uOjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMA=="  # Person:0000...
+    read = await app_client.data(
+        "query($id: ID!) { person(id: $id) { id } node(id: $id) { id } }",
+        {"id": unknown},
+        as_=connor,
+    )
+    assert read == {"person": None, "node": None}
+
+    update = """mutation($id: ID!) { updatePerson(input: {id: $id, person: {givenName: "A", familyName: "B"}}) {
+        person { id } errors { code field } } }"""
+    payload = (await app_client.data(update, {"id": unknown}, as_=connor))["updatePerson"]
+    assert payload == {"person": None, "errors": [{"code": "NOT_FOUND", "field": "id"}]}
+
+    wrong_type = (
+        "T3JnYW5pemF0aW9uOjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMA=="  # Organization
+    )
+    payload = (await app_client.data(update, {"id": wrong_type}, as_=connor))["updatePerson"]
+    assert payload["errors"] == [{"code": "INVALID", "field": "id"}]
+
+    body = await app_client.execute('query { person(id: "%%%not-base64") { id } }', as_=connor)
+    assert body["data"] == {"person": None}
+    assert body["errors"][0]["extensions"]["code"] == "INVALID"
+    listing = await app_client.data("{ persons { totalCount } }", as_=connor)
+    assert listing["persons"]["totalCount"] == 0
