@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 import pytest
@@ -155,3 +156,24 @@ async def test_coverage_needs_a_payer_and_a_sound_period(orgs, uow_factory):
                 data=people.CoverageData(payer, "M-3", "Gold", date(2026, 2, 1), date(2026, 1, 1)),
             )
     assert caught.value.code is ErrorCode.INVALID_PERIOD
+
+
+async def test_concurrent_registrations_of_one_identifier_leave_exactly_one_person(orgs, uow_factory):
+    agency = await orgs.organization("City of Cosville", OrganizationKind.AGENCY)
+    connor = await orgs.user(agency, Role.CASEWORKER)
+
+    async def register() -> object:
+        async with uow_factory() as uow:
+            return await people.create_person(uow=uow, actor=connor, data=STEVE)
+
+    results = await asyncio.gather(register(), register(), return_exceptions=True)
+
+    failures = [r for r in results if isinstance(r, BaseException)]
+    assert len(failures) == 1
+    assert isinstance(failures[0], DomainError)
+    assert failures[0].code in {ErrorCode.DUPLICATE, ErrorCode.CONFLICT}
+    async with uow_factory() as uow:
+        page = await people.list_persons(
+            uow=uow, actor=connor, filter=people.PersonFilter(), page=PageRequest(first=10)
+        )
+    assert len(page.items) == 1
