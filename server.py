@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
-from adapters.eventbus import InMemoryEventBus
+from adapters.eventbus import create_event_bus
 from adapters.http_limits import BodySizeLimitMiddleware
 from adapters.observability import Metrics, RequestContextMiddleware
 from db.engine import create_engine
@@ -59,7 +59,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        bus = InMemoryEventBus()
+        bus = create_event_bus(settings.redis_url)
+        await bus.start()
         database = Database(create_engine(settings), clock=app.state.clock, bus=bus)
         app.state.database = database
         app.state.bus = bus
@@ -67,6 +68,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             yield
         finally:
             await database.dispose()
+            await bus.stop()
 
     app = Starlette(
         routes=[

@@ -158,7 +158,9 @@ async def test_coverage_needs_a_payer_and_a_sound_period(orgs, uow_factory):
     assert caught.value.code is ErrorCode.INVALID_PERIOD
 
 
-async def test_concurrent_registrations_of_one_identifier_leave_exactly_one_person(orgs, uow_factory):
+async def test_concurrent_registrations_of_one_identifier_leave_exactly_one_person(
+    orgs, uow_factory
+):
     agency = await orgs.organization("City of Cosville", OrganizationKind.AGENCY)
     connor = await orgs.user(agency, Role.CASEWORKER)
 
