@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "carebridge-dev-secret-change-me-in-production-0123456789"
@@ -26,7 +26,7 @@ class Settings(BaseSettings):
         None, description="Redis for broker and event bus; none = embedded"
     )
 
-    jwt_secret: str = Field(DEV_JWT_SECRET, min_length=32)
+    jwt_secret: SecretStr = Field(SecretStr(DEV_JWT_SECRET))
     jwt_algorithm: str = Field("HS256", description="HS256 (shared secret) or RS256")
     jwt_public_key: str | None = Field(None, description="PEM public key for RS256")
     jwt_private_key: str | None = Field(None, description="PEM private key for minting RS256")
@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     max_query_cost: int = Field(50_000, ge=10)
     max_page_size: int = Field(100, ge=1, le=1000)
     default_page_size: int = Field(20, ge=1)
+    max_query_tokens: int = Field(5000, ge=100, description="parser token limit")
 
     log_level: str = "INFO"
     log_json: bool = True
@@ -56,25 +57,47 @@ class Settings(BaseSettings):
             return "sqlite+aiosqlite:///" + value.split(":///", 1)[1]
         return value
 
+    @field_validator("jwt_secret")
+    @classmethod
+    def _secret_long_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 32:
+            raise ValueError("CAREBRIDGE_JWT_SECRET must be at least 32 characters")
+        return value
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Settings:
+        if self.default_page_size > self.max_page_size:
+            raise ValueError("CAREBRIDGE_DEFAULT_PAGE_SIZE cannot exceed CAREBRIDGE_MAX_PAGE_SIZE")
+        if self.jwt_algorithm not in ("HS256", "RS256"):
+            raise ValueError("CAREBRIDGE_JWT_ALGORITHM is HS256 or RS256")
+        if self.jwt_algorithm == "RS256" and not self.jwt_public_key:
+            raise ValueError("RS256 needs CAREBRIDGE_JWT_PUBLIC_KEY (PEM) to verify tokens")
+        if self.environment == "production":
+            if self.jwt_algorithm == "HS256" and (
+                self.jwt_secret.get_secret_value() == DEV_JWT_SECRET
+            ):
+                raise ValueError("production refuses the development JWT secret")
+            if self.graphiql:
+                raise ValueError("production serves no GraphiQL: set CAREBRIDGE_GRAPHIQL=false")
+        return self
+
     @cached_property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
     @property
     def jwt_verify_key(self) -> str:
-        if self.jwt_algorithm.startswith("RS"):
-            if not self.jwt_public_key:
-                raise ValueError("CAREBRIDGE_JWT_PUBLIC_KEY is required for RS256")
-            return self.jwt_public_key
-        return self.jwt_secret
+        if self.jwt_algorithm == "RS256":
+            return self.jwt_public_key or ""
+        return self.jwt_secret.get_secret_value()
 
     @property
     def jwt_signing_key(self) -> str:
-        if self.jwt_algorithm.startswith("RS"):
+        if self.jwt_algorithm == "RS256":
             if not self.jwt_private_key:
                 raise ValueError("CAREBRIDGE_JWT_PRIVATE_KEY is required to mint RS256 tokens")
             return self.jwt_private_key
-        return self.jwt_secret
+        return self.jwt_secret.get_secret_value()
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -23,19 +23,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
-    """One engine per process; sessions are opened per unit of work and always closed."""
+    """One engine per process; sessions are opened per unit of work and always closed.
+
+    `hide_parameters`: statement parameters are people's data, so they never reach a log or
+    an exception message."""
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(
-            url, echo=settings.database_echo, poolclass=NullPool, connect_args={"timeout": 30}
+            url,
+            echo=settings.database_echo,
+            hide_parameters=True,
+            poolclass=NullPool,
+            connect_args={"timeout": 30},
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
         url,
         echo=settings.database_echo,
+        hide_parameters=True,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,
         pool_pre_ping=True,

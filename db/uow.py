@@ -17,6 +17,12 @@ from domain.events import DomainEvent, EventBus
 log = logging.getLogger(__name__)
 
 
+def _conflict() -> DomainError:
+    return DomainError(
+        ErrorCode.CONFLICT, "The change conflicts with another one; reload and try again"
+    )
+
+
 class SqlAlchemyUnitOfWork:
     """One AsyncSession and transaction; committed events go to the bus after commit."""
 
@@ -54,6 +60,9 @@ class SqlAlchemyUnitOfWork:
                 await self.session.rollback()
         finally:
             await self.session.close()
+        if isinstance(exc, IntegrityError):
+            # Raised at a flush before commit: a concurrent change won a race.
+            raise _conflict() from exc
 
     def record(self, event: DomainEvent) -> None:
         self._events.append(event)
@@ -64,9 +73,7 @@ class SqlAlchemyUnitOfWork:
         except IntegrityError as error:
             # A concurrent change won a race that the service's own checks could not see.
             await self.session.rollback()
-            raise DomainError(
-                ErrorCode.CONFLICT, "The change conflicts with another one; reload and try again"
-            ) from error
+            raise _conflict() from error
         events, self._events = self._events, []
         if events and self._bus is not None:
             try:

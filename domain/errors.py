@@ -55,6 +55,14 @@ class ErrorCollector:
     def add(self, code: ErrorCode, message: str, field: str | None = None) -> None:
         self.errors.append(DomainError(code, message, field))
 
+    def check_lengths(self, values: dict[str, str | None], limits: dict[str, int]) -> None:
+        """Each named value within its limit (the column's size), so storage never truncates
+        or fails on what the caller sent."""
+        for field, value in values.items():
+            limit = limits[field]
+            if value is not None and len(value) > limit:
+                self.add(ErrorCode.INVALID, f"At most {limit} characters", field)
+
     def raise_if_any(self) -> None:
         if self.errors:
             raise ValidationErrors(self.errors)

@@ -16,7 +16,7 @@ from resolvers.identity import IdentityQuery
 from resolvers.people import PeopleMutation, PeopleQuery
 from resolvers.providers import ProvidersMutation, ProvidersQuery
 from schema.extensions import ErrorShaping
-from schema.limits import query_limits_extension
+from schema.limits import error_code_for, query_limits_extension
 from settings import Settings
 
 Query = merge_types("Query", (IdentityQuery, PeopleQuery, ProvidersQuery, CatalogQuery, AuditQuery))
@@ -32,7 +32,8 @@ class CareBridgeSchema(strawberry.Schema):
         Nothing is logged: ErrorShaping logs what needs it, without the request's data."""
         for error in errors:
             if error.original_error is None and not (error.extensions or {}).get("code"):
-                error.extensions = {**(error.extensions or {}), "code": "INVALID"}
+                code = error_code_for(error.message)
+                error.extensions = {**(error.extensions or {}), "code": code}
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
@@ -47,6 +48,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             max_cost=settings.max_query_cost,
             default_page=settings.default_page_size,
             max_page=settings.max_page_size,
+            max_tokens=settings.max_query_tokens,
         ),
         ErrorShaping,
     ]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from domain.errors import DomainError
+from domain.errors import DomainError, ValidationErrors
 from schema.errors import to_graphql_error
 
 log = logging.getLogger("carebridge.graphql")
@@ -33,15 +33,16 @@ class ErrorShaping(SchemaExtension):
                     error.extensions = {**(error.extensions or {}), "code": "INVALID"}
                 shaped.append(error)
             elif isinstance(original, DomainError):
-                domain_error = to_graphql_error(original)
-                shaped.append(
-                    GraphQLError(
-                        domain_error.message,
-                        nodes=error.nodes,
-                        path=error.path,
-                        extensions=domain_error.extensions,
+                problems = original.errors if isinstance(original, ValidationErrors) else [original]
+                for problem in problems:
+                    shaped.append(
+                        GraphQLError(
+                            problem.message,
+                            nodes=error.nodes,
+                            path=error.path,
+                            extensions=to_graphql_error(problem).extensions,
+                        )
                     )
-                )
             else:
                 log.error(
                     "unexpected error in %s",

@@ -69,9 +69,10 @@ def cost_limit_rule(max_cost: int, default_page: int, max_page: int) -> type[Val
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
             cost = self._cost(node.selection_set, frozenset())
             if cost > max_cost:
+                # Counting stops at the limit, so the message names the limit, not a total.
                 self.report_error(
                     GraphQLError(
-                        f"Query cost {cost} exceeds the limit of {max_cost}; ask for smaller pages"
+                        f"Query cost exceeds the limit of {max_cost}; ask for smaller pages"
                         " or fewer fields",
                         node,
                         extensions={"code": "LIMIT_EXCEEDED"},
@@ -81,6 +82,19 @@ def cost_limit_rule(max_cost: int, default_page: int, max_page: int) -> type[Val
     return QueryCostLimit
 
 
+# What graphql-core and Strawberry's limiters say, so their errors get the LIMIT_EXCEEDED code.
+LIMIT_MESSAGES = (
+    "exceeds maximum operation depth",
+    "aliases found. Allowed:",
+    "Document contains more than",
+)
+
+
+def error_code_for(message: str) -> str:
+    """The code of a parse or validation error that carries none."""
+    return "LIMIT_EXCEEDED" if any(m in message for m in LIMIT_MESSAGES) else "INVALID"
+
+
 def query_limits_extension(
     *,
     max_depth: int,
@@ -88,7 +102,7 @@ def query_limits_extension(
     max_cost: int,
     default_page: int,
     max_page: int,
-    max_tokens: int = 5000,
+    max_tokens: int,
 ) -> type[SchemaExtension]:
     """One extension class for depth, alias, token and cost limits.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -58,11 +59,25 @@ class CareBridgeGraphQL(GraphQL[Context, None]):
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
+        if scope["type"] != "http":
             await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive=receive)
+        try:
+            response = await self.run(request)
         except DomainError as error:
-            # Raised by get_context before anything was sent: a bad token on HTTP.
-            await unauthenticated(error)(scope, receive, send)
+            # Raised by get_context before anything was sent: a bad token.
+            response = unauthenticated(error)
+        except HTTPException as error:
+            # Unparsable JSON, a wrong content type or method: said as GraphQL errors are.
+            response = JSONResponse(
+                {
+                    "data": None,
+                    "errors": [{"message": error.reason, "extensions": {"code": "INVALID"}}],
+                },
+                status_code=error.status_code,
+            )
+        await response(scope, receive, send)
 
 
 def unauthenticated(error: DomainError) -> Response:

@@ -30,6 +30,10 @@ class BenefitData:
 def check_benefit(data: BenefitData) -> None:
     """Raise ValidationErrors listing everything wrong with `data`."""
     errors = ErrorCollector()
+    errors.check_lengths(
+        {"name": data.name, "benefitType": data.benefit_type},
+        {"name": 200, "benefitType": 100},
+    )
     if not CODE.match(data.code):
         errors.add(ErrorCode.INVALID, "Code is 1-40 of A-Z, 0-9, '_', '.', '-'", "code")
     if not data.name.strip():

@@ -73,12 +73,19 @@ class Person(HasId, Timestamped, Base):
 
 
 class PersonIdentifier(HasId, Base):
+    """An identifier as one organisation recorded it: unique within that organisation, so
+    a duplicate check never reveals another organisation's records."""
+
     __tablename__ = "person_identifiers"
-    __table_args__ = (UniqueConstraint("system", "value"),)
+    __table_args__ = (
+        UniqueConstraint("organization_id", "system", "value"),
+        Index("ix_person_identifiers_value", "value"),
+    )
 
     person_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("persons.id", ondelete="CASCADE"), index=True
     )
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
     system: Mapped[IdentifierSystem] = mapped_column(enum_column(IdentifierSystem))
     value: Mapped[str] = mapped_column(String(80))
 
@@ -102,7 +109,7 @@ class Coverage(HasId, Timestamped, Base):
     """A person's membership in a payer's plan."""
 
     __tablename__ = "coverages"
-    __table_args__ = (UniqueConstraint("payer_organization_id", "member_id"),)
+    __table_args__ = (UniqueConstraint("person_id", "payer_organization_id", "member_id"),)
 
     person_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("persons.id", ondelete="CASCADE"), index=True

@@ -64,9 +64,43 @@ def check_language(errors: ErrorCollector, tag: str | None, field: str) -> None:
         errors.add(ErrorCode.INVALID, "Use a BCP 47 language tag such as 'en' or 'es-MX'", field)
 
 
+PERSON_LIMITS = {
+    "givenName": 100,
+    "middleName": 100,
+    "familyName": 100,
+    "preferredLanguage": 35,
+    "phone": 40,
+    "email": 254,
+    "address.line1": 200,
+    "address.line2": 200,
+    "address.city": 100,
+    "address.state": 50,
+    "address.postalCode": 20,
+}
+IDENTIFIER_VALUE_LIMIT = 80
+COVERAGE_LIMITS = {"memberId": 80, "planName": 200, "groupNumber": 80}
+
+
 def check_person(data: PersonData, today: date) -> None:
     """Raise ValidationErrors listing everything wrong with `data`."""
     errors = ErrorCollector()
+    address = data.address
+    errors.check_lengths(
+        {
+            "givenName": data.given_name,
+            "middleName": data.middle_name,
+            "familyName": data.family_name,
+            "preferredLanguage": data.preferred_language,
+            "phone": data.phone,
+            "email": data.email,
+            "address.line1": address.line1,
+            "address.line2": address.line2,
+            "address.city": address.city,
+            "address.state": address.state,
+            "address.postalCode": address.postal_code,
+        },
+        PERSON_LIMITS,
+    )
     if not data.given_name.strip():
         errors.add(ErrorCode.REQUIRED, "Given name is required", "givenName")
     if not data.family_name.strip():
@@ -84,14 +118,30 @@ def check_person(data: PersonData, today: date) -> None:
         key = (identifier.system, identifier.value.strip())
         if not key[1]:
             errors.add(ErrorCode.REQUIRED, "Identifier value is required", f"identifiers.{index}")
+        elif len(key[1]) > IDENTIFIER_VALUE_LIMIT:
+            errors.add(
+                ErrorCode.INVALID,
+                f"At most {IDENTIFIER_VALUE_LIMIT} characters",
+                f"identifiers.{index}",
+            )
         elif key in seen:
             errors.add(ErrorCode.DUPLICATE, "Identifier given twice", f"identifiers.{index}")
         seen.add(key)
     errors.raise_if_any()
 
 
-def check_coverage_period(start: date, end: date | None) -> None:
+def check_coverage(
+    start: date, end: date | None, member_id: str, plan_name: str, group_number: str | None
+) -> None:
     errors = ErrorCollector()
+    errors.check_lengths(
+        {"memberId": member_id, "planName": plan_name, "groupNumber": group_number},
+        COVERAGE_LIMITS,
+    )
+    if not member_id.strip():
+        errors.add(ErrorCode.REQUIRED, "Member id is required", "memberId")
+    if not plan_name.strip():
+        errors.add(ErrorCode.REQUIRED, "Plan name is required", "planName")
     if end is not None and end < start:
         errors.add(ErrorCode.INVALID_PERIOD, "Coverage ends before it starts", "periodEnd")
     errors.raise_if_any()

@@ -24,7 +24,7 @@ from domain.people.models import (
     PersonIdentifier,
     PersonOrganization,
 )
-from domain.people.rules import PersonData, check_coverage_period, check_person
+from domain.people.rules import PersonData, check_coverage, check_person
 from domain.uow import UnitOfWork
 
 REGISTRARS = (Role.CASEWORKER, Role.CASE_SUPERVISOR, Role.AUTH_COORDINATOR, Role.PROVIDER_STAFF)
@@ -78,10 +78,12 @@ def _person_columns(data: PersonData) -> dict[str, Any]:
 
 
 async def _check_identifiers_free(
-    uow: UnitOfWork, data: PersonData, person_id: uuid.UUID | None = None
+    uow: UnitOfWork, actor: Principal, data: PersonData, person_id: uuid.UUID | None = None
 ) -> None:
+    """Unique among the identifiers the actor's organisation recorded (and only there)."""
     for index, identifier in enumerate(data.identifiers):
         query = select(PersonIdentifier.person_id).where(
+            PersonIdentifier.organization_id == actor.organization_id,
             PersonIdentifier.system == identifier.system,
             PersonIdentifier.value == identifier.value.strip(),
         )
@@ -99,7 +101,7 @@ async def create_person(*, uow: UnitOfWork, actor: Principal, data: PersonData) 
     require_role(actor, *REGISTRARS)
     now = uow.clock.now()
     check_person(data, now.date())
-    await _check_identifiers_free(uow, data)
+    await _check_identifiers_free(uow, actor, data)
     person = Person(
         **_person_columns(data),
         registered_by_organization_id=actor.organization_id,
@@ -111,7 +113,10 @@ async def create_person(*, uow: UnitOfWork, actor: Principal, data: PersonData) 
     for identifier in data.identifiers:
         uow.session.add(
             PersonIdentifier(
-                person_id=person.id, system=identifier.system, value=identifier.value.strip()
+                person_id=person.id,
+                organization_id=actor.organization_id,
+                system=identifier.system,
+                value=identifier.value.strip(),
             )
         )
     await grant_access(
@@ -136,22 +141,28 @@ async def update_person(
     person = await _load_visible(uow, actor, person_id)
     now = uow.clock.now()
     check_person(data, now.date())
-    await _check_identifiers_free(uow, data, person_id)
+    await _check_identifiers_free(uow, actor, data, person_id)
     changed = [k for k, v in _person_columns(data).items() if getattr(person, k) != v]
     for key, value in _person_columns(data).items():
         setattr(person, key, value)
-    current = {
-        (i.system, i.value): i
-        for i in await uow.session.scalars(
-            select(PersonIdentifier).where(PersonIdentifier.person_id == person_id)
-        )
-    }
+    own_identifiers = select(PersonIdentifier).where(
+        PersonIdentifier.person_id == person_id,
+        PersonIdentifier.organization_id == actor.organization_id,
+    )
+    current = {(i.system, i.value): i for i in await uow.session.scalars(own_identifiers)}
     wanted = {(i.system, i.value.strip()) for i in data.identifiers}
     for pair, row in current.items():
         if pair not in wanted:
             await uow.session.delete(row)
     for system, value in wanted - current.keys():
-        uow.session.add(PersonIdentifier(person_id=person_id, system=system, value=value))
+        uow.session.add(
+            PersonIdentifier(
+                person_id=person_id,
+                organization_id=actor.organization_id,
+                system=system,
+                value=value,
+            )
+        )
     if wanted != set(current):
         changed.append("identifiers")
     person.updated_at = now
@@ -195,11 +206,10 @@ def _filtered(query: Select[Any], filter: PersonFilter) -> Select[Any]:
     if filter.text:
         words = [w for w in filter.text.lower().split() if w][:5]
         for word in words:
-            pattern = f"%{word}%"
             query = query.where(
                 or_(
-                    func.lower(Person.given_name).like(pattern),
-                    func.lower(Person.family_name).like(pattern),
+                    func.lower(Person.given_name).contains(word, autoescape=True),
+                    func.lower(Person.family_name).contains(word, autoescape=True),
                 )
             )
     if filter.identifier:
@@ -227,7 +237,10 @@ async def list_persons(
     base = _filtered(select(Person).where(visible_to(actor)), filter)
     query = base
     if page.after:
-        family, given, last_id = decode_cursor(page.after, (str, str, uuid.UUID))
+        # The cursor holds only the last person's id, never a name: the sort key is looked up.
+        (last_id,) = decode_cursor(page.after, (uuid.UUID,))
+        family = select(Person.family_name).where(Person.id == last_id).scalar_subquery()
+        given = select(Person.given_name).where(Person.id == last_id).scalar_subquery()
         query = query.where(
             or_(
                 Person.family_name > family,
@@ -241,7 +254,7 @@ async def list_persons(
         )
     query = query.order_by(Person.family_name, Person.given_name, Person.id).limit(page.first + 1)
     rows = (await uow.session.scalars(query)).all()
-    result = page_from_rows(rows, page, lambda p: (p.family_name, p.given_name, p.id))
+    result = page_from_rows(rows, page, lambda p: (p.id,))
     total = None
     if with_total:
         total = await uow.session.scalar(select(func.count()).select_from(base.subquery()))
@@ -294,17 +307,21 @@ async def add_coverage(
     """Record a person's membership in a payer's plan."""
     require_role(actor, *REGISTRARS)
     person = await _load_visible(uow, actor, person_id, field="personId")
-    check_coverage_period(data.period_start, data.period_end)
+    check_coverage(
+        data.period_start, data.period_end, data.member_id, data.plan_name, data.group_number
+    )
     payer = await uow.session.get(Organization, data.payer_organization_id)
     if payer is None or payer.kind is not OrganizationKind.PAYER:
         raise DomainError(ErrorCode.NOT_FOUND, "Payer not found", "payerId")
     duplicate = await uow.session.scalar(
         select(Coverage.id).where(
-            Coverage.payer_organization_id == payer.id, Coverage.member_id == data.member_id
+            Coverage.person_id == person.id,
+            Coverage.payer_organization_id == payer.id,
+            Coverage.member_id == data.member_id.strip(),
         )
     )
     if duplicate is not None:
-        raise DomainError(ErrorCode.DUPLICATE, "This member id is already on file", "memberId")
+        raise DomainError(ErrorCode.DUPLICATE, "This person already has this coverage", "memberId")
     now = uow.clock.now()
     coverage = Coverage(
         person_id=person.id,
@@ -318,6 +335,9 @@ async def add_coverage(
         updated_at=now,
     )
     uow.session.add(coverage)
+    await grant_access(
+        uow=uow, person_id=person.id, organization_id=payer.id, reason=AccessReason.COVERAGE
+    )
     person.updated_at = now
     await record_access(
         uow=uow,

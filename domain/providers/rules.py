@@ -143,6 +143,10 @@ def is_valid_npi(npi: str) -> bool:
 def check_provider(data: ProviderData) -> None:
     """Raise ValidationErrors listing everything wrong with `data`."""
     errors = ErrorCollector()
+    errors.check_lengths(
+        {"name": data.name, "phone": data.phone, "email": data.email, "website": data.website},
+        {"name": 200, "phone": 40, "email": 254, "website": 500},
+    )
     if not data.name.strip():
         errors.add(ErrorCode.REQUIRED, "Name is required", "name")
     if data.npi is not None and not is_valid_npi(data.npi):
@@ -166,8 +170,31 @@ def check_provider(data: ProviderData) -> None:
     errors.raise_if_any()
 
 
+LOCATION_LIMITS = {
+    "name": 200,
+    "addressLine1": 200,
+    "addressLine2": 200,
+    "city": 100,
+    "state": 50,
+    "postalCode": 20,
+    "phone": 40,
+}
+
+
 def _check_location(errors: ErrorCollector, location: LocationData, field: str) -> None:
     check_coordinates(errors, location.latitude, location.longitude, field)
+    errors.check_lengths(
+        {
+            f"{field}.name": location.name,
+            f"{field}.addressLine1": location.address_line1,
+            f"{field}.addressLine2": location.address_line2,
+            f"{field}.city": location.city,
+            f"{field}.state": location.state,
+            f"{field}.postalCode": location.postal_code,
+            f"{field}.phone": location.phone,
+        },
+        {f"{field}.{key}": limit for key, limit in LOCATION_LIMITS.items()},
+    )
     if location.country is not None and len(location.country) != 2:
         errors.add(ErrorCode.INVALID, "Country is a two-letter ISO code", f"{field}.country")
     for index, hours in enumerate(location.hours):
@@ -194,6 +221,10 @@ def _check_specialties(errors: ErrorCollector, specialties: tuple[SpecialtyData,
         seen.add(specialty.code)
         if not specialty.display.strip():
             errors.add(ErrorCode.REQUIRED, "Display is required", f"specialties.{index}.display")
+        errors.check_lengths(
+            {f"specialties.{index}.display": specialty.display},
+            {f"specialties.{index}.display": 200},
+        )
     if sum(s.is_primary for s in specialties) > 1:
         errors.add(ErrorCode.INVALID, "Only one specialty can be primary", "specialties")
 

@@ -65,8 +65,11 @@ async def update_provider(
     """Replace a provider's details, locations, specialties, services and languages."""
     require_role(actor, *MANAGERS)
     provider = await uow.session.get(Provider, provider_id)
-    if provider is None or not may_manage_provider(actor, provider.organization_id):
+    if provider is None:
         raise not_found("Provider")
+    if not may_manage_provider(actor, provider.organization_id):
+        # The directory is public, so saying the provider exists discloses nothing.
+        raise DomainError(ErrorCode.FORBIDDEN, "You manage only your own organization's providers")
     check_network_status_change(actor, data.network_status, provider.network_status)
     if data.organization_id != provider.organization_id:
         await _check_managing_organization(uow, actor, data.organization_id)

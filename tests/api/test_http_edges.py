@@ -71,6 +71,7 @@ async def test_malformed_json_is_a_clean_400(app_client):
         "/graphql", content=b'{"query": "{ me {', headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "INVALID"
     assert "Traceback" not in response.text
 
 
@@ -183,3 +184,16 @@ async def test_syntax_and_validation_errors_say_the_input_is_invalid(app_client,
         body = await app_client.execute(query, as_=connor)
         assert body.get("data") is None
         assert body["errors"][0]["extensions"]["code"] == "INVALID", body
+
+
+async def test_every_limit_says_limit_exceeded(limited_client, orgs):
+    agency = await orgs.organization("City of Cosville", OrganizationKind.AGENCY)
+    connor = await orgs.user(agency, Role.CASEWORKER)
+    client = await limited_client(max_query_depth=2, max_aliases=1, max_query_tokens=100)
+    for query in (
+        "{ me { user { organization { name } } } }",
+        "{ a: me { roles } b: me { roles } }",
+        "{ me { " + "roles " * 120 + "} }",
+    ):
+        body = await client.execute(query, as_=connor)
+        assert body["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED", body

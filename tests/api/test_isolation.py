@@ -110,3 +110,28 @@ async def test_other_organizations_users_and_audit_trail_are_invisible(app_clien
         e["node"]["entityId"] == two_agencies["b_person_id"]
         for e in b_audit["auditEvents"]["edges"]
     )
+
+
+async def test_registering_a_known_identifier_elsewhere_reveals_nothing(app_client, two_agencies):
+    same_identifier = {
+        "person": {
+            "givenName": "Other",
+            "familyName": "Person",
+            "identifiers": [{"system": "CONSTITUENT_NUMBER", "value": "B-1"}],
+        }
+    }
+    created = await app_client.data(CREATE, {"input": same_identifier}, as_=two_agencies["a"])
+    assert created["createPerson"]["errors"] == []
+    again = await app_client.data(CREATE, {"input": same_identifier}, as_=two_agencies["a"])
+    assert again["createPerson"]["errors"] == [{"code": "DUPLICATE"}]
+
+
+async def test_cursors_carry_no_names(app_client, two_agencies):
+    page = await app_client.data(
+        "{ persons(first: 1) { pageInfo { endCursor } } }", as_=two_agencies["b"]
+    )
+    import base64
+
+    cursor = page["persons"]["pageInfo"]["endCursor"]
+    decoded = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    assert "Secret" not in decoded and "Bea" not in decoded

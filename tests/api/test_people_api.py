@@ -127,3 +127,20 @@ async def test_unknown_and_malformed_ids_are_typed_errors_and_change_nothing(app
     assert body["errors"][0]["extensions"]["code"] == "INVALID"
     listing = await app_client.data("{ persons { totalCount } }", as_=connor)
     assert listing["persons"]["totalCount"] == 0
+
+
+async def test_overlong_values_are_refused_before_storage(app_client, orgs):
+    agency = await orgs.organization("City of Cosville", OrganizationKind.AGENCY)
+    connor = await orgs.user(agency, Role.CASEWORKER)
+    long_name = {
+        "person": {
+            "givenName": "S" * 101,
+            "familyName": "Marshall",
+            "address": {"postalCode": "9" * 21},
+        }
+    }
+    payload = (await app_client.data(CREATE, {"input": long_name}, as_=connor))["createPerson"]
+    assert {(e["code"], e["field"]) for e in payload["errors"]} == {
+        ("INVALID", "givenName"),
+        ("INVALID", "address.postalCode"),
+    }

@@ -175,7 +175,7 @@ async def test_provider_staff_cannot_change_another_organizations_provider(
     refused = await app_client.data(mutation, {"input": change}, as_=staff)
     assert refused["updateProvider"] == {
         "provider": None,
-        "errors": [{"code": "NOT_FOUND", "field": "id"}],
+        "errors": [{"code": "FORBIDDEN", "field": None}],
     }
     again = await app_client.data(SEARCH, {"search": {"text": "Harbor"}}, as_=staff)
     assert again["providers"]["edges"][0]["node"]["name"] == "Harbor Family Services"

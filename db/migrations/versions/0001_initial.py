@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 11:47:08.226260
+Create Date: 2026-11-23 12:13:27.458072
 
 """
 
@@ -177,7 +177,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['payer_organization_id'], ['organizations.id'], name=op.f('fk_coverages_payer_organization_id_organizations')),
     sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_coverages_person_id_persons'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_coverages')),
-    sa.UniqueConstraint('payer_organization_id', 'member_id', name=op.f('uq_coverages_payer_organization_id_member_id'))
+    sa.UniqueConstraint('person_id', 'payer_organization_id', 'member_id', name=op.f('uq_coverages_person_id_payer_organization_id_member_id'))
     )
     with op.batch_alter_table('coverages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_coverages_payer_organization_id'), ['payer_organization_id'], unique=False)
@@ -206,15 +206,18 @@ def upgrade() -> None:
 
     op.create_table('person_identifiers',
     sa.Column('person_id', sa.Uuid(), nullable=False),
+    sa.Column('organization_id', sa.Uuid(), nullable=False),
     sa.Column('system', sa.Enum('CONSTITUENT_NUMBER', 'MEDICAID_ID', 'MEDICARE_ID', 'MEDICAL_RECORD_NUMBER', 'MEMBER_ID', 'STATE_ID', 'OTHER', name='identifiersystem', native_enum=False, length=32), nullable=False),
     sa.Column('value', sa.String(length=80), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_person_identifiers_organization_id_organizations')),
     sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_person_identifiers_person_id_persons'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_person_identifiers')),
-    sa.UniqueConstraint('system', 'value', name=op.f('uq_person_identifiers_system_value'))
+    sa.UniqueConstraint('organization_id', 'system', 'value', name=op.f('uq_person_identifiers_organization_id_system_value'))
     )
     with op.batch_alter_table('person_identifiers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_person_identifiers_person_id'), ['person_id'], unique=False)
+        batch_op.create_index('ix_person_identifiers_value', ['value'], unique=False)
 
     op.create_table('person_organizations',
     sa.Column('person_id', sa.Uuid(), nullable=False),
@@ -293,6 +296,7 @@ def downgrade() -> None:
 
     op.drop_table('person_organizations')
     with op.batch_alter_table('person_identifiers', schema=None) as batch_op:
+        batch_op.drop_index('ix_person_identifiers_value')
         batch_op.drop_index(batch_op.f('ix_person_identifiers_person_id'))
 
     op.drop_table('person_identifiers')

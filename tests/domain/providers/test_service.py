@@ -278,7 +278,7 @@ async def test_provider_staff_of_another_organization_cannot_update_a_provider(
                 provider_id=provider.id,
                 data=clinic(d, "Hijacked"),
             )
-    assert (caught.value.code, caught.value.field) == (ErrorCode.NOT_FOUND, "id")
+    assert (caught.value.code, caught.value.field) == (ErrorCode.FORBIDDEN, None)
     async with uow_factory() as uow:
         assert (await providers.get_providers(uow=uow, ids=[provider.id]))[
             provider.id

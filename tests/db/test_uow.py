@@ -1,0 +1,58 @@
+"""The unit of work: commit publishes events; integrity races become CONFLICT, never INTERNAL."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from db.uow import Database
+from domain.errors import DomainError, ErrorCode
+from domain.events import DomainEvent
+from domain.identity.models import Organization, OrganizationKind
+
+
+class RecordingBus:
+    def __init__(self) -> None:
+        self.published: list[DomainEvent] = []
+
+    async def publish(self, events: list[DomainEvent]) -> None:
+        self.published.extend(events)
+
+
+def _org(clock, npi: str) -> Organization:
+    return Organization(
+        name="Clinic",
+        kind=OrganizationKind.PROVIDER,
+        npi=npi,
+        created_at=clock.now(),
+        updated_at=clock.now(),
+    )
+
+
+async def test_events_are_published_only_after_commit(engine, clock):
+    bus = RecordingBus()
+    factory = Database(engine, clock=clock, bus=bus).uow_factory()
+    event = DomainEvent("organization.created", "Organization", uuid.uuid4(), (), clock.now())
+    async with factory() as uow:
+        uow.record(event)
+    assert bus.published == []  # left without commit: rolled back, nothing said
+    async with factory() as uow:
+        uow.session.add(_org(clock, "1234567893"))
+        uow.record(event)
+        await uow.commit()
+    assert bus.published == [event]
+
+
+@pytest.mark.parametrize("where", ["flush", "commit"])
+async def test_a_unique_key_race_is_a_conflict(uow_factory, clock, where):
+    async with uow_factory() as uow:
+        uow.session.add(_org(clock, "1234567893"))
+        await uow.commit()
+    with pytest.raises(DomainError) as caught:
+        async with uow_factory() as uow:
+            uow.session.add(_org(clock, "1234567893"))
+            if where == "flush":
+                await uow.session.flush()
+            await uow.commit()
+    assert caught.value.code is ErrorCode.CONFLICT
