@@ -1,4 +1,5 @@
-"""carebridge serve | demo | migrate | seed | token | export-schema"""
+"""carebridge serve | demo | migrate | seed | token | create-organization | create-user |
+create-api-client | export-schema"""
 
 from __future__ import annotations
 
@@ -8,24 +9,39 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from domain.identity.models import Role
+from domain.identity.models import OrganizationKind, Role
 from settings import Settings, load_settings
 
 SCHEMA_FILE = Path(__file__).resolve().parent / "schema.graphql"
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     from adapters.observability import configure_logging
-    from server import create_app
 
     configure_logging(settings.log_level, settings.log_json)
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, ws="websockets-sansio")
+    if workers > 1:
+        # Each worker process builds its own app (and engine) from the same environment.
+        uvicorn.run(
+            "server:app_from_environment",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_config=None,
+            ws="websockets-sansio",
+        )
+    else:
+        from server import create_app
+
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_config=None, ws="websockets-sansio"
+        )
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    _serve(settings, args.host or settings.host, args.port or settings.port)
+    _serve(settings, args.host or settings.host, args.port or settings.port, args.workers)
     return 0
 
 
@@ -55,6 +71,49 @@ def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
         mint_dev_token(settings, role=args.role, organization=args.org, email=args.email)
     )
     print(token)
+    return 0
+
+
+def cmd_create_organization(args: argparse.Namespace, settings: Settings) -> int:
+    from db.accounts import add_organization
+
+    print(
+        asyncio.run(
+            add_organization(
+                settings, name=args.name, kind=args.kind, npi=args.npi, payer_id=args.payer_id
+            )
+        )
+    )
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
+    from db.accounts import add_user
+
+    print(
+        asyncio.run(
+            add_user(
+                settings,
+                organization=args.org,
+                email=args.email,
+                display_name=args.name,
+                roles=args.role,
+            )
+        )
+    )
+    return 0
+
+
+def cmd_create_api_client(args: argparse.Namespace, settings: Settings) -> int:
+    from db.accounts import add_api_client
+
+    print(
+        asyncio.run(
+            add_api_client(
+                settings, organization=args.org, client_id=args.client_id, name=args.name
+            )
+        )
+    )
     return 0
 
 
@@ -96,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the API")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.set_defaults(run=cmd_serve)
 
     demo = sub.add_parser("demo", help="migrate, load demo data, print tokens and serve")
@@ -120,6 +180,35 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--org", required=True, help="organisation name or id")
     token.add_argument("--email", help="a particular user of that organisation")
     token.set_defaults(run=cmd_token)
+
+    org = sub.add_parser("create-organization", help="add an organisation (operators only)")
+    org.add_argument("--name", required=True)
+    org.add_argument(
+        "--kind", required=True, type=str.upper, choices=[kind.value for kind in OrganizationKind]
+    )
+    org.add_argument("--npi")
+    org.add_argument("--payer-id")
+    org.set_defaults(run=cmd_create_organization)
+
+    user = sub.add_parser("create-user", help="add a user to an organisation")
+    user.add_argument("--org", required=True, help="organisation name or id")
+    user.add_argument("--email", required=True)
+    user.add_argument("--name", required=True)
+    user.add_argument(
+        "--role",
+        required=True,
+        action="append",
+        type=str.upper,
+        choices=[role.value for role in Role],
+        help="repeat for several roles",
+    )
+    user.set_defaults(run=cmd_create_user)
+
+    client = sub.add_parser("create-api-client", help="add a machine partner; prints its secret")
+    client.add_argument("--org", required=True, help="organisation name or id")
+    client.add_argument("--client-id", required=True)
+    client.add_argument("--name", required=True)
+    client.set_defaults(run=cmd_create_api_client)
 
     export = sub.add_parser("export-schema", help="write (or --check) schema.graphql")
     export.add_argument("--output")

@@ -16,13 +16,13 @@ from starlette.routing import Route, WebSocketRoute
 
 from adapters.eventbus import create_event_bus
 from adapters.http_limits import BodySizeLimitMiddleware
-from adapters.observability import Metrics, RequestContextMiddleware
+from adapters.observability import Metrics, RequestContextMiddleware, configure_logging
 from db.engine import create_engine
 from db.uow import Database
 from domain.clock import Clock, SystemClock
 from schema.api import build_schema
 from schema.view import CareBridgeGraphQL
-from settings import Settings
+from settings import Settings, load_settings
 
 log = logging.getLogger("carebridge.server")
 
@@ -32,15 +32,21 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Ready when the database answers."""
+    """Ready when the database answers and, if one is configured, Redis does too."""
     database: Database = request.app.state.database
+    checks: dict[str, str] = {}
     try:
         async with database.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
+        checks["database"] = "up"
     except Exception as error:  # any failure to reach the database means not ready
-        log.warning("readiness check failed: %s", type(error).__name__)
-        return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
-    return JSONResponse({"status": "ready", "database": "up"})
+        log.warning("readiness: database check failed: %s", type(error).__name__)
+        checks["database"] = "down"
+    if request.app.state.settings.redis_url:
+        checks["redis"] = "up" if await request.app.state.bus.ping() else "down"
+    ready = all(state == "up" for state in checks.values())
+    status = {"status": "ready" if ready else "unavailable"}
+    return JSONResponse(status | checks, status_code=200 if ready else 503)
 
 
 async def metrics(request: Request) -> Response:
@@ -88,3 +94,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     app.state.clock = clock or SystemClock()
     app.state.metrics = app_metrics
     return app
+
+
+def app_from_environment() -> Starlette:
+    """An app factory for process managers (`uvicorn --factory server:app_from_environment`,
+    or `carebridge serve --workers N`): settings and logging from the environment."""
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return create_app(settings)

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from domain.events import DomainEvent
 
@@ -51,6 +52,9 @@ class InMemoryEventBus:
 
     async def start(self) -> None:
         """Nothing to connect to."""
+
+    async def ping(self) -> bool:
+        return True
 
     async def stop(self) -> None:
         """Nothing to disconnect from."""
@@ -91,9 +95,20 @@ class RedisEventBus:
         self._listener: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
 
-    async def start(self) -> None:
+    async def start(self, wait_seconds: float = 5.0) -> None:
+        """Starts listening; with Redis down the service still starts (and /readyz says so),
+        and the listener subscribes once Redis is back."""
         self._listener = asyncio.create_task(self._listen(), name="redis-event-listener")
-        await asyncio.wait_for(self._subscribed.wait(), timeout=10)
+        try:
+            await asyncio.wait_for(self._subscribed.wait(), timeout=wait_seconds)
+        except TimeoutError:
+            log.warning("Redis is not answering; live updates wait until it does")
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await asyncio.wait_for(self._redis.ping(), timeout=2))
+        except (TimeoutError, OSError, RedisError):
+            return False
 
     async def stop(self) -> None:
         if self._listener is not None:

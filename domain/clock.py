@@ -5,6 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from domain.errors import DomainError, ErrorCode
+
+
+def require_aware(value: datetime | None, field: str) -> None:
+    """Instants from callers must say their offset; a naive time is ambiguous."""
+    if value is not None and value.tzinfo is None:
+        raise DomainError(
+            ErrorCode.INVALID, "Give the time with its offset, e.g. 2026-01-15T09:00:00Z", field
+        )
+
 
 class Clock(Protocol):
     def now(self) -> datetime: ...

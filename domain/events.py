@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 @dataclass(frozen=True, slots=True)
 class DomainEvent:
-    """Something that happened: `name` is `area.thing_happened`; `payload` holds ids and codes
+    """Something that happened: `name` is `entity.thing_happened`; `payload` holds ids and codes
     only, never a person's data."""
 
     name: str

@@ -14,6 +14,12 @@ from domain.audit.models import AuditAction
 strawberry.enum(AuditAction)
 
 
+def to_camel(name: str) -> str:
+    """`preferred_language` as the API names it: `preferredLanguage`."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 @strawberry.type(description="One read or change of a record: ids and field names, no values.")
 class AuditEvent:
     id: strawberry.ID
@@ -42,7 +48,7 @@ class AuditEvent:
             entity=m.entity,
             entity_id=gid(m.entity, m.entity_id),
             correlation_id=m.correlation_id,
-            fields=m.fields,
+            fields=[to_camel(f) for f in m.fields] if m.fields is not None else None,
         )
 
 

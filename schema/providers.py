@@ -197,7 +197,7 @@ class ProviderSearchInput:
     def to_domain(self) -> rules.SearchCriteria:
         return rules.SearchCriteria(
             specialty=self.specialty,
-            benefit_id=decode_global_id(self.benefit_id, "Benefit", "search.benefitId")
+            benefit_id=decode_global_id(self.benefit_id, "Benefit", "benefitId")
             if self.benefit_id
             else None,
             near=rules.GeoPoint(self.near.latitude, self.near.longitude, self.near.radius_km)

@@ -52,3 +52,100 @@ def test_export_schema_check_finds_a_stale_file(tmp_path, capsys):
 
 def test_committed_schema_is_current():
     assert cli.main(["export-schema", "--check"]) == 0
+
+
+def test_serve_with_several_workers_answers(scratch_db, tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    assert cli.main(["migrate"]) == 0
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "CAREBRIDGE_LOG_JSON": "false"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cli", "serve", "--workers", "2", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.stderr.read() if process.stderr else ""
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        assert ready.status_code == 200 and ready.json()["database"] == "up"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def test_operators_create_organisations_users_and_clients(scratch_db, capsys):
+    assert cli.main(["migrate"]) == 0
+    assert cli.main(["create-organization", "--name", "Valley Agency", "--kind", "agency"]) == 0
+    assert "Valley Agency (AGENCY)" in capsys.readouterr().out
+    assert (
+        cli.main(
+            [
+                "create-user",
+                "--org",
+                "Valley Agency",
+                "--email",
+                "Val@Valley.example",
+                "--name",
+                "Val",
+                "--role",
+                "caseworker",
+                "--role",
+                "case_supervisor",
+            ]
+        )
+        == 0
+    )
+    assert (
+        "val@valley.example at Valley Agency with CASEWORKER, CASE_SUPERVISOR"
+        in capsys.readouterr().out
+    )
+    assert (
+        cli.main(
+            [
+                "create-user",
+                "--org",
+                "Valley Agency",
+                "--email",
+                "p@valley.example",
+                "--name",
+                "P",
+                "--role",
+                "PROVIDER_STAFF",
+            ]
+        )
+        == 2
+    )
+    assert "do not exist at an organization of kind AGENCY" in capsys.readouterr().err
+    assert (
+        cli.main(
+            [
+                "create-api-client",
+                "--org",
+                "Valley Agency",
+                "--client-id",
+                "valley-ehr",
+                "--name",
+                "Valley EHR",
+            ]
+        )
+        == 0
+    )
+    assert "secret " in capsys.readouterr().out
+    assert cli.main(["token", "--role", "CASE_SUPERVISOR", "--org", "Valley Agency"]) == 0

@@ -2,70 +2,54 @@
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import select
 
 from adapters.tokens import mint_token
-from db.engine import create_engine
+from db.accounts import find_organization, operator_units
 from db.seed import demo, scale
-from db.uow import Database
 from domain.clock import SystemClock
 from domain.errors import DomainError, ErrorCode
-from domain.identity.models import Organization, Role, User
+from domain.identity.models import Role, User
 from domain.identity.rules import Principal
+from domain.uow import UnitOfWork
 from settings import Settings
 
 
 async def run_seed(settings: Settings, *, with_demo: bool, providers: int) -> str:
     """Load the demo story (once) and/or `providers` generated providers; returns a summary."""
-    database = Database(create_engine(settings), clock=SystemClock(), bus=None)
     lines: list[str] = []
-    try:
-        factory = database.uow_factory("seed")
+    async with operator_units(settings) as units:
         if with_demo:
-            lines.append(await demo.load_demo(factory))
+            lines.append(await demo.load_demo(units))
         if providers:
-            lines.append(await scale.load_scale(factory, providers))
-    finally:
-        await database.dispose()
+            lines.append(await scale.load_scale(units, providers))
     return "\n".join(lines) or "nothing to seed (give --demo and/or --scale N)"
 
 
 async def _principal(
-    database: Database, role: str, organization: str, email: str | None
+    uow: UnitOfWork, role: Role, organization: str, email: str | None
 ) -> Principal:
-    async with database.uow_factory("token")() as uow:
-        query = select(User, Organization).join(
-            Organization, Organization.id == User.organization_id
-        )
-        try:
-            query = query.where(Organization.id == uuid.UUID(organization))
-        except ValueError:
-            query = query.where(Organization.name == organization)
-        if email:
-            query = query.where(User.email == email.lower())
-        wanted = Role(role.upper())
-        for user, org in (await uow.session.execute(query.order_by(User.email))).all():
-            if wanted.value in user.roles and user.active:
-                return Principal(
-                    subject_id=user.id,
-                    organization_id=org.id,
-                    organization_kind=org.kind,
-                    roles=frozenset(Role(r) for r in user.roles),
-                )
-    raise DomainError(ErrorCode.NOT_FOUND, f"No active {wanted.value} user at {organization!r}")
+    org = await find_organization(uow, organization)
+    query = select(User).where(User.organization_id == org.id, User.active.is_(True))
+    if email:
+        query = query.where(User.email == email.lower())
+    for user in await uow.session.scalars(query.order_by(User.email)):
+        if role.value in user.roles:
+            return Principal(
+                subject_id=user.id,
+                organization_id=org.id,
+                organization_kind=org.kind,
+                roles=frozenset(Role(r) for r in user.roles),
+            )
+    raise DomainError(ErrorCode.NOT_FOUND, f"No active {role.value} user at {organization!r}")
 
 
 async def mint_dev_token(
     settings: Settings, *, role: str, organization: str, email: str | None
 ) -> str:
     """A token for a seeded user with `role` at `organization` (name or id)."""
-    database = Database(create_engine(settings), clock=SystemClock(), bus=None)
-    try:
-        principal = await _principal(database, role, organization, email)
-    finally:
-        await database.dispose()
+    async with operator_units(settings) as units, units() as uow:
+        principal = await _principal(uow, Role(role.upper()), organization, email)
     return mint_token(settings, principal, SystemClock().now())
 
 

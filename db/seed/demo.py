@@ -31,7 +31,6 @@ from domain.providers.rules import (
     ProviderData,
     ServiceOfferData,
     SpecialtyData,
-    npi_check_digit,
 )
 from domain.uow import UnitOfWork
 
@@ -193,7 +192,7 @@ PROVIDERS = (
     DemoProvider(
         "Riverside Counseling Collective",
         "Riverside Counseling Collective",
-        "1508869142",
+        "1508869140",
         39.9200,
         -75.2100,
         "12 River Ln",
@@ -226,11 +225,6 @@ PROVIDERS = (
         accepting=False,
     ),
 )
-
-
-def _valid_npi(seed: str) -> str:
-    """The demo's NPIs are invented; the check digit is computed so they validate."""
-    return seed[:9] + str(npi_check_digit(seed[:9]))
 
 
 async def _organization(uow: UnitOfWork, name: str, kind: OrganizationKind) -> uuid.UUID:
@@ -280,7 +274,7 @@ async def load_demo(uow_factory: Callable[[], UnitOfWork]) -> str:
             organization_id=orgs[provider.organization],
             kind=ProviderKind.ORGANIZATION,
             name=provider.name,
-            npi=_valid_npi(provider.npi),
+            npi=provider.npi,
             description=f"{provider.name} serves Cosville residents.",
             phone="+1-215-555-0100",
             accepting_referrals=provider.accepting,

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, insert, or_, select
 
 from domain.audit.models import AuditAction, AuditEvent
+from domain.clock import require_aware
 from domain.identity.models import Role
 from domain.identity.rules import Principal, require_role
 from domain.models import new_id
@@ -68,6 +69,8 @@ async def list_audit_events(
 ) -> Page[AuditEvent]:
     """Newest first: what the organisation's users did, and who touched its people's records."""
     require_role(actor, Role.ADMIN)
+    require_aware(filter.since, "since")
+    require_aware(filter.until, "until")
     own_people = select(PersonOrganization.person_id).where(
         PersonOrganization.organization_id == actor.organization_id
     )

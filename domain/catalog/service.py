@@ -14,6 +14,7 @@ from domain.errors import DomainError, ErrorCode
 from domain.events import DomainEvent
 from domain.identity.models import OrganizationKind, Role
 from domain.identity.rules import Principal, require_role
+from domain.money import cents
 from domain.pagination import Page, PageRequest, decode_cursor, page_from_rows
 from domain.uow import UnitOfWork
 
@@ -42,9 +43,9 @@ async def create_benefit(*, uow: UnitOfWork, actor: Principal, data: BenefitData
         benefit_type=data.benefit_type.strip(),
         category=data.category,
         unit_of_measure=data.unit_of_measure,
-        max_units=data.max_units,
+        max_units=cents(data.max_units),
         max_units_frequency=data.max_units_frequency,
-        offering_rate=data.offering_rate,
+        offering_rate=cents(data.offering_rate),
         currency=data.currency,
         created_at=now,
         updated_at=now,
@@ -53,7 +54,7 @@ async def create_benefit(*, uow: UnitOfWork, actor: Principal, data: BenefitData
     await uow.session.flush()
     uow.record(
         DomainEvent(
-            name="catalog.benefit_created",
+            name="benefit.created",
             entity="Benefit",
             entity_id=benefit.id,
             organization_ids=(actor.organization_id,),

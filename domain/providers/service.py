@@ -16,6 +16,7 @@ from domain.errors import DomainError, ErrorCode, ErrorCollector, not_found
 from domain.events import DomainEvent
 from domain.identity.models import Organization, OrganizationKind, Role
 from domain.identity.rules import Principal, require_role
+from domain.money import cents
 from domain.providers.models import (
     Location,
     NetworkStatus,
@@ -245,7 +246,7 @@ def _add_children(uow: UnitOfWork, provider_id: uuid.UUID, data: ProviderData) -
             ProviderService(
                 provider_id=provider_id,
                 benefit_id=offer.benefit_id,
-                rate=offer.rate,
+                rate=cents(offer.rate),
                 currency=offer.currency,
                 active=offer.active,
             )

@@ -44,3 +44,17 @@ async def test_creating_a_person_publishes_an_event_after_commit(engine, setting
         assert event.payload == {}  # ids only: no names or other personal data on the bus
     finally:
         await listener.stop()
+
+
+async def test_readiness_reports_redis_and_the_service_starts_without_it(engine, settings, clock):
+    for url, expected in ((REDIS_URL, (200, "up")), ("redis://127.0.0.1:1/0", (503, "down"))):
+        app = create_app(settings.model_copy(update={"redis_url": url}), clock=clock)
+        async with (
+            LifespanManager(app, startup_timeout=30) as manager,
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(manager.app), base_url="http://t"
+            ) as http,
+        ):
+            response = await http.get("/readyz")
+        assert (response.status_code, response.json()["redis"]) == expected
+        assert response.json()["database"] == "up"

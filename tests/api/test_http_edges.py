@@ -197,3 +197,16 @@ async def test_every_limit_says_limit_exceeded(limited_client, orgs):
     ):
         body = await client.execute(query, as_=connor)
         assert body["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED", body
+
+
+async def test_naive_times_in_filters_are_refused(app_client, orgs):
+    agency = await orgs.organization("City of Cosville", OrganizationKind.AGENCY)
+    admin = await orgs.user(agency, Role.ADMIN)
+    body = await app_client.execute(
+        '{ auditEvents(filter: {since: "2026-01-01T00:00:00"}) { totalCount } }', as_=admin
+    )
+    assert body["errors"][0]["extensions"] == {"code": "INVALID", "field": "since"}
+    ok = await app_client.data(
+        '{ auditEvents(filter: {since: "2026-01-01T00:00:00Z"}) { totalCount } }', as_=admin
+    )
+    assert ok["auditEvents"]["totalCount"] == 0
