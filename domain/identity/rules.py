@@ -62,5 +62,7 @@ def check_roles_fit_organization(kind: OrganizationKind, roles: set[Role]) -> No
     if misfits:
         names = ", ".join(sorted(role.value for role in misfits))
         raise DomainError(
-            ErrorCode.INVALID, f"Roles {names} do not exist at a {kind.value}", "roles"
+            ErrorCode.INVALID,
+            f"Roles {names} do not exist at an organization of kind {kind.value}",
+            "roles",
         )
