@@ -10,9 +10,12 @@ from strawberry import relay
 from strawberry.types import Info
 
 from domain.errors import DomainError, ErrorCode
+from domain.identity import service as identity
+from resolvers.outcome import read
 from schema.context import Context
-from schema.identity import User, Viewer
+from schema.identity import Organization, OrganizationFilter, User, Viewer
 from schema.permissions import signed_in
+from schema.relay import Connection, page_request, selects
 
 
 async def _resolve_nodes(
@@ -58,6 +61,29 @@ class IdentityQuery:
         self, info: Info[Context, None], ids: list[relay.GlobalID]
     ) -> list[relay.Node | None]:
         return await _resolve_nodes(info, ids)
+
+    @strawberry.field(
+        extensions=signed_in(),
+        description="The directory of organisations (agencies, providers, payers), by name.",
+    )
+    async def organizations(
+        self,
+        info: Info[Context, None],
+        filter: OrganizationFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Organization]:
+        given = filter or OrganizationFilter()
+        criteria = identity.OrganizationFilter(kind=given.kind, text=given.text)
+        request = page_request(info.context, first, after)
+        with_total = selects(info, "totalCount")
+        page = await read(
+            info,
+            lambda uow, actor: identity.list_organizations(
+                uow=uow, filter=criteria, page=request, with_total=with_total
+            ),
+        )
+        return Connection.from_page(page, Organization.from_model)
 
     @strawberry.field(extensions=signed_in(), description="Who is signed in.")
     async def me(self, info: Info[Context, None]) -> Viewer:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Self
@@ -14,6 +15,7 @@ from strawberry.types import Info
 from domain.catalog import models, rules
 from domain.catalog.models import BenefitCategory, Frequency, UnitOfMeasure
 from schema.errors import UserError
+from schema.identity import Organization
 from schema.relay import load_nodes
 
 strawberry.enum(BenefitCategory)
@@ -36,6 +38,13 @@ class Benefit(relay.Node):
     currency: str
     active: bool
     created_at: datetime.datetime
+    organization_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description="The agency or payer that offers it.")
+    async def organization(self, info: Info) -> Organization:
+        return Organization.from_model(
+            await info.context.loaders.organization.load(self.organization_id)
+        )
 
     @classmethod
     def from_model(cls, m: models.Benefit) -> Self:
@@ -53,6 +62,7 @@ class Benefit(relay.Node):
             currency=m.currency,
             active=m.active,
             created_at=m.created_at,
+            organization_id=m.organization_id,
         )
 
     @classmethod

@@ -85,3 +85,9 @@ class Viewer:
         return Organization.from_model(
             await info.context.loaders.organization.load(self.organization_id)
         )
+
+
+@strawberry.input
+class OrganizationFilter:
+    kind: OrganizationKind | None = None
+    text: str | None = strawberry.field(default=None, description="Words of the name")

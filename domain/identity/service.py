@@ -7,12 +7,14 @@ import hmac
 import secrets
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.identity.models import ApiClient, Organization, OrganizationKind, Role, User
 from domain.identity.rules import Principal, check_roles_fit_organization, require_role
+from domain.pagination import Page, PageRequest, decode_cursor, page_from_rows
 from domain.uow import UnitOfWork
 
 
@@ -24,6 +26,39 @@ async def get_organizations(
         return {}
     rows = await uow.session.scalars(select(Organization).where(Organization.id.in_(set(ids))))
     return {o.id: o for o in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationFilter:
+    kind: OrganizationKind | None = None
+    text: str | None = None
+
+
+async def list_organizations(
+    *, uow: UnitOfWork, filter: OrganizationFilter, page: PageRequest, with_total: bool = False
+) -> Page[Organization]:
+    """The shared directory of organisations (names and kinds), by name."""
+    query = select(Organization).where(Organization.active.is_(True))
+    if filter.kind:
+        query = query.where(Organization.kind == filter.kind)
+    for word in (filter.text or "").lower().split()[:5]:
+        query = query.where(func.lower(Organization.name).contains(word, autoescape=True))
+    total = None
+    if with_total:
+        total = await uow.session.scalar(select(func.count()).select_from(query.subquery()))
+    if page.after:
+        name, last_id = decode_cursor(page.after, (str, uuid.UUID))
+        query = query.where(
+            or_(
+                Organization.name > name, and_(Organization.name == name, Organization.id > last_id)
+            )
+        )
+    rows = (
+        await uow.session.scalars(
+            query.order_by(Organization.name, Organization.id).limit(page.first + 1)
+        )
+    ).all()
+    return page_from_rows(rows, page, lambda o: (o.name, o.id)).with_total(total)
 
 
 async def get_users(

@@ -179,3 +179,17 @@ async def test_provider_staff_cannot_change_another_organizations_provider(
     }
     again = await app_client.data(SEARCH, {"search": {"text": "Harbor"}}, as_=staff)
     assert again["providers"]["edges"][0]["node"]["name"] == "Harbor Family Services"
+
+
+async def test_caseworker_finds_payers_in_the_organisation_directory(app_client, demo_world):
+    data = await app_client.data(
+        '{ organizations(filter: {kind: PAYER}) { totalCount edges { node { id name kind } } } '
+        '  benefits(filter: {text: "grief"}) { edges { node { code organization { name kind } } } } }',
+        as_=demo_world,
+    )
+    assert data["organizations"]["totalCount"] == 1
+    assert data["organizations"]["edges"][0]["node"]["name"] == "Cosville Health Plan"
+    assert data["benefits"]["edges"][0]["node"]["organization"] == {
+        "name": "City of Cosville",
+        "kind": "AGENCY",
+    }
