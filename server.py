@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -17,6 +18,7 @@ from starlette.routing import Route, WebSocketRoute
 from adapters.eventbus import create_event_bus
 from adapters.http_limits import BodySizeLimitMiddleware
 from adapters.observability import Metrics, RequestContextMiddleware, configure_logging
+from adapters.tokens import TokenReader
 from db.engine import create_engine
 from db.uow import Database
 from domain.clock import Clock, SystemClock
@@ -70,6 +72,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         database = Database(create_engine(settings), clock=app.state.clock, bus=bus)
         app.state.database = database
         app.state.bus = bus
+        # Everything built so far lives as long as the process: keep it out of the cyclic
+        # garbage collector's scans, which otherwise cost whole milliseconds per request.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
@@ -93,6 +99,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     app.state.metrics = app_metrics
+    app.state.tokens = TokenReader(settings)
     return app
 
 

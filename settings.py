@@ -13,7 +13,9 @@ DEV_JWT_SECRET = "carebridge-dev-secret-change-me-in-production-0123456789"
 class Settings(BaseSettings):
     """Every tunable of the service; defaults give the embedded demo mode."""
 
-    model_config = SettingsConfigDict(env_prefix="CAREBRIDGE_", env_file=None, extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="CAREBRIDGE_", env_file=None, extra="ignore", hide_input_in_errors=True
+    )
 
     environment: str = Field("development", description="development | test | production")
     database_url: str = Field(
@@ -22,6 +24,11 @@ class Settings(BaseSettings):
     )
     database_pool_size: int = Field(10, ge=1, le=200)
     database_echo: bool = False
+    database_pool_pre_ping: bool = Field(
+        False,
+        description="test each pooled connection before use (one more round trip per checkout);"
+        " without it a connection broken by a database restart fails once and is replaced",
+    )
     redis_url: str | None = Field(
         None, description="Redis for broker and event bus; none = embedded"
     )

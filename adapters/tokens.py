@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from datetime import datetime, timedelta
 
 import jwt
@@ -80,3 +81,25 @@ def bearer_token(authorization: str | None) -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         raise DomainError(ErrorCode.UNAUTHENTICATED, "Use 'Authorization: Bearer <token>'")
     return token.strip()
+
+
+class TokenReader:
+    """`read_token` with a small cache: a token verified once is trusted until it expires,
+    so a busy client does not pay for signature checks on every request."""
+
+    def __init__(self, settings: Settings, max_entries: int = 4096) -> None:
+        self._settings = settings
+        self._max_entries = max_entries
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+
+    def read(self, token: str, now: datetime) -> Principal:
+        found = self._verified.get(token)
+        if found is not None and now.timestamp() < found[1]:
+            self._verified.move_to_end(token)
+            return found[0]
+        principal = read_token(self._settings, token, now)
+        expires = float(jwt.decode(token, options={"verify_signature": False})["exp"])
+        self._verified[token] = (principal, expires + LEEWAY_SECONDS)
+        if len(self._verified) > self._max_entries:
+            self._verified.popitem(last=False)
+        return principal

@@ -46,5 +46,6 @@ def create_engine(settings: Settings) -> AsyncEngine:
         hide_parameters=True,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,
-        pool_pre_ping=True,
+        pool_pre_ping=settings.database_pool_pre_ping,
+        pool_recycle=1800,
     )

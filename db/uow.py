@@ -96,13 +96,24 @@ class Database:
         self.bus = bus
         self.dialect = engine.dialect.name
         self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        # Reads that write nothing run without a transaction: no BEGIN and ROLLBACK round trips.
+        self.read_sessionmaker = async_sessionmaker(
+            engine.execution_options(isolation_level="AUTOCOMMIT"),
+            expire_on_commit=False,
+            autoflush=False,
+        )
 
-    def uow_factory(self, correlation_id: str | None = None) -> Callable[[], SqlAlchemyUnitOfWork]:
-        """A factory the request context hands to services: each call is a fresh unit of work."""
+    def uow_factory(
+        self, correlation_id: str | None = None, *, read_only: bool = False
+    ) -> Callable[[], SqlAlchemyUnitOfWork]:
+        """A factory the request context hands to services: each call is a fresh unit of work.
+
+        `read_only` units see each statement's own snapshot and must not write."""
+        sessionmaker = self.read_sessionmaker if read_only else self.sessionmaker
 
         def factory() -> SqlAlchemyUnitOfWork:
             return SqlAlchemyUnitOfWork(
-                self.sessionmaker,
+                sessionmaker,
                 clock=self.clock,
                 bus=self.bus,
                 dialect=self.dialect,

@@ -7,7 +7,7 @@ from strawberry.types import Info
 
 from domain.audit import service as audit
 from domain.identity.models import Role
-from resolvers.outcome import read
+from resolvers.outcome import read_only
 from schema.audit import AuditEvent, AuditEventFilter
 from schema.context import Context
 from schema.permissions import signed_in
@@ -42,7 +42,7 @@ class AuditQuery:
         )
         request = page_request(info.context, first, after)
         with_total = selects(info, "totalCount")
-        page = await read(
+        page = await read_only(
             info,
             lambda uow, actor: audit.list_audit_events(
                 uow=uow, actor=actor, filter=criteria, page=request, with_total=with_total

@@ -7,7 +7,7 @@ from strawberry.types import Info
 
 from domain.catalog import service as catalog
 from domain.identity.models import Role
-from resolvers.outcome import perform, read
+from resolvers.outcome import perform, read_only
 from schema.catalog import Benefit, BenefitFilter, CreateBenefitInput, CreateBenefitPayload
 from schema.context import Context
 from schema.permissions import signed_in
@@ -37,7 +37,7 @@ class CatalogQuery:
         )
         request = page_request(info.context, first, after)
         with_total = selects(info, "totalCount")
-        page = await read(
+        page = await read_only(
             info,
             lambda uow, actor: catalog.list_benefits(
                 uow=uow, actor=actor, filter=criteria, page=request, with_total=with_total

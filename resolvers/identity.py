@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from domain.errors import DomainError, ErrorCode
 from domain.identity import service as identity
-from resolvers.outcome import read
+from resolvers.outcome import read_only
 from schema.context import Context
 from schema.identity import Organization, OrganizationFilter, User, Viewer
 from schema.permissions import signed_in
@@ -77,7 +77,7 @@ class IdentityQuery:
         criteria = identity.OrganizationFilter(kind=given.kind, text=given.text)
         request = page_request(info.context, first, after)
         with_total = selects(info, "totalCount")
-        page = await read(
+        page = await read_only(
             info,
             lambda uow, actor: identity.list_organizations(
                 uow=uow, filter=criteria, page=request, with_total=with_total

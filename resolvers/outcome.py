@@ -41,7 +41,15 @@ async def perform(info: Info[Context, None], use_case: UseCase[T]) -> Outcome[T]
 
 
 async def read(info: Info[Context, None], use_case: UseCase[T]) -> T:
-    """Run a query's use case; a DomainError surfaces as a GraphQL error with its code."""
+    """Run a query's use case that may write (the audit trail of a person's record); a
+    DomainError surfaces as a GraphQL error with its code."""
     context = info.context
     async with context.uow_factory() as uow:
+        return await use_case(uow, context.actor)
+
+
+async def read_only(info: Info[Context, None], use_case: UseCase[T]) -> T:
+    """Run a query's use case that writes nothing, outside any transaction."""
+    context = info.context
+    async with context.reader_factory() as uow:
         return await use_case(uow, context.actor)

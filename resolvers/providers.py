@@ -9,7 +9,7 @@ from strawberry.types import Info
 from domain.identity.models import Role
 from domain.providers import search as directory
 from domain.providers import service as providers
-from resolvers.outcome import perform, read
+from resolvers.outcome import perform, read_only
 from schema.context import Context
 from schema.permissions import signed_in
 from schema.providers import (
@@ -20,7 +20,7 @@ from schema.providers import (
     UpdateProviderInput,
     UpdateProviderPayload,
 )
-from schema.relay import Connection, decode_global_id, page_request, selects
+from schema.relay import Connection, decode_global_id, page_request, requested_fields, selects
 
 
 @strawberry.type
@@ -39,10 +39,16 @@ class ProvidersQuery:
         request = page_request(info.context, first, after)
         criteria = (search or ProviderSearchInput()).to_domain()
         with_total = selects(info, "totalCount")
-        page = await read(
+        include = requested_fields(info) & directory.INCLUDABLE.keys()
+        page = await read_only(
             info,
             lambda uow, actor: directory.search_providers(
-                uow=uow, actor=actor, criteria=criteria, page=request, with_total=with_total
+                uow=uow,
+                actor=actor,
+                criteria=criteria,
+                page=request,
+                with_total=with_total,
+                include=include,
             ),
         )
         return Connection.from_page(page, Provider.from_model)

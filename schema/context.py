@@ -21,6 +21,7 @@ class Context:
     response: Any
     principal: Principal | None
     uow_factory: UnitOfWorkFactory
+    reader_factory: UnitOfWorkFactory
     clock: Clock
     settings: Settings
     correlation_id: str

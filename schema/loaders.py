@@ -28,9 +28,18 @@ class Loaders:
     def __init__(self, context: Context) -> None:
         self._context = context
 
-    def _loader(self, fetch: Fetch[Any], default: Callable[[], Any] = lambda: None) -> DataLoader:
+    def _loader(
+        self,
+        fetch: Fetch[Any],
+        default: Callable[[], Any] = lambda: None,
+        *,
+        writes: bool = False,
+    ) -> DataLoader:
+        """`writes`: the batch records something (the audit trail), so it runs in a transaction."""
+        factory = self._context.uow_factory if writes else self._context.reader_factory
+
         async def load(keys: list[uuid.UUID]) -> list[Any]:
-            async with self._context.uow_factory() as uow:
+            async with factory() as uow:
                 found = await fetch(uow, keys)
             return [found.get(key, default()) for key in keys]
 
@@ -49,7 +58,9 @@ class Loaders:
     def person(self) -> DataLoader[uuid.UUID, Any]:
         """Scoped to the actor's organisation; every person read is audited."""
         actor = self._context.actor
-        return self._loader(lambda uow, ids: people.get_persons(uow=uow, actor=actor, ids=ids))
+        return self._loader(
+            lambda uow, ids: people.get_persons(uow=uow, actor=actor, ids=ids), writes=True
+        )
 
     @cached_property
     def identifiers_by_person(self) -> DataLoader[uuid.UUID, list[Any]]:

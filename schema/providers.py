@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from decimal import Decimal
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import strawberry
 from strawberry import relay
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from domain.providers import models, rules
 from domain.providers.models import NetworkStatus, ProviderKind
+from domain.providers.search import INCLUDABLE
 from schema.catalog import Benefit
 from schema.errors import UserError
 from schema.identity import Organization
 from schema.relay import decode_global_id, load_nodes
+
+T = TypeVar("T")
 
 strawberry.enum(ProviderKind)
 strawberry.enum(NetworkStatus)
@@ -116,36 +120,62 @@ class Provider(relay.Node):
         found = await info.context.loaders.provider.load(self.parent_provider_id)
         return Provider.from_model(found) if found else None
 
-    @strawberry.field
-    async def locations(self, info: Info) -> list[Location]:
-        rows = await info.context.loaders.locations_by_provider.load(self.key)
-        return [Location.from_model(r) for r in rows]
+    prefetched: strawberry.Private[dict[str, list[Any]]]
+
+    def _related(
+        self, info: Info, name: str, convert: Callable[[Any], T]
+    ) -> list[T] | Awaitable[list[T]]:
+        """Read with the page when the search was asked to include it, else batched."""
+        rows = self.prefetched.get(name)
+        if rows is not None:
+            return [convert(r) for r in rows]
+        loader: DataLoader[uuid.UUID, list[Any]] = getattr(
+            info.context.loaders, f"{name}_by_provider"
+        )
+
+        async def load() -> list[T]:
+            return [convert(r) for r in await loader.load(self.key)]
+
+        return load()
+
+    @strawberry.field(graphql_type=list[Location])
+    def locations(self, info: Info) -> list[Location] | Awaitable[list[Location]]:
+        return self._related(info, "locations", Location.from_model)
 
     @strawberry.field(description="The location nearest the search point (searches with `near`).")
     async def nearest_location(self, info: Info) -> Location | None:
         if self.nearest_location_id is None:
             return None
-        rows = await info.context.loaders.locations_by_provider.load(self.key)
+        rows = self.prefetched.get("locations")
+        if rows is None:
+            rows = await info.context.loaders.locations_by_provider.load(self.key)
         return next(
             (Location.from_model(r) for r in rows if r.id == self.nearest_location_id), None
         )
 
-    @strawberry.field
-    async def specialties(self, info: Info) -> list[Specialty]:
-        rows = await info.context.loaders.specialties_by_provider.load(self.key)
-        return [Specialty(code=r.code, display=r.display, is_primary=r.is_primary) for r in rows]
+    @strawberry.field(graphql_type=list[Specialty])
+    def specialties(self, info: Info) -> list[Specialty] | Awaitable[list[Specialty]]:
+        return self._related(
+            info,
+            "specialties",
+            lambda r: Specialty(code=r.code, display=r.display, is_primary=r.is_primary),
+        )
 
-    @strawberry.field(description="BCP 47 tags of the languages its staff speak.")
-    async def languages(self, info: Info) -> list[str]:
-        return list(await info.context.loaders.languages_by_provider.load(self.key))
+    @strawberry.field(
+        graphql_type=list[str], description="BCP 47 tags of the languages its staff speak."
+    )
+    def languages(self, info: Info) -> list[str] | Awaitable[list[str]]:
+        return self._related(info, "languages", str)
 
-    @strawberry.field
-    async def services(self, info: Info) -> list[ServiceOffer]:
-        rows = await info.context.loaders.services_by_provider.load(self.key)
-        return [
-            ServiceOffer(rate=r.rate, currency=r.currency, active=r.active, benefit_id=r.benefit_id)
-            for r in rows
-        ]
+    @strawberry.field(graphql_type=list[ServiceOffer])
+    def services(self, info: Info) -> list[ServiceOffer] | Awaitable[list[ServiceOffer]]:
+        return self._related(
+            info,
+            "services",
+            lambda r: ServiceOffer(
+                rate=r.rate, currency=r.currency, active=r.active, benefit_id=r.benefit_id
+            ),
+        )
 
     @classmethod
     def from_model(cls, m: Any) -> Self:
@@ -168,6 +198,9 @@ class Provider(relay.Node):
             organization_id=m.organization_id,
             parent_provider_id=m.parent_provider_id,
             nearest_location_id=getattr(m, "nearest_location_id", None),
+            prefetched={
+                name: rows for name in INCLUDABLE if (rows := getattr(m, name, None)) is not None
+            },
         )
 
     @classmethod

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
 import strawberry
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
@@ -119,3 +120,32 @@ def selects(info: Info, name: str) -> bool:
             ):
                 return True
     return False
+
+
+def requested_fields(info: Info, path: tuple[str, ...] = ("edges", "node")) -> frozenset[str]:
+    """The field names selected under `path` of the current field (fragments included), so a
+    resolver can read related lists with the page instead of one batch each afterwards."""
+    raw = info._raw_info
+    nodes: list[SelectionSetNode] = [
+        n.selection_set for n in raw.field_nodes if n.selection_set is not None
+    ]
+    for name in (*path, None):
+        found: list[SelectionSetNode] = []
+        names: set[str] = set()
+        pending = list(nodes)
+        while pending:
+            for selection in pending.pop().selections:
+                if isinstance(selection, FieldNode):
+                    names.add(selection.name.value)
+                    if selection.name.value == name and selection.selection_set is not None:
+                        found.append(selection.selection_set)
+                elif isinstance(selection, InlineFragmentNode):
+                    pending.append(selection.selection_set)
+                elif isinstance(selection, FragmentSpreadNode):
+                    fragment = raw.fragments.get(selection.name.value)
+                    if fragment is not None:
+                        pending.append(fragment.selection_set)
+        if name is None:
+            return frozenset(names)
+        nodes = found
+    return frozenset()

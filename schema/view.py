@@ -14,7 +14,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UnsetType
 
-from adapters.tokens import bearer_token, read_token
+from adapters.tokens import bearer_token
 from domain.errors import DomainError
 from domain.identity.rules import Principal
 from schema.context import Context
@@ -32,12 +32,13 @@ class CareBridgeGraphQL(GraphQL[Context, None]):
         principal: Principal | None = None
         if isinstance(request, Request):
             token = bearer_token(request.headers.get("authorization"))
-            principal = read_token(state.settings, token, state.clock.now()) if token else None
+            principal = state.tokens.read(token, state.clock.now()) if token else None
         return Context(
             request=request,
             response=response,
             principal=principal,
             uow_factory=state.database.uow_factory(correlation_id),
+            reader_factory=state.database.uow_factory(correlation_id, read_only=True),
             clock=state.clock,
             settings=state.settings,
             correlation_id=correlation_id,
@@ -51,7 +52,7 @@ class CareBridgeGraphQL(GraphQL[Context, None]):
             token = bearer_token(raw) if isinstance(raw, str) and " " in raw else raw
             if not isinstance(token, str) or not token:
                 raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
-            context.principal = read_token(context.settings, token, context.clock.now())
+            context.principal = context.request.app.state.tokens.read(token, context.clock.now())
         except DomainError as error:
             raise ConnectionRejectionError(
                 {"code": error.code.value, "message": error.message}

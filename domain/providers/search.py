@@ -27,6 +27,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from domain.catalog.models import Benefit
 from domain.errors import DomainError, ErrorCode
@@ -52,6 +53,12 @@ from domain.providers.rules import (
     haversine_km,
     primary_language,
     search_words,
+)
+from domain.providers.service import (
+    languages_by_provider_ids,
+    locations_by_provider_ids,
+    services_by_provider_ids,
+    specialties_by_provider_ids,
 )
 from domain.uow import UnitOfWork
 
@@ -81,6 +88,19 @@ class ProviderHit:
     description: str | None
     distance_km: float | None = None
     nearest_location_id: uuid.UUID | None = None
+    # Filled when the caller asked to include them: read in the same unit of work as the page.
+    locations: list[Any] | None = None
+    specialties: list[Any] | None = None
+    languages: list[str] | None = None
+    services: list[Any] | None = None
+
+
+INCLUDABLE = {
+    "locations": locations_by_provider_ids,
+    "specialties": specialties_by_provider_ids,
+    "languages": languages_by_provider_ids,
+    "services": services_by_provider_ids,
+}
 
 
 _HIT_COLUMNS = (
@@ -108,13 +128,15 @@ async def search_providers(
     criteria: SearchCriteria,
     page: PageRequest,
     with_total: bool = False,
+    include: frozenset[str] = frozenset(),
 ) -> Page[ProviderHit]:
     """Providers matching every criterion, nearest first with `near`, else by name.
 
+    `include` names related lists (see INCLUDABLE) to read with the page, one statement each.
     The directory is shared: any signed-in principal may search it."""
     check_search(criteria)
     near = criteria.near
-    nearest = _nearest_locations(near) if near is not None else None
+    nearest = _nearest_locations(near, uow.dialect) if near is not None else None
     base = _filtered(select(*_HIT_COLUMNS), criteria)
     order: tuple[Any, ...] = (Provider.name, Provider.id)
     key = _name_key
@@ -128,7 +150,15 @@ async def search_providers(
     total = None
     if with_total:
         total = await uow.session.scalar(select(func.count()).select_from(base.subquery()))
-    hits = [_hit(row, near) for row in raw.items]
+    ids = [row.id for row in raw.items]
+    related = {
+        name: await INCLUDABLE[name](uow=uow, provider_ids=ids)
+        for name in sorted(include & INCLUDABLE.keys())
+    }
+    hits = [
+        _hit(row, near, **{name: rows[row.id] for name, rows in related.items()})
+        for row in raw.items
+    ]
     return Page(hits, raw.cursors, raw.has_next_page, raw.has_previous_page, total)
 
 
@@ -156,31 +186,33 @@ def _in_box(box: BoundingBox) -> ColumnElement[bool]:
     return and_(latitude, Location.longitude.between(box.west, box.east))
 
 
-def _nearest_locations(near: GeoPoint) -> Subquery:
-    """Each provider's nearest location within the radius (rank 1 is the MIN of d2).
+def _nearest_locations(near: GeoPoint, dialect: str) -> Subquery:
+    """Each provider's nearest location within the radius (the MIN of d2, and which it is).
 
-    A window rather than GROUP BY: it also names the nearest location, on both databases."""
+    The radius is applied before ranking, so only locations inside it are sorted. PostgreSQL
+    takes DISTINCT ON, which its planner estimates well (a hash join with providers follows);
+    elsewhere a window function ranks the locations of each provider."""
     scale = equirectangular(near)
     d2 = approx_distance_sq_expr(Location.latitude, Location.longitude, scale)
-    ranked = (
-        select(
-            Location.provider_id,
-            Location.id.label("location_id"),
-            Location.latitude,
-            Location.longitude,
-            d2.label("d2"),
-            func.row_number()
-            .over(partition_by=Location.provider_id, order_by=(d2, Location.id))
-            .label("rank"),
+    columns = (
+        Location.provider_id,
+        Location.id.label("location_id"),
+        Location.latitude,
+        Location.longitude,
+        d2.label("d2"),
+    )
+    inside = (_in_box(bounding_box(near, near.radius_km)), d2 <= literal(scale.max_d2, Float))
+    if dialect == "postgresql":
+        return (
+            select(*columns)
+            .where(*inside)
+            .ext(distinct_on(Location.provider_id))
+            .order_by(Location.provider_id, d2, Location.id)
+            .subquery("nearest")
         )
-        .where(_in_box(bounding_box(near, near.radius_km)))
-        .subquery("ranked")
-    )
-    return (
-        select(ranked)
-        .where(ranked.c.rank == 1, ranked.c.d2 <= literal(scale.max_d2, Float))
-        .subquery("nearest")
-    )
+    rank = func.row_number().over(partition_by=Location.provider_id, order_by=(d2, Location.id))
+    ranked = select(*columns, rank.label("rank")).where(*inside).subquery("ranked")
+    return select(ranked).where(ranked.c.rank == 1).subquery("nearest")
 
 
 def _filtered(query: AnySelect, criteria: SearchCriteria) -> AnySelect:
@@ -273,7 +305,7 @@ def _name_key(row: Row[Any]) -> tuple[str, Any, uuid.UUID]:
     return (BY_NAME, row.name, row.id)
 
 
-def _hit(row: Row[Any], near: GeoPoint | None) -> ProviderHit:
+def _hit(row: Row[Any], near: GeoPoint | None, **related: list[Any]) -> ProviderHit:
     distance = None
     if near is not None:
         distance = haversine_km(near, GeoPoint(row.latitude, row.longitude))
@@ -294,4 +326,5 @@ def _hit(row: Row[Any], near: GeoPoint | None) -> ProviderHit:
         description=row.description,
         distance_km=distance,
         nearest_location_id=row.location_id if near is not None else None,
+        **related,
     )

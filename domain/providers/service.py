@@ -100,25 +100,27 @@ async def get_providers(*, uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uu
 
 async def locations_by_provider_ids(
     *, uow: UnitOfWork, provider_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[Location]]:
+) -> dict[uuid.UUID, list[Any]]:
     """For a DataLoader: every key present, in name order."""
-    query = select(Location).where(Location.provider_id.in_(set(provider_ids)))
-    grouped: dict[uuid.UUID, list[Location]] = {pid: [] for pid in provider_ids}
+    table = Location.__table__
+    query = select(table).where(table.c.provider_id.in_(set(provider_ids)))
+    grouped: dict[uuid.UUID, list[Any]] = {pid: [] for pid in provider_ids}
     if provider_ids:
-        for row in await uow.session.scalars(query.order_by(Location.name, Location.id)):
+        for row in await uow.session.execute(query.order_by(table.c.name, table.c.id)):
             grouped[row.provider_id].append(row)
     return grouped
 
 
 async def specialties_by_provider_ids(
     *, uow: UnitOfWork, provider_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[ProviderSpecialty]]:
+) -> dict[uuid.UUID, list[Any]]:
     """For a DataLoader: every key present, the primary specialty first."""
-    query = select(ProviderSpecialty).where(ProviderSpecialty.provider_id.in_(set(provider_ids)))
-    query = query.order_by(ProviderSpecialty.is_primary.desc(), ProviderSpecialty.code)
-    grouped: dict[uuid.UUID, list[ProviderSpecialty]] = {pid: [] for pid in provider_ids}
+    table = ProviderSpecialty.__table__
+    query = select(table).where(table.c.provider_id.in_(set(provider_ids)))
+    query = query.order_by(table.c.is_primary.desc(), table.c.code)
+    grouped: dict[uuid.UUID, list[Any]] = {pid: [] for pid in provider_ids}
     if provider_ids:
-        for row in await uow.session.scalars(query):
+        for row in await uow.session.execute(query):
             grouped[row.provider_id].append(row)
     return grouped
 
@@ -141,12 +143,13 @@ async def languages_by_provider_ids(
 
 async def services_by_provider_ids(
     *, uow: UnitOfWork, provider_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[ProviderService]]:
+) -> dict[uuid.UUID, list[Any]]:
     """For a DataLoader: every key present, active and inactive offers alike."""
-    query = select(ProviderService).where(ProviderService.provider_id.in_(set(provider_ids)))
-    grouped: dict[uuid.UUID, list[ProviderService]] = {pid: [] for pid in provider_ids}
+    table = ProviderService.__table__
+    query = select(table).where(table.c.provider_id.in_(set(provider_ids)))
+    grouped: dict[uuid.UUID, list[Any]] = {pid: [] for pid in provider_ids}
     if provider_ids:
-        for row in await uow.session.scalars(query.order_by(ProviderService.id)):
+        for row in await uow.session.execute(query.order_by(table.c.id)):
             grouped[row.provider_id].append(row)
     return grouped
 

@@ -183,7 +183,7 @@ async def test_provider_staff_cannot_change_another_organizations_provider(
 
 async def test_caseworker_finds_payers_in_the_organisation_directory(app_client, demo_world):
     data = await app_client.data(
-        '{ organizations(filter: {kind: PAYER}) { totalCount edges { node { id name kind } } } '
+        "{ organizations(filter: {kind: PAYER}) { totalCount edges { node { id name kind } } } "
         '  benefits(filter: {text: "grief"}) { edges { node { code organization { name kind } } } } }',
         as_=demo_world,
     )
