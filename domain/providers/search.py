@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Float,
     Row,
     Select,
     SQLColumnExpression,
+    String,
     Subquery,
+    Uuid,
     and_,
+    bindparam,
     case,
     exists,
     func,
-    literal,
     not_,
     or_,
     select,
@@ -43,8 +47,6 @@ from domain.providers.models import (
     ProviderSpecialty,
 )
 from domain.providers.rules import (
-    BoundingBox,
-    Equirectangular,
     GeoPoint,
     SearchCriteria,
     bounding_box,
@@ -121,6 +123,23 @@ _HIT_COLUMNS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What makes two searches need different SQL; the values go in as parameters."""
+
+    dialect: str
+    near: bool
+    wrap: int
+    crosses_antimeridian: bool
+    specialty: bool
+    benefit: bool
+    accepting: bool | None
+    language: bool
+    words: int
+    network_status: bool
+    after: bool
+
+
 async def search_providers(
     *,
     uow: UnitOfWork,
@@ -136,20 +155,14 @@ async def search_providers(
     The directory is shared: any signed-in principal may search it."""
     check_search(criteria)
     near = criteria.near
-    nearest = _nearest_locations(near, uow.dialect) if near is not None else None
-    base = _filtered(select(*_HIT_COLUMNS), criteria)
-    order: tuple[Any, ...] = (Provider.name, Provider.id)
-    key = _name_key
-    if nearest is not None:
-        base = base.join(nearest, nearest.c.provider_id == Provider.id).add_columns(
-            nearest.c.d2, nearest.c.location_id, nearest.c.latitude, nearest.c.longitude
-        )
-        order, key = (nearest.c.d2, Provider.id), _distance_key
-    query = _after(base, nearest, page.after).order_by(*order).limit(page.first + 1)
-    raw = page_from_rows((await uow.session.execute(query)).all(), page, key)
+    parameters = _parameters(criteria, page)
+    shape = _shape(uow.dialect, criteria, parameters, page)
+    query = _page_statement(shape).limit(page.first + 1)
+    key = _distance_key if near is not None else _name_key
+    raw = page_from_rows((await uow.session.execute(query, parameters)).all(), page, key)
     total = None
     if with_total:
-        total = await uow.session.scalar(select(func.count()).select_from(base.subquery()))
+        total = await uow.session.scalar(_count_statement(shape), parameters)
     ids = [row.id for row in raw.items]
     related = {
         name: await INCLUDABLE[name](uow=uow, provider_ids=ids)
@@ -162,38 +175,143 @@ async def search_providers(
     return Page(hits, raw.cursors, raw.has_next_page, raw.has_previous_page, total)
 
 
+def _parameters(criteria: SearchCriteria, page: PageRequest) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    near = criteria.near
+    if near is not None:
+        scale = equirectangular(near)
+        box = bounding_box(near, near.radius_km)
+        values |= {
+            "origin_latitude": scale.origin_latitude,
+            "origin_longitude": scale.origin_longitude,
+            "longitude_scale": scale.longitude_scale,
+            "wrap": scale.wrap,
+            "max_d2": scale.max_d2,
+            "south": box.south,
+            "north": box.north,
+            "west": box.west,
+            "east": box.east,
+        }
+    if criteria.specialty is not None:
+        values["specialty"] = criteria.specialty
+    if criteria.benefit_id is not None:
+        values["benefit_id"] = criteria.benefit_id
+    if criteria.language is not None:
+        primary = primary_language(criteria.language)
+        values |= {"language": primary, "language_prefix": f"{_escape_like(primary)}-%"}
+    for index, word in enumerate(search_words(criteria.text)):
+        values[f"word_{index}"] = f"%{_escape_like(word)}%"
+    if criteria.network_status is not None:
+        values["network_status"] = criteria.network_status
+    if page.after is not None:
+        if near is not None:
+            order, d2, last_id = decode_cursor(page.after, (str, float, uuid.UUID))
+            _check_order(order, BY_DISTANCE)
+            values |= {"after_d2": d2, "after_id": last_id}
+        else:
+            order, name, last_id = decode_cursor(page.after, (str, str, uuid.UUID))
+            _check_order(order, BY_NAME)
+            values |= {"after_name": name, "after_id": last_id}
+    return values
+
+
+def _shape(
+    dialect: str, criteria: SearchCriteria, values: dict[str, Any], page: PageRequest
+) -> _Shape:
+    wrap = values.get("wrap", 0.0)
+    return _Shape(
+        dialect=dialect,
+        near=criteria.near is not None,
+        wrap=(wrap > 0) - (wrap < 0),
+        crosses_antimeridian=values.get("west", 0.0) > values.get("east", 0.0),
+        specialty=criteria.specialty is not None,
+        benefit=criteria.benefit_id is not None,
+        accepting=criteria.accepting_referrals,
+        language=criteria.language is not None,
+        words=len(search_words(criteria.text)),
+        network_status=criteria.network_status is not None,
+        after=page.after is not None,
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+@lru_cache(maxsize=512)
+def _filtered_statement(shape: _Shape) -> tuple[AnySelect, Subquery | None]:
+    """The filtered rows of a search (before order and keyset), built once per shape:
+    building and hashing a statement of this size costs more than running it."""
+    query = _filtered(select(*_HIT_COLUMNS), shape)
+    if not shape.near:
+        return query, None
+    nearest = _nearest_locations(shape)
+    query = query.join(nearest, nearest.c.provider_id == Provider.id).add_columns(
+        nearest.c.d2, nearest.c.location_id, nearest.c.latitude, nearest.c.longitude
+    )
+    return query, nearest
+
+
+@lru_cache(maxsize=512)
+def _page_statement(shape: _Shape) -> AnySelect:
+    query, nearest = _filtered_statement(shape)
+    if nearest is not None:
+        if shape.after:
+            d2 = bindparam("after_d2", type_=Float)
+            last_id = bindparam("after_id", type_=Uuid)
+            query = query.where(
+                or_(nearest.c.d2 > d2, and_(nearest.c.d2 == d2, Provider.id > last_id))
+            )
+        return query.order_by(nearest.c.d2, Provider.id)
+    if shape.after:
+        name = bindparam("after_name", type_=String)
+        last_id = bindparam("after_id", type_=Uuid)
+        query = query.where(
+            or_(Provider.name > name, and_(Provider.name == name, Provider.id > last_id))
+        )
+    return query.order_by(Provider.name, Provider.id)
+
+
+@lru_cache(maxsize=512)
+def _count_statement(shape: _Shape) -> AnySelect:
+    query, _nearest = _filtered_statement(shape)
+    return select(func.count()).select_from(query.subquery())
+
+
 def approx_distance_sq_expr(
-    latitude: SQLColumnExpression[float],
-    longitude: SQLColumnExpression[float],
-    scale: Equirectangular,
+    latitude: SQLColumnExpression[float], longitude: SQLColumnExpression[float], wrap: int
 ) -> ColumnElement[float]:
-    """`scale.distance_sq` in SQL: subtraction and multiplication only, in the same order."""
+    """`Equirectangular.distance_sq` in SQL: subtraction and multiplication only, in the same
+    order, so both round alike; the coefficients are the parameters origin_latitude,
+    origin_longitude, longitude_scale and wrap."""
     shifted: SQLColumnExpression[float] = longitude
-    if scale.wrap > 0:
-        shifted = case((longitude < 0, longitude + scale.wrap), else_=longitude)
-    elif scale.wrap < 0:
-        shifted = case((longitude >= 0, longitude + scale.wrap), else_=longitude)
-    dlat = latitude - literal(scale.origin_latitude, Float)
-    dlon = shifted - literal(scale.origin_longitude, Float)
-    k = literal(scale.longitude_scale, Float)
+    shift = bindparam("wrap", type_=Float)
+    if wrap > 0:
+        shifted = case((longitude < 0, longitude + shift), else_=longitude)
+    elif wrap < 0:
+        shifted = case((longitude >= 0, longitude + shift), else_=longitude)
+    dlat = latitude - bindparam("origin_latitude", type_=Float)
+    dlon = shifted - bindparam("origin_longitude", type_=Float)
+    k = bindparam("longitude_scale", type_=Float)
     return dlat * dlat + dlon * k * dlon * k
 
 
-def _in_box(box: BoundingBox) -> ColumnElement[bool]:
-    latitude = Location.latitude.between(box.south, box.north)
-    if box.crosses_antimeridian:
-        return and_(latitude, or_(Location.longitude >= box.west, Location.longitude <= box.east))
-    return and_(latitude, Location.longitude.between(box.west, box.east))
+def _in_box(crosses_antimeridian: bool) -> ColumnElement[bool]:
+    south, north = bindparam("south", type_=Float), bindparam("north", type_=Float)
+    west, east = bindparam("west", type_=Float), bindparam("east", type_=Float)
+    latitude = Location.latitude.between(south, north)
+    if crosses_antimeridian:
+        return and_(latitude, or_(Location.longitude >= west, Location.longitude <= east))
+    return and_(latitude, Location.longitude.between(west, east))
 
 
-def _nearest_locations(near: GeoPoint, dialect: str) -> Subquery:
+def _nearest_locations(shape: _Shape) -> Subquery:
     """Each provider's nearest location within the radius (the MIN of d2, and which it is).
 
     The radius is applied before ranking, so only locations inside it are sorted. PostgreSQL
     takes DISTINCT ON, which its planner estimates well (a hash join with providers follows);
     elsewhere a window function ranks the locations of each provider."""
-    scale = equirectangular(near)
-    d2 = approx_distance_sq_expr(Location.latitude, Location.longitude, scale)
+    d2 = approx_distance_sq_expr(Location.latitude, Location.longitude, shape.wrap)
     columns = (
         Location.provider_id,
         Location.id.label("location_id"),
@@ -201,8 +319,8 @@ def _nearest_locations(near: GeoPoint, dialect: str) -> Subquery:
         Location.longitude,
         d2.label("d2"),
     )
-    inside = (_in_box(bounding_box(near, near.radius_km)), d2 <= literal(scale.max_d2, Float))
-    if dialect == "postgresql":
+    inside = (_in_box(shape.crosses_antimeridian), d2 <= bindparam("max_d2", type_=Float))
+    if shape.dialect == "postgresql":
         return (
             select(*columns)
             .where(*inside)
@@ -215,30 +333,30 @@ def _nearest_locations(near: GeoPoint, dialect: str) -> Subquery:
     return select(ranked).where(ranked.c.rank == 1).subquery("nearest")
 
 
-def _filtered(query: AnySelect, criteria: SearchCriteria) -> AnySelect:
-    if criteria.specialty is not None:
+def _filtered(query: AnySelect, shape: _Shape) -> AnySelect:
+    if shape.specialty:
         query = query.where(
             exists().where(
                 ProviderSpecialty.provider_id == Provider.id,
-                ProviderSpecialty.code == criteria.specialty,
+                ProviderSpecialty.code == bindparam("specialty"),
             )
         )
-    if criteria.benefit_id is not None:
+    if shape.benefit:
         query = query.where(
             exists().where(
                 ProviderService.provider_id == Provider.id,
-                ProviderService.benefit_id == criteria.benefit_id,
+                ProviderService.benefit_id == bindparam("benefit_id"),
                 ProviderService.active.is_(True),
             )
         )
-    if criteria.accepting_referrals is not None:
-        query = query.where(_has_room() if criteria.accepting_referrals else not_(_has_room()))
-    if criteria.language is not None:
-        query = query.where(_speaks(primary_language(criteria.language)))
-    for word in search_words(criteria.text):
-        query = query.where(_mentions(word))
-    if criteria.network_status is not None:
-        query = query.where(Provider.network_status == criteria.network_status)
+    if shape.accepting is not None:
+        query = query.where(_has_room() if shape.accepting else not_(_has_room()))
+    if shape.language:
+        query = query.where(_speaks())
+    for index in range(shape.words):
+        query = query.where(_mentions(bindparam(f"word_{index}")))
+    if shape.network_status:
+        query = query.where(Provider.network_status == bindparam("network_status"))
     return query
 
 
@@ -250,44 +368,30 @@ def _has_room() -> ColumnElement[bool]:
     )
 
 
-def _speaks(primary: str) -> ColumnElement[bool]:
+def _speaks() -> ColumnElement[bool]:
     """'es' matches a provider speaking 'es', 'ES' or 'es-MX'."""
     tag = func.lower(ProviderLanguage.language)
     return exists().where(
         ProviderLanguage.provider_id == Provider.id,
-        or_(tag == primary, tag.like(f"{primary}-%")),
+        or_(tag == bindparam("language"), tag.like(bindparam("language_prefix"), escape="/")),
     )
 
 
-def _mentions(word: str) -> ColumnElement[bool]:
+def _mentions(pattern: BindParameter[str]) -> ColumnElement[bool]:
     """The word is in the provider's name, one of its specialties, or a benefit it offers
     (so "grief counselling" finds every provider that offers grief counselling)."""
     return or_(
-        func.lower(Provider.name).contains(word, autoescape=True),
+        func.lower(Provider.name).like(pattern, escape="/"),
         exists().where(
             ProviderSpecialty.provider_id == Provider.id,
-            func.lower(ProviderSpecialty.display).contains(word, autoescape=True),
+            func.lower(ProviderSpecialty.display).like(pattern, escape="/"),
         ),
         exists().where(
             ProviderService.provider_id == Provider.id,
             ProviderService.active.is_(True),
             Benefit.id == ProviderService.benefit_id,
-            func.lower(Benefit.name).contains(word, autoescape=True),
+            func.lower(Benefit.name).like(pattern, escape="/"),
         ),
-    )
-
-
-def _after(query: AnySelect, nearest: Subquery | None, cursor: str | None) -> AnySelect:
-    if cursor is None:
-        return query
-    if nearest is not None:
-        order, d2, last_id = decode_cursor(cursor, (str, float, uuid.UUID))
-        _check_order(order, BY_DISTANCE)
-        return query.where(or_(nearest.c.d2 > d2, and_(nearest.c.d2 == d2, Provider.id > last_id)))
-    order, name, last_id = decode_cursor(cursor, (str, str, uuid.UUID))
-    _check_order(order, BY_NAME)
-    return query.where(
-        or_(Provider.name > name, and_(Provider.name == name, Provider.id > last_id))
     )
 
 
