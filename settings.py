@@ -22,7 +22,12 @@ class Settings(BaseSettings):
         "sqlite+aiosqlite:///./var/carebridge.sqlite3",
         description="SQLAlchemy async URL: postgresql+asyncpg://... or sqlite+aiosqlite:///...",
     )
-    database_pool_size: int = Field(10, ge=1, le=200)
+    database_pool_size: int = Field(
+        20, ge=1, le=200, description="connections kept open per process"
+    )
+    database_max_overflow: int = Field(
+        5, ge=0, le=200, description="extra connections under bursts, closed after use"
+    )
     database_echo: bool = False
     database_pool_pre_ping: bool = Field(
         False,
@@ -51,6 +56,10 @@ class Settings(BaseSettings):
     max_page_size: int = Field(100, ge=1, le=1000)
     default_page_size: int = Field(20, ge=1)
     max_query_tokens: int = Field(5000, ge=100, description="parser token limit")
+
+    gc_young_threshold: int = Field(
+        20_000, ge=0, description="allocations between young-generation collections; 0 = default"
+    )
 
     log_level: str = "INFO"
     log_json: bool = True

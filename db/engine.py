@@ -45,7 +45,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         echo=settings.database_echo,
         hide_parameters=True,
         pool_size=settings.database_pool_size,
-        max_overflow=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
         pool_pre_ping=settings.database_pool_pre_ping,
         pool_recycle=1800,
     )

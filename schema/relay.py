@@ -108,18 +108,7 @@ async def load_nodes(
 
 def selects(info: Info, name: str) -> bool:
     """Whether the current field's selection asks for `name` (e.g. totalCount)."""
-    for field in info.selected_fields:
-        for selection in field.selections:
-            if getattr(selection, "name", None) == name:
-                return True
-            fragment = getattr(selection, "selections", None)
-            if (
-                fragment
-                and getattr(selection, "type_condition", None) is not None
-                and any(getattr(s, "name", None) == name for s in fragment)
-            ):
-                return True
-    return False
+    return name in requested_fields(info, ())
 
 
 def requested_fields(info: Info, path: tuple[str, ...] = ("edges", "node")) -> frozenset[str]:
