@@ -69,7 +69,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         bus = create_event_bus(settings.redis_url)
         await bus.start()
-        database = Database(create_engine(settings), clock=app.state.clock, bus=bus)
+        database = Database(
+            create_engine(settings),
+            clock=app.state.clock,
+            bus=bus,
+            max_concurrent_units=settings.database_pool_size + settings.database_max_overflow,
+        )
         app.state.database = database
         app.state.bus = bus
         # Everything built so far lives as long as the process: keep it out of the cyclic

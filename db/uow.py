@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from types import TracebackType
@@ -30,6 +31,7 @@ class SqlAlchemyUnitOfWork:
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
         *,
+        gate: asyncio.Semaphore | None = None,
         clock: Clock,
         bus: EventBus | None,
         dialect: str,
@@ -41,8 +43,11 @@ class SqlAlchemyUnitOfWork:
         self.dialect = dialect
         self.correlation_id = correlation_id
         self._events: list[DomainEvent] = []
+        self._gate = gate
 
     async def __aenter__(self) -> Self:
+        if self._gate is not None:
+            await self._gate.acquire()
         self.session = self._sessionmaker()
         self._events = []
         return self
@@ -60,6 +65,8 @@ class SqlAlchemyUnitOfWork:
                 await self.session.rollback()
         finally:
             await self.session.close()
+            if self._gate is not None:
+                self._gate.release()
         if isinstance(exc, IntegrityError):
             # Raised at a flush before commit: a concurrent change won a race.
             raise _conflict() from exc
@@ -90,8 +97,18 @@ class SqlAlchemyUnitOfWork:
 class Database:
     """The engine and its session factory, opened once per process."""
 
-    def __init__(self, engine: AsyncEngine, *, clock: Clock, bus: EventBus | None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        clock: Clock,
+        bus: EventBus | None,
+        max_concurrent_units: int | None = None,
+    ) -> None:
         self.engine = engine
+        # Units of work queue here, first come first served, before they ask the pool for a
+        # connection: the pool itself lets newcomers overtake waiters, who then starve.
+        self.gate = asyncio.Semaphore(max_concurrent_units) if max_concurrent_units else None
         self.clock = clock
         self.bus = bus
         self.dialect = engine.dialect.name
@@ -114,6 +131,7 @@ class Database:
         def factory() -> SqlAlchemyUnitOfWork:
             return SqlAlchemyUnitOfWork(
                 sessionmaker,
+                gate=self.gate,
                 clock=self.clock,
                 bus=self.bus,
                 dialect=self.dialect,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -56,3 +57,36 @@ async def test_a_unique_key_race_is_a_conflict(uow_factory, clock, where):
                 await uow.session.flush()
             await uow.commit()
     assert caught.value.code is ErrorCode.CONFLICT
+
+
+async def test_units_of_work_wait_their_turn_first_come_first_served(engine, clock):
+    """With every connection busy, waiting requests are served in arrival order: a request
+    arriving later cannot overtake one that has been waiting (no starvation under load)."""
+    factory = Database(engine, clock=clock, bus=None, max_concurrent_units=1).uow_factory()
+    order: list[str] = []
+    inside: list[int] = [0]
+    most_inside: list[int] = [0]
+    release = asyncio.Event()
+
+    async def holder() -> None:
+        async with factory():
+            order.append("holder")
+            await release.wait()
+
+    async def waiter(name: str) -> None:
+        async with factory():
+            inside[0] += 1
+            most_inside[0] = max(most_inside[0], inside[0])
+            order.append(name)
+            await asyncio.sleep(0)
+            inside[0] -= 1
+
+    first = asyncio.create_task(holder())
+    await asyncio.sleep(0)
+    waiting = [asyncio.create_task(waiter(name)) for name in ("b", "c", "d")]
+    await asyncio.sleep(0)
+    release.set()
+    latecomer = asyncio.create_task(waiter("late"))
+    await asyncio.gather(first, *waiting, latecomer)
+    assert order == ["holder", "b", "c", "d", "late"]
+    assert most_inside[0] == 1
