@@ -16,6 +16,7 @@ from domain.catalog import models, rules
 from domain.catalog.models import BenefitCategory, Frequency, UnitOfMeasure
 from schema.errors import UserError
 from schema.identity import Organization
+from schema.inputs import to_dataclass
 from schema.relay import load_nodes
 
 strawberry.enum(BenefitCategory)
@@ -86,18 +87,7 @@ class CreateBenefitInput:
     currency: str = "USD"
 
     def to_domain(self) -> rules.BenefitData:
-        return rules.BenefitData(
-            code=self.code,
-            name=self.name,
-            benefit_type=self.benefit_type,
-            category=self.category,
-            unit_of_measure=self.unit_of_measure,
-            description=self.description,
-            max_units=self.max_units,
-            max_units_frequency=self.max_units_frequency,
-            offering_rate=self.offering_rate,
-            currency=self.currency,
-        )
+        return to_dataclass(rules.BenefitData, self)
 
 
 @strawberry.input

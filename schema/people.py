@@ -15,6 +15,7 @@ from domain.people import models, rules
 from domain.people.models import CoverageStatus, IdentifierSystem, Sex
 from schema.errors import UserError
 from schema.identity import Organization
+from schema.inputs import to_dataclass
 from schema.relay import load_nodes
 
 strawberry.enum(Sex)
@@ -141,16 +142,7 @@ class AddressInput:
     longitude: float | None = None
 
     def to_domain(self) -> rules.Address:
-        return rules.Address(
-            line1=self.line1,
-            line2=self.line2,
-            city=self.city,
-            state=self.state,
-            postal_code=self.postal_code,
-            country=self.country,
-            latitude=self.latitude,
-            longitude=self.longitude,
-        )
+        return to_dataclass(rules.Address, self)
 
 
 @strawberry.input
@@ -173,15 +165,9 @@ class PersonInput:
     identifiers: list[PersonIdentifierInput] = strawberry.field(default_factory=list)
 
     def to_domain(self) -> rules.PersonData:
-        return rules.PersonData(
-            given_name=self.given_name,
-            family_name=self.family_name,
-            middle_name=self.middle_name,
-            birth_date=self.birth_date,
-            sex=self.sex,
-            preferred_language=self.preferred_language,
-            phone=self.phone,
-            email=self.email,
+        return to_dataclass(
+            rules.PersonData,
+            self,
             address=self.address.to_domain() if self.address else rules.Address(),
             identifiers=tuple(rules.Identifier(i.system, i.value) for i in self.identifiers),
         )

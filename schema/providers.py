@@ -18,6 +18,7 @@ from domain.providers.search import INCLUDABLE
 from schema.catalog import Benefit
 from schema.errors import UserError
 from schema.identity import Organization
+from schema.inputs import to_dataclass
 from schema.relay import decode_global_id, load_nodes
 
 T = TypeVar("T")
@@ -265,17 +266,9 @@ class LocationInput:
     hours: list[OpeningHoursInput] = strawberry.field(default_factory=list)
 
     def to_domain(self) -> rules.LocationData:
-        return rules.LocationData(
-            latitude=self.latitude,
-            longitude=self.longitude,
-            name=self.name,
-            address_line1=self.address_line1,
-            address_line2=self.address_line2,
-            city=self.city,
-            state=self.state,
-            postal_code=self.postal_code,
-            country=self.country,
-            phone=self.phone,
+        return to_dataclass(
+            rules.LocationData,
+            self,
             hours=tuple(rules.OpeningHours(h.day, h.opens, h.closes) for h in self.hours),
         )
 
@@ -317,37 +310,27 @@ class ProviderInput:
     languages: list[str] = strawberry.field(default_factory=list)
 
     def to_domain(self) -> rules.ProviderData:
-        return rules.ProviderData(
+        parent = self.parent_provider_id
+        return to_dataclass(
+            rules.ProviderData,
+            self,
             organization_id=decode_global_id(
                 self.organization_id, "Organization", "organizationId"
             ),
-            kind=self.kind,
-            name=self.name,
-            npi=self.npi,
-            parent_provider_id=decode_global_id(
-                self.parent_provider_id, "Provider", "parentProviderId"
-            )
-            if self.parent_provider_id
+            parent_provider_id=decode_global_id(parent, "Provider", "parentProviderId")
+            if parent
             else None,
-            description=self.description,
-            phone=self.phone,
-            email=self.email,
-            website=self.website,
-            accepting_referrals=self.accepting_referrals,
-            capacity=self.capacity,
-            network_status=self.network_status,
-            locations=tuple(loc.to_domain() for loc in self.locations),
-            specialties=tuple(
-                rules.SpecialtyData(s.code, s.display, s.is_primary) for s in self.specialties
-            ),
+            locations=tuple(location.to_domain() for location in self.locations),
+            specialties=tuple(to_dataclass(rules.SpecialtyData, s) for s in self.specialties),
             services=tuple(
-                rules.ServiceOfferData(
-                    decode_global_id(s.benefit_id, "Benefit", f"services.{i}.benefitId"),
-                    s.rate,
-                    s.currency,
-                    s.active,
+                to_dataclass(
+                    rules.ServiceOfferData,
+                    offer,
+                    benefit_id=decode_global_id(
+                        offer.benefit_id, "Benefit", f"services.{index}.benefitId"
+                    ),
                 )
-                for i, s in enumerate(self.services)
+                for index, offer in enumerate(self.services)
             ),
             languages=tuple(self.languages),
         )

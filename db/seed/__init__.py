@@ -10,7 +10,7 @@ from db.seed import demo, scale
 from domain.clock import SystemClock
 from domain.errors import DomainError, ErrorCode
 from domain.identity.models import Role, User
-from domain.identity.rules import Principal
+from domain.identity.rules import Principal, principal_of
 from domain.uow import UnitOfWork
 from settings import Settings
 
@@ -35,12 +35,7 @@ async def _principal(
         query = query.where(User.email == email.lower())
     for user in await uow.session.scalars(query.order_by(User.email)):
         if role.value in user.roles:
-            return Principal(
-                subject_id=user.id,
-                organization_id=org.id,
-                organization_kind=org.kind,
-                roles=frozenset(Role(r) for r in user.roles),
-            )
+            return principal_of(user, org.kind)
     raise DomainError(ErrorCode.NOT_FOUND, f"No active {role.value} user at {organization!r}")
 
 

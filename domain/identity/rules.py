@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from domain.errors import DomainError, ErrorCode
 from domain.identity.models import OrganizationKind, Role
@@ -25,6 +26,27 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return Role.ADMIN in self.roles
+
+
+class Account(Protocol):
+    """A user or an API client."""
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    roles: list[str]
+
+
+def principal_of(
+    account: Account, kind: OrganizationKind, *, is_machine: bool = False
+) -> Principal:
+    """The principal a user or API client acts as."""
+    return Principal(
+        subject_id=account.id,
+        organization_id=account.organization_id,
+        organization_kind=kind,
+        roles=frozenset(Role(r) for r in account.roles),
+        is_machine=is_machine,
+    )
 
 
 def require_role(actor: Principal, *roles: Role) -> None:

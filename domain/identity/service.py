@@ -13,7 +13,12 @@ from sqlalchemy import and_, func, or_, select
 
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.identity.models import ApiClient, Organization, OrganizationKind, Role, User
-from domain.identity.rules import Principal, check_roles_fit_organization, require_role
+from domain.identity.rules import (
+    Principal,
+    check_roles_fit_organization,
+    principal_of,
+    require_role,
+)
 from domain.pagination import Page, PageRequest, decode_cursor, page_from_rows
 from domain.uow import UnitOfWork
 
@@ -175,13 +180,7 @@ async def authenticate_api_client(*, uow: UnitOfWork, client_id: str, secret: st
     if found is None or not verify_secret(secret, found[0].secret_hash):
         raise DomainError(ErrorCode.UNAUTHENTICATED, "Unknown client or wrong secret")
     client, kind = found
-    return Principal(
-        subject_id=client.id,
-        organization_id=client.organization_id,
-        organization_kind=kind,
-        roles=frozenset(Role(r) for r in client.roles),
-        is_machine=True,
-    )
+    return principal_of(client, kind, is_machine=True)
 
 
 async def principal_for_user(*, uow: UnitOfWork, user_id: uuid.UUID) -> Principal:
@@ -195,12 +194,7 @@ async def principal_for_user(*, uow: UnitOfWork, user_id: uuid.UUID) -> Principa
     if found is None:
         raise DomainError(ErrorCode.UNAUTHENTICATED, "Unknown or inactive user")
     user, kind = found
-    return Principal(
-        subject_id=user.id,
-        organization_id=user.organization_id,
-        organization_kind=kind,
-        roles=frozenset(Role(r) for r in user.roles),
-    )
+    return principal_of(user, kind)
 
 
 async def find_user_by_email(*, uow: UnitOfWork, email: str) -> User | None:
