@@ -157,7 +157,7 @@ async def search_providers(
     near = criteria.near
     parameters = _parameters(criteria, page)
     shape = _shape(uow.dialect, criteria, parameters, page)
-    query = _page_statement(shape).limit(page.first + 1)
+    query = _page_statement(shape, page.first + 1)
     key = _distance_key if near is not None else _name_key
     raw = page_from_rows((await uow.session.execute(query, parameters)).all(), page, key)
     total = None
@@ -252,9 +252,10 @@ def _filtered_statement(shape: _Shape) -> tuple[AnySelect, Subquery | None]:
     return query, nearest
 
 
-@lru_cache(maxsize=512)
-def _page_statement(shape: _Shape) -> AnySelect:
+@lru_cache(maxsize=1024)
+def _page_statement(shape: _Shape, limit: int) -> AnySelect:
     query, nearest = _filtered_statement(shape)
+    query = query.limit(limit)
     if nearest is not None:
         if shape.after:
             d2 = bindparam("after_d2", type_=Float)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import BindParameter, bindparam, delete, select
 
 from domain.catalog.models import Benefit
 from domain.errors import DomainError, ErrorCode, ErrorCollector, not_found
@@ -98,60 +98,61 @@ async def get_providers(*, uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uu
     return {p.id: p for p in rows}
 
 
+def _by_provider(table: Any, *order: Any) -> Any:
+    """A batch read of one child table for a set of providers (`ids`), built once."""
+    ids: BindParameter[Any] = bindparam("ids", expanding=True)
+    return select(table).where(table.c.provider_id.in_(ids)).order_by(*order)
+
+
+_locations = Location.__table__
+_specialties = ProviderSpecialty.__table__
+_languages = ProviderLanguage.__table__
+_services = ProviderService.__table__
+LOCATIONS = _by_provider(_locations, _locations.c.name, _locations.c.id)
+SPECIALTIES = _by_provider(_specialties, _specialties.c.is_primary.desc(), _specialties.c.code)
+LANGUAGES = _by_provider(_languages, _languages.c.language)
+SERVICES = _by_provider(_services, _services.c.id)
+
+
+async def _grouped(
+    uow: UnitOfWork, statement: Any, provider_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Any]]:
+    """Rows (not ORM objects: this is the hot read path) grouped by provider; every key
+    present, in the statement's order."""
+    grouped: dict[uuid.UUID, list[Any]] = {pid: [] for pid in provider_ids}
+    if provider_ids:
+        for row in await uow.session.execute(statement, {"ids": list(set(provider_ids))}):
+            grouped[row.provider_id].append(row)
+    return grouped
+
+
 async def locations_by_provider_ids(
     *, uow: UnitOfWork, provider_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Any]]:
     """For a DataLoader: every key present, in name order."""
-    table = Location.__table__
-    query = select(table).where(table.c.provider_id.in_(set(provider_ids)))
-    grouped: dict[uuid.UUID, list[Any]] = {pid: [] for pid in provider_ids}
-    if provider_ids:
-        for row in await uow.session.execute(query.order_by(table.c.name, table.c.id)):
-            grouped[row.provider_id].append(row)
-    return grouped
+    return await _grouped(uow, LOCATIONS, provider_ids)
 
 
 async def specialties_by_provider_ids(
     *, uow: UnitOfWork, provider_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Any]]:
     """For a DataLoader: every key present, the primary specialty first."""
-    table = ProviderSpecialty.__table__
-    query = select(table).where(table.c.provider_id.in_(set(provider_ids)))
-    query = query.order_by(table.c.is_primary.desc(), table.c.code)
-    grouped: dict[uuid.UUID, list[Any]] = {pid: [] for pid in provider_ids}
-    if provider_ids:
-        for row in await uow.session.execute(query):
-            grouped[row.provider_id].append(row)
-    return grouped
+    return await _grouped(uow, SPECIALTIES, provider_ids)
 
 
 async def languages_by_provider_ids(
     *, uow: UnitOfWork, provider_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[str]]:
     """For a DataLoader: every key present, the BCP 47 tags in order."""
-    query = select(ProviderLanguage.provider_id, ProviderLanguage.language).where(
-        ProviderLanguage.provider_id.in_(set(provider_ids))
-    )
-    grouped: dict[uuid.UUID, list[str]] = {pid: [] for pid in provider_ids}
-    if provider_ids:
-        for provider_id, language in await uow.session.execute(
-            query.order_by(ProviderLanguage.language)
-        ):
-            grouped[provider_id].append(language)
-    return grouped
+    rows = await _grouped(uow, LANGUAGES, provider_ids)
+    return {pid: [row.language for row in found] for pid, found in rows.items()}
 
 
 async def services_by_provider_ids(
     *, uow: UnitOfWork, provider_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Any]]:
     """For a DataLoader: every key present, active and inactive offers alike."""
-    table = ProviderService.__table__
-    query = select(table).where(table.c.provider_id.in_(set(provider_ids)))
-    grouped: dict[uuid.UUID, list[Any]] = {pid: [] for pid in provider_ids}
-    if provider_ids:
-        for row in await uow.session.execute(query.order_by(table.c.id)):
-            grouped[row.provider_id].append(row)
-    return grouped
+    return await _grouped(uow, SERVICES, provider_ids)
 
 
 async def _check_managing_organization(
