@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -22,6 +23,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     """One engine per process; sessions are opened per unit of work and always closed.
 
@@ -35,6 +40,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
             url,
             echo=settings.database_echo,
             hide_parameters=True,
+            json_serializer=_json_text,
+            json_deserializer=orjson.loads,
             poolclass=NullPool,
             connect_args={"timeout": 30},
         )
@@ -44,6 +51,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
         url,
         echo=settings.database_echo,
         hide_parameters=True,
+        json_serializer=_json_text,
+        json_deserializer=orjson.loads,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
         pool_pre_ping=settings.database_pool_pre_ping,

@@ -8,7 +8,7 @@ the exact great-circle distance is computed in Python for the rows of the page o
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -59,6 +59,8 @@ from domain.providers.rules import (
 from domain.providers.service import (
     languages_by_provider_ids,
     locations_by_provider_ids,
+    related_as_json,
+    related_from_json,
     services_by_provider_ids,
     specialties_by_provider_ids,
 )
@@ -138,6 +140,7 @@ class _Shape:
     words: int
     network_status: bool
     after: bool
+    embedded: tuple[str, ...] = ()
 
 
 async def search_providers(
@@ -156,7 +159,10 @@ async def search_providers(
     check_search(criteria)
     near = criteria.near
     parameters = _parameters(criteria, page)
-    shape = _shape(uow.dialect, criteria, parameters, page)
+    wanted = include & INCLUDABLE.keys()
+    # PostgreSQL returns the lists with the page; elsewhere they are one batch read each.
+    embedded = tuple(sorted(wanted)) if uow.dialect == "postgresql" else ()
+    shape = replace(_shape(uow.dialect, criteria, parameters, page), embedded=embedded)
     query = _page_statement(shape, page.first + 1)
     key = _distance_key if near is not None else _name_key
     raw = page_from_rows((await uow.session.execute(query, parameters)).all(), page, key)
@@ -164,12 +170,17 @@ async def search_providers(
     if with_total:
         total = await uow.session.scalar(_count_statement(shape), parameters)
     ids = [row.id for row in raw.items]
-    related = {
+    batched = {
         name: await INCLUDABLE[name](uow=uow, provider_ids=ids)
-        for name in sorted(include & INCLUDABLE.keys())
+        for name in sorted(wanted - set(embedded))
     }
     hits = [
-        _hit(row, near, **{name: rows[row.id] for name, rows in related.items()})
+        _hit(
+            row,
+            near,
+            **{name: rows[row.id] for name, rows in batched.items()},
+            **{name: related_from_json(name, getattr(row, f"{name}_json")) for name in embedded},
+        )
         for row in raw.items
     ]
     return Page(hits, raw.cursors, raw.has_next_page, raw.has_previous_page, total)
@@ -255,7 +266,9 @@ def _filtered_statement(shape: _Shape) -> tuple[AnySelect, Subquery | None]:
 @lru_cache(maxsize=1024)
 def _page_statement(shape: _Shape, limit: int) -> AnySelect:
     query, nearest = _filtered_statement(shape)
-    query = query.limit(limit)
+    query = query.limit(limit).add_columns(
+        *(related_as_json(name).label(f"{name}_json") for name in shape.embedded)
+    )
     if nearest is not None:
         if shape.after:
             d2 = bindparam("after_d2", type_=Float)

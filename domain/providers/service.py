@@ -7,9 +7,23 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, delete, select
+from sqlalchemy import (
+    JSON,
+    BindParameter,
+    Text,
+    bindparam,
+    cast,
+    delete,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from domain.catalog.models import Benefit
 from domain.errors import DomainError, ErrorCode, ErrorCollector, not_found
@@ -267,3 +281,71 @@ def _event(name: str, provider: Provider, actor: Principal, now: datetime) -> Do
         organization_ids=tuple(dict.fromkeys((provider.organization_id, actor.organization_id))),
         occurred_at=now,
     )
+
+
+def _json_object(table: Any, names: tuple[str, ...]) -> Any:
+    pairs: list[Any] = []
+    for name in names:
+        pairs += [literal_column(f"'{name}'"), table.c[name]]
+    return func.json_build_object(*pairs)
+
+
+_LOCATION_FIELDS = (
+    "id", "name", "address_line1", "address_line2", "city", "state", "postal_code",
+    "country", "latitude", "longitude", "phone", "hours",
+)  # fmt: skip
+
+
+def _json_list(table: Any, element: Any, *order: Any) -> Any:
+    """The related rows of the provider in the enclosing row, as one JSON array."""
+    aggregated = func.json_agg(aggregate_order_by(element, *order))
+    listing = select(func.coalesce(aggregated, literal_column("'[]'::json")))
+    return type_coerce(listing.where(table.c.provider_id == Provider.id).scalar_subquery(), JSON)
+
+
+def related_as_json(name: str) -> Any:
+    """PostgreSQL only: a column holding one related list of each provider row, so a page
+    and its lists come back in one statement (the planner runs it for the page's rows only,
+    after sort and limit). Read back with `related_from_json`."""
+    if name == "locations":
+        return _json_list(
+            _locations,
+            _json_object(_locations, _LOCATION_FIELDS),
+            _locations.c.name,
+            _locations.c.id,
+        )
+    if name == "specialties":
+        element = _json_object(_specialties, ("code", "display", "is_primary"))
+        return _json_list(
+            _specialties, element, _specialties.c.is_primary.desc(), _specialties.c.code
+        )
+    if name == "languages":
+        return _json_list(_languages, _languages.c.language, _languages.c.language)
+    if name == "services":
+        element = func.json_build_object(
+            literal_column("'benefit_id'"), _services.c.benefit_id,
+            literal_column("'rate'"), cast(_services.c.rate, Text),
+            literal_column("'currency'"), _services.c.currency,
+            literal_column("'active'"), _services.c.active,
+        )  # fmt: skip
+        return _json_list(_services, element, _services.c.id)
+    raise ValueError(name)
+
+
+def related_from_json(name: str, items: list[Any]) -> list[Any]:
+    """The rows of `related_as_json`, shaped like those of the batch readers."""
+    if name == "languages":
+        return list(items)
+    if name == "locations":
+        return [SimpleNamespace(**item | {"id": uuid.UUID(item["id"])}) for item in items]
+    if name == "services":
+        return [
+            SimpleNamespace(
+                benefit_id=uuid.UUID(item["benefit_id"]),
+                rate=None if item["rate"] is None else Decimal(item["rate"]),
+                currency=item["currency"],
+                active=item["active"],
+            )
+            for item in items
+        ]
+    return [SimpleNamespace(**item) for item in items]
