@@ -218,14 +218,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from pydantic import ValidationError
+
     from domain.errors import DomainError
 
     args = build_parser().parse_args(argv)
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except ValidationError as error:
+        print(f"error: the CAREBRIDGE_* settings are not valid:\n{error}", file=sys.stderr)
+        return 2
     try:
         return int(args.run(args, settings))
     except DomainError as error:
         print(f"error: {error.message}", file=sys.stderr)
+        return 2
+    except ValueError as error:  # a setting a command needs is missing, e.g. an RS256 key
+        print(f"error: {error}", file=sys.stderr)
         return 2
 
 

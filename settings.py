@@ -73,6 +73,11 @@ class Settings(BaseSettings):
             return "sqlite+aiosqlite:///" + value.split(":///", 1)[1]
         return value
 
+    @field_validator("environment")
+    @classmethod
+    def _environment_name(cls, value: str) -> str:
+        return value.strip().lower()
+
     @field_validator("jwt_secret")
     @classmethod
     def _secret_long_enough(cls, value: SecretStr) -> SecretStr:

@@ -21,6 +21,7 @@ from redis.exceptions import RedisError
 from domain.events import DomainEvent
 
 Predicate = Callable[[DomainEvent], bool]
+PUBLISH_SECONDS = 2.0
 log = logging.getLogger(__name__)
 
 
@@ -118,10 +119,15 @@ class RedisEventBus:
         await self._redis.aclose()
 
     async def publish(self, events: list[DomainEvent]) -> None:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for event in events:
-                pipe.publish(self._channel, event_to_json(event))
-            await pipe.execute()
+        """Bounded in time: a silent Redis must not hold up the request that committed."""
+
+        async def send() -> None:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for event in events:
+                    pipe.publish(self._channel, event_to_json(event))
+                await pipe.execute()
+
+        await asyncio.wait_for(send(), timeout=PUBLISH_SECONDS)
 
     def subscribe(
         self, wanted: Predicate
@@ -131,11 +137,13 @@ class RedisEventBus:
     async def _listen(self) -> None:
         """Reconnects after a Redis outage; events published meanwhile are missed, which only
         delays live views (the database stays the source of truth)."""
+        failures = 0
         while True:
             try:
                 async with self._redis.pubsub() as pubsub:
                     await pubsub.subscribe(self._channel)
                     self._subscribed.set()
+                    failures = 0
                     async for message in pubsub.listen():
                         if message.get("type") != "message":
                             continue
@@ -148,7 +156,12 @@ class RedisEventBus:
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # the connection dropped: wait and subscribe again
-                log.warning("event bus listener lost Redis (%s); retrying", type(error).__name__)
+                failures += 1
+                if failures == 1 or failures % 60 == 0:
+                    log.warning(
+                        "event bus listener lost Redis (%s); retrying every second",
+                        type(error).__name__,
+                    )
                 await asyncio.sleep(1)
 
 

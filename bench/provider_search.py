@@ -310,13 +310,6 @@ def _uuid(global_id: str) -> str:
         return global_id
 
 
-def _uuid(global_id: str) -> str:
-    try:
-        return base64.b64decode(global_id).decode().partition(":")[2][:8]
-    except ValueError:
-        return global_id
-
-
 async def check(
     graphql: Callable[[int], Awaitable[bytes]], sql: Callable[[int], Awaitable[bytes]]
 ) -> list[int]:

@@ -149,3 +149,39 @@ def test_operators_create_organisations_users_and_clients(scratch_db, capsys):
     )
     assert "secret " in capsys.readouterr().out
     assert cli.main(["token", "--role", "CASE_SUPERVISOR", "--org", "Valley Agency"]) == 0
+
+
+def test_bad_settings_and_bad_accounts_are_clean_errors(scratch_db, monkeypatch, capsys):
+    assert cli.main(["migrate"]) == 0
+    assert (
+        cli.main(
+            ["create-organization", "--name", "Clinic", "--kind", "PROVIDER", "--npi", "1234567890"]
+        )
+        == 2
+    )
+    assert "NPI" in capsys.readouterr().err
+    assert cli.main(["create-organization", "--name", "Clinic", "--kind", "PROVIDER"]) == 0
+    assert cli.main(["create-organization", "--name", "Clinic", "--kind", "PROVIDER"]) == 2
+    assert "exists" in capsys.readouterr().err
+    assert (
+        cli.main(
+            [
+                "create-user",
+                "--org",
+                "Clinic",
+                "--email",
+                "not-an-email",
+                "--name",
+                "X",
+                "--role",
+                "PROVIDER_STAFF",
+            ]
+        )
+        == 2
+    )
+    assert "Email" in capsys.readouterr().err
+    monkeypatch.setenv("CAREBRIDGE_JWT_SECRET", "too-short-secret-value")
+    assert cli.main(["migrate"]) == 2
+    err = capsys.readouterr().err
+    assert "at least 32" in err and "too-short-secret-value" not in err
+    assert "Traceback" not in err

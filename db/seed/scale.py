@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from domain.catalog.models import Benefit, BenefitCategory, UnitOfMeasure
+from domain.identifiers import npi_check_digit
 from domain.identity.models import Organization, OrganizationKind
 from domain.providers.models import (
     Location,
@@ -25,7 +26,6 @@ from domain.providers.models import (
     ProviderService,
     ProviderSpecialty,
 )
-from domain.providers.rules import npi_check_digit
 from domain.uow import UnitOfWork
 
 from .demo import STEVE_HOME

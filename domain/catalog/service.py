@@ -83,13 +83,12 @@ async def list_benefits(
 ) -> Page[Benefit]:
     """The catalog is shared: every signed-in user may browse every organisation's offerings."""
     query = select(Benefit)
-    if filter.text:
-        pattern = f"%{filter.text.lower().strip()}%"
+    for word in (filter.text or "").lower().split()[:5]:
         query = query.where(
             or_(
-                func.lower(Benefit.name).like(pattern),
-                func.lower(Benefit.benefit_type).like(pattern),
-                func.lower(Benefit.code).like(pattern),
+                func.lower(Benefit.name).contains(word, autoescape=True),
+                func.lower(Benefit.benefit_type).contains(word, autoescape=True),
+                func.lower(Benefit.code).contains(word, autoescape=True),
             )
         )
     if filter.category:

@@ -6,7 +6,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from domain.errors import DomainError, ErrorCode
+from domain.errors import DomainError, ErrorCode, ErrorCollector
+from domain.identifiers import EMAIL, is_valid_npi
 from domain.identity.models import OrganizationKind, Role
 
 
@@ -88,3 +89,25 @@ def check_roles_fit_organization(kind: OrganizationKind, roles: set[Role]) -> No
             f"Roles {names} do not exist at an organization of kind {kind.value}",
             "roles",
         )
+
+
+def check_organization(name: str, npi: str | None, payer_id: str | None) -> None:
+    errors = ErrorCollector()
+    errors.check_lengths({"name": name, "payerId": payer_id}, {"name": 200, "payerId": 80})
+    if not name.strip():
+        errors.add(ErrorCode.REQUIRED, "Name is required", "name")
+    if npi is not None and not is_valid_npi(npi):
+        errors.add(ErrorCode.INVALID_NPI, "An NPI is 10 digits with a valid check digit", "npi")
+    errors.raise_if_any()
+
+
+def check_user(email: str, display_name: str) -> None:
+    errors = ErrorCollector()
+    errors.check_lengths(
+        {"email": email, "displayName": display_name}, {"email": 254, "displayName": 200}
+    )
+    if not EMAIL.match(email.strip()):
+        errors.add(ErrorCode.INVALID, "Email address is not valid", "email")
+    if not display_name.strip():
+        errors.add(ErrorCode.REQUIRED, "Display name is required", "displayName")
+    errors.raise_if_any()

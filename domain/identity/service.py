@@ -15,7 +15,9 @@ from domain.errors import DomainError, ErrorCode, not_found
 from domain.identity.models import ApiClient, Organization, OrganizationKind, Role, User
 from domain.identity.rules import (
     Principal,
+    check_organization,
     check_roles_fit_organization,
+    check_user,
     principal_of,
     require_role,
 )
@@ -85,8 +87,12 @@ async def create_organization(
     payer_id: str | None = None,
 ) -> Organization:
     """Operators create organisations (CLI, seed); there is no self-service sign-up."""
-    if not name.strip():
-        raise DomainError(ErrorCode.REQUIRED, "Name is required", "name")
+    check_organization(name, npi, payer_id)
+    taken = await uow.session.scalar(
+        select(Organization.id).where(Organization.name == name.strip())
+    )
+    if taken is not None:
+        raise DomainError(ErrorCode.DUPLICATE, "An organisation with this name exists", "name")
     now = uow.clock.now()
     organization = Organization(
         name=name.strip(), kind=kind, npi=npi, payer_id=payer_id, created_at=now, updated_at=now
@@ -111,6 +117,7 @@ async def create_user(
     if not roles:
         raise DomainError(ErrorCode.REQUIRED, "A user needs at least one role", "roles")
     check_roles_fit_organization(organization.kind, roles)
+    check_user(email, display_name)
     email = email.strip().lower()
     if await uow.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise DomainError(ErrorCode.DUPLICATE, "A user with this email exists", "email")

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from domain.errors import ErrorCode, ErrorCollector
+from domain.identifiers import EMAIL
 from domain.people.models import IdentifierSystem, Sex
 
 LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True, slots=True)

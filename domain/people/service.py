@@ -239,8 +239,9 @@ async def list_persons(
     if page.after:
         # The cursor holds only the last person's id, never a name: the sort key is looked up.
         (last_id,) = decode_cursor(page.after, (uuid.UUID,))
-        family = select(Person.family_name).where(Person.id == last_id).scalar_subquery()
-        given = select(Person.given_name).where(Person.id == last_id).scalar_subquery()
+        anchor = (Person.id == last_id, visible_to(actor))
+        family = select(Person.family_name).where(*anchor).scalar_subquery()
+        given = select(Person.given_name).where(*anchor).scalar_subquery()
         query = query.where(
             or_(
                 Person.family_name > family,

@@ -11,13 +11,12 @@ from typing import Protocol
 
 from domain.catalog.rules import CURRENCY
 from domain.errors import ErrorCode, ErrorCollector, forbidden
+from domain.identifiers import EMAIL, is_valid_npi
 from domain.identity.models import OrganizationKind, Role
 from domain.identity.rules import Principal
-from domain.people.rules import EMAIL, check_coordinates, check_language
+from domain.people.rules import check_coordinates, check_language
 from domain.providers.models import NetworkStatus, ProviderKind
 
-NPI = re.compile(r"[0-9]{10}")
-NPI_PREFIX = "80840"  # ISO 7812 issuer prefix of US health identifiers, part of the Luhn sum
 TAXONOMY_CODE = re.compile(r"[0-9]{3}[0-9A-Z]{6}X")
 WEBSITE = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
 DAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
@@ -124,22 +123,6 @@ class SearchCriteria:
     network_status: NetworkStatus | None = None
 
 
-def npi_check_digit(base: str) -> int:
-    """The tenth digit of an NPI whose first nine are `base` (Luhn over 80840 + base)."""
-    total = 0
-    for position, char in enumerate(reversed(NPI_PREFIX + base)):
-        digit = int(char)
-        if position % 2 == 0:  # the check digit will be appended, so the rightmost is doubled
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return (10 - total % 10) % 10
-
-
-def is_valid_npi(npi: str) -> bool:
-    """Ten digits whose last is the Luhn check digit, as CMS defines the NPI."""
-    return NPI.fullmatch(npi) is not None and npi_check_digit(npi[:9]) == int(npi[9])
-
-
 def check_provider(data: ProviderData) -> None:
     """Raise ValidationErrors listing everything wrong with `data`."""
     errors = ErrorCollector()
@@ -164,6 +147,7 @@ def check_provider(data: ProviderData) -> None:
     seen: set[str] = set()
     for index, language in enumerate(data.languages):
         check_language(errors, language, f"languages.{index}")
+        errors.check_lengths({f"languages.{index}": language}, {f"languages.{index}": 35})
         if language.lower() in seen:
             errors.add(ErrorCode.DUPLICATE, "Language given twice", f"languages.{index}")
         seen.add(language.lower())

@@ -135,3 +135,25 @@ async def test_cursors_carry_no_names(app_client, two_agencies):
     cursor = page["persons"]["pageInfo"]["endCursor"]
     decoded = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     assert "Secret" not in decoded and "Bea" not in decoded
+
+
+async def test_a_cursor_made_from_another_organisations_person_places_nothing(
+    app_client, two_agencies
+):
+    import base64
+    import json
+
+    from strawberry.relay import GlobalID
+
+    foreign_id = GlobalID.from_id(two_agencies["b_person_id"]).node_id
+    cursor = base64.urlsafe_b64encode(json.dumps([foreign_id]).encode()).decode().rstrip("=")
+    other = {"person": {"givenName": "Zed", "familyName": "Zulu"}}
+    await app_client.data(CREATE, {"input": other}, as_=two_agencies["a"])
+    page = await app_client.data(
+        "query($after: String) { persons(after: $after) { edges { node { familyName } } } }",
+        {"after": cursor},
+        as_=two_agencies["a"],
+    )
+    # The anchor is not visible, so its name cannot position the page: nothing is returned
+    # rather than the names that sort after "Secret".
+    assert page["persons"]["edges"] == []

@@ -193,3 +193,14 @@ async def test_caseworker_finds_payers_in_the_organisation_directory(app_client,
         "name": "City of Cosville",
         "kind": "AGENCY",
     }
+
+
+async def test_benefit_text_search_treats_wildcards_as_text(app_client, demo_world):
+    everything = await app_client.data(
+        '{ benefits(filter: {text: "_"}) { totalCount } }', as_=demo_world
+    )
+    assert everything["benefits"]["totalCount"] == 0
+    grief = await app_client.data(
+        '{ benefits(filter: {text: "grief counselling"}) { totalCount } }', as_=demo_world
+    )
+    assert grief["benefits"]["totalCount"] == 1

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.errors import DomainError, ErrorCode, ValidationErrors
+from domain.identifiers import is_valid_npi, npi_check_digit
 from domain.identity.models import OrganizationKind, Role
 from domain.identity.rules import Principal
 from domain.providers.models import NetworkStatus, ProviderKind
@@ -30,10 +31,8 @@ from domain.providers.rules import (
     check_search,
     equirectangular,
     haversine_km,
-    is_valid_npi,
     manages_network,
     may_manage_provider,
-    npi_check_digit,
     primary_language,
 )
 

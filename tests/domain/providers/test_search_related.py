@@ -6,15 +6,24 @@ from __future__ import annotations
 from decimal import Decimal
 
 from db.seed import demo
+from domain.identity.models import OrganizationKind, Role
 from domain.identity.rules import Principal
 from domain.pagination import PageRequest
-from domain.identity.models import OrganizationKind, Role
 from domain.providers import search
 from domain.providers.rules import GeoPoint, SearchCriteria
 
 FIELDS = {
-    "locations": ("id", "name", "address_line1", "city", "country", "latitude", "longitude",
-                  "phone", "hours"),
+    "locations": (
+        "id",
+        "name",
+        "address_line1",
+        "city",
+        "country",
+        "latitude",
+        "longitude",
+        "phone",
+        "hours",
+    ),
     "specialties": ("code", "display", "is_primary"),
     "services": ("benefit_id", "rate", "currency", "active"),
 }
@@ -28,13 +37,17 @@ def _values(name: str, rows: list) -> list:
 
 async def test_included_lists_match_the_batch_readers(uow_factory, orgs):
     await demo.load_demo(uow_factory)
-    actor = await orgs.user(await orgs.organization("Reader", OrganizationKind.AGENCY),
-                            Role.CASEWORKER)
+    actor = await orgs.user(
+        await orgs.organization("Reader", OrganizationKind.AGENCY), Role.CASEWORKER
+    )
     assert isinstance(actor, Principal)
     home = GeoPoint(*demo.STEVE_HOME, radius_km=50)
     async with uow_factory() as uow:
         page = await search.search_providers(
-            uow=uow, actor=actor, criteria=SearchCriteria(near=home), page=PageRequest(first=10),
+            uow=uow,
+            actor=actor,
+            criteria=SearchCriteria(near=home),
+            page=PageRequest(first=10),
             include=frozenset(search.INCLUDABLE),
         )
     ids = [hit.id for hit in page.items]

@@ -15,6 +15,7 @@ from domain.catalog.models import BenefitCategory, UnitOfMeasure
 from domain.catalog.rules import BenefitData
 from domain.errors import DomainError, ErrorCode, ValidationErrors
 from domain.events import DomainEvent
+from domain.identifiers import npi_check_digit
 from domain.identity.models import OrganizationKind, Role
 from domain.identity.rules import Principal
 from domain.pagination import PageRequest
@@ -27,7 +28,6 @@ from domain.providers.rules import (
     SearchCriteria,
     ServiceOfferData,
     SpecialtyData,
-    npi_check_digit,
 )
 from domain.providers.search import ProviderHit, search_providers
 
