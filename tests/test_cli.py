@@ -185,3 +185,12 @@ def test_bad_settings_and_bad_accounts_are_clean_errors(scratch_db, monkeypatch,
     err = capsys.readouterr().err
     assert "at least 32" in err and "too-short-secret-value" not in err
     assert "Traceback" not in err
+
+
+def test_demo_partner_gets_a_machine_token(scratch_db, capsys):
+    assert cli.main(["migrate"]) == 0
+    assert cli.main(["seed", "--demo"]) == 0
+    capsys.readouterr()
+    assert cli.main(["token", "--role", "PARTNER", "--org", "Northside Wellness Clinic"]) == 0
+    principal = read_token(Settings(), capsys.readouterr().out.strip(), datetime.now(UTC))
+    assert principal.is_machine and principal.roles == frozenset({Role.PARTNER})

@@ -9,7 +9,7 @@ from db.accounts import find_organization, operator_units
 from db.seed import demo, scale
 from domain.clock import SystemClock
 from domain.errors import DomainError, ErrorCode
-from domain.identity.models import Role, User
+from domain.identity.models import ApiClient, Role, User
 from domain.identity.rules import Principal, principal_of
 from domain.uow import UnitOfWork
 from settings import Settings
@@ -30,6 +30,14 @@ async def _principal(
     uow: UnitOfWork, role: Role, organization: str, email: str | None
 ) -> Principal:
     org = await find_organization(uow, organization)
+    if role is Role.PARTNER:
+        # Machine partners are API clients, not users.
+        clients = select(ApiClient).where(
+            ApiClient.organization_id == org.id, ApiClient.active.is_(True)
+        )
+        client = (await uow.session.scalars(clients.order_by(ApiClient.client_id))).first()
+        if client is not None:
+            return principal_of(client, org.kind, is_machine=True)
     query = select(User).where(User.organization_id == org.id, User.active.is_(True))
     if email:
         query = query.where(User.email == email.lower())
@@ -56,7 +64,7 @@ async def demo_banner(settings: Settings, host: str, port: int) -> str:
         'Paste a token into GraphiQL\'s headers as {"Authorization": "Bearer <token>"}',
         "",
     ]
-    for who in demo.DEMO_USERS:
+    for who in (*demo.DEMO_USERS, demo.DEMO_PARTNER):
         token = await mint_dev_token(
             settings, role=who.roles[0].value, organization=who.organization, email=who.email
         )

@@ -44,6 +44,8 @@ STEVE_HOME = (39.9526, -75.1652)
 
 @dataclass(frozen=True)
 class DemoUser:
+    """A demo account; for a machine partner, `email` holds its client id."""
+
     email: str
     display_name: str
     organization: str
@@ -72,6 +74,12 @@ DEMO_USERS = (
     ),
     DemoUser("pat@cosvillehealth.example", "Pat Payer", PAYER, (Role.NETWORK_STAFF,)),
 )
+
+# The EHR of Northside Wellness Clinic, a machine partner (PAS over /fhir in later issues).
+DEMO_PARTNER = DemoUser(
+    "northside-ehr", "Northside EHR (API client)", "Northside Wellness Clinic", (Role.PARTNER,)
+)
+DEMO_PARTNER_SECRET = "northside-ehr-demo-secret"
 
 HOURS = tuple(OpeningHours(day, "09:00", "17:00") for day in ("MON", "TUE", "WED", "THU", "FRI"))
 
@@ -256,6 +264,13 @@ async def load_demo(uow_factory: Callable[[], UnitOfWork]) -> str:
                 roles=set(who.roles),
             )
             actors[who.email] = await identity.principal_for_user(uow=uow, user_id=user.id)
+        await identity.create_api_client(
+            uow=uow,
+            organization_id=orgs[DEMO_PARTNER.organization],
+            name=DEMO_PARTNER.display_name,
+            client_id=DEMO_PARTNER.email,
+            secret=DEMO_PARTNER_SECRET,
+        )
         await uow.commit()
 
     supervisor, nina, connor = (
