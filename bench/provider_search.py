@@ -3,10 +3,10 @@
     PYTHONPATH=. python bench/provider_search.py            # 10,000 providers
     PYTHONPATH=. python bench/provider_search.py --quick    # CI: 300 providers, few requests
 
-The GraphQL side is create_app() in this process through httpx.ASGITransport (default: no
-sockets; the client shares the event loop with the app) or, with --http, under uvicorn in a
-subprocess over loopback. The baseline is one hand-written statement per request on an asyncpg
-pool as large as the app's (pool_size + max_overflow), with the JSON built by PostgreSQL
+The GraphQL side is create_app() in this process, called directly as an ASGI app (default: no
+sockets and no HTTP client library, whose work the SQL side would not pay; the caller shares
+the event loop with the app) or, with --http, under uvicorn in a subprocess over loopback.
+The baseline is one hand-written statement per request on an asyncpg pool as large as the app's (pool_size + max_overflow), with the JSON built by PostgreSQL
 (--sql-variant json) or from rows with orjson (--sql-variant rows). Both answer the caseworker
 portal's search (15 km around a point near the demo city centre, accepting referrals, first 20,
 with locations and specialties) and are checked to return the same providers in the same order
@@ -35,7 +35,6 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import asyncpg  # noqa: E402
-import httpx  # noqa: E402
 import orjson  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
@@ -43,6 +42,7 @@ from adapters.tokens import mint_token  # noqa: E402
 from bench._common import (  # noqa: E402
     TABLE_HEADER,
     BenchError,
+    DirectAsgiClient,
     GcTally,
     RunResult,
     analyze,
@@ -247,7 +247,7 @@ def sql_side(pool: asyncpg.Pool, variant: str) -> Callable[[int], Awaitable[byte
     return as_json if variant == "json" else as_rows
 
 
-def graphql_side(client: httpx.AsyncClient, token: str) -> Callable[[int], Awaitable[bytes]]:
+def graphql_side(client: Any, token: str) -> Callable[[int], Awaitable[bytes]]:
     bodies = [
         orjson.dumps(
             {"query": QUERY, "variables": {"latitude": lat, "longitude": lon, "first": PAGE}}
@@ -267,7 +267,7 @@ def graphql_side(client: httpx.AsyncClient, token: str) -> Callable[[int], Await
     return request
 
 
-def floor_side(client: httpx.AsyncClient) -> Callable[[int], Awaitable[bytes]]:
+def floor_side(client: Any) -> Callable[[int], Awaitable[bytes]]:
     async def request(number: int) -> bytes:
         response = await client.get("/healthz")
         if response.status_code != 200:
@@ -340,8 +340,8 @@ class Setup:
     args: argparse.Namespace
     url: str
     app: Any  # the in-process app (statement counts, and the GraphQL side unless --http)
-    local: httpx.AsyncClient  # to the in-process app
-    client: httpx.AsyncClient  # to the measured GraphQL server
+    local: DirectAsgiClient  # to the in-process app
+    client: Any  # to the measured GraphQL server (DirectAsgiClient or httpx)
     server_pid: int | None  # uvicorn's, with --http
     pool: asyncpg.Pool
     token: str
@@ -397,7 +397,8 @@ async def bench(args: argparse.Namespace, url: str) -> int:
                     print(f"sql: {pools}; {how}")
                     return await measure(Setup(args, url, app, local, remote, pid, pool, token))
             print(
-                f"graphql: in-process ASGI (httpx.ASGITransport + asgi_lifespan, no sockets); "
+                f"graphql: in-process, direct ASGI calls through the whole app (asgi_lifespan, "
+                f"no sockets, no HTTP client library); "
                 f"client and app share one {loop_name} event loop"
             )
             print(f"sql: {pools}; {how}")
