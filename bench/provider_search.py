@@ -6,7 +6,8 @@
 The GraphQL side is create_app() in this process, called directly as an ASGI app (default: no
 sockets and no HTTP client library, whose work the SQL side would not pay; the caller shares
 the event loop with the app) or, with --http, under uvicorn in a subprocess over loopback.
-The baseline is one hand-written statement per request on an asyncpg pool as large as the app's (pool_size + max_overflow), with the JSON built by PostgreSQL
+The baseline is one hand-written statement per request on an asyncpg pool as large as the
+app's (pool_size + max_overflow), with the JSON built by PostgreSQL
 (--sql-variant json) or from rows with orjson (--sql-variant rows). Both answer the caseworker
 portal's search (15 km around a point near the demo city centre, accepting referrals, first 20,
 with locations and specialties) and are checked to return the same providers in the same order
