@@ -1,0 +1,1 @@
+"""Authorization requests: lines, per-line determinations, the request lifecycle and appeals."""
