@@ -56,5 +56,6 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
         pool_pre_ping=settings.database_pool_pre_ping,
+        connect_args={"server_settings": {"plan_cache_mode": settings.database_plan_cache_mode}},
         pool_recycle=1800,
     )

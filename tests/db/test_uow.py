@@ -90,3 +90,14 @@ async def test_units_of_work_wait_their_turn_first_come_first_served(engine, clo
     await asyncio.gather(first, *waiting, latecomer)
     assert order == ["holder", "b", "c", "d", "late"]
     assert most_inside[0] == 1
+
+
+async def test_postgresql_connections_plan_each_search_for_its_values(database, is_postgres):
+    """Generic plans for the bounding-box search were measured slower than planning each time."""
+    if not is_postgres:
+        pytest.skip("plan_cache_mode is a PostgreSQL setting")
+    from sqlalchemy import text
+
+    async with database.engine.connect() as connection:
+        mode = (await connection.execute(text("SHOW plan_cache_mode"))).scalar_one()
+    assert mode == "force_custom_plan"
