@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, Uuid
+from sqlalchemy import DateTime, MetaData, TypeDecorator, Uuid, and_, or_
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -59,3 +60,15 @@ class Timestamped:
 
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
+
+
+def keyset_after(columns: Sequence[Any], values: Sequence[Any], *, descending: bool = False) -> Any:
+    """Rows after the one whose sort key is `values`, for `ORDER BY columns` (all ascending, or
+    all descending): (c1 > v1) OR (c1 = v1 AND c2 > v2) OR ... — portable where row-value
+    comparison is not."""
+    branches = []
+    for index, (column, value) in enumerate(zip(columns, values, strict=True)):
+        beyond = column < value if descending else column > value
+        equal = [c == v for c, v in zip(columns[:index], values[:index], strict=True)]
+        branches.append(and_(*equal, beyond))
+    return or_(*branches)

@@ -13,7 +13,7 @@ from domain.audit.models import AuditAction, AuditEvent
 from domain.clock import require_aware
 from domain.identity.models import Role
 from domain.identity.rules import Principal, require_role
-from domain.models import new_id
+from domain.models import keyset_after, new_id
 from domain.pagination import Page, PageRequest, decode_cursor, page_from_rows
 from domain.people.models import PersonOrganization
 from domain.uow import UnitOfWork
@@ -98,10 +98,7 @@ async def list_audit_events(
     if page.after:
         at, last_id = decode_cursor(page.after, (datetime, uuid.UUID))
         query = query.where(
-            or_(
-                AuditEvent.occurred_at < at,
-                and_(AuditEvent.occurred_at == at, AuditEvent.id < last_id),
-            )
+            keyset_after((AuditEvent.occurred_at, AuditEvent.id), (at, last_id), descending=True)
         )
     query = query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     rows = (await uow.session.scalars(query.limit(page.first + 1))).all()

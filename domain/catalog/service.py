@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 
 from domain.catalog.models import Benefit, BenefitCategory
 from domain.catalog.rules import BenefitData, check_benefit
@@ -14,6 +14,7 @@ from domain.errors import DomainError, ErrorCode
 from domain.events import DomainEvent
 from domain.identity.models import OrganizationKind, Role
 from domain.identity.rules import Principal, require_role
+from domain.models import keyset_after
 from domain.money import cents
 from domain.pagination import Page, PageRequest, decode_cursor, page_from_rows
 from domain.uow import UnitOfWork
@@ -102,9 +103,7 @@ async def list_benefits(
         total = await uow.session.scalar(select(func.count()).select_from(query.subquery()))
     if page.after:
         name, last_id = decode_cursor(page.after, (str, uuid.UUID))
-        query = query.where(
-            or_(Benefit.name > name, and_(Benefit.name == name, Benefit.id > last_id))
-        )
+        query = query.where(keyset_after((Benefit.name, Benefit.id), (name, last_id)))
     query = query.order_by(Benefit.name, Benefit.id).limit(page.first + 1)
     rows = (await uow.session.scalars(query)).all()
     return page_from_rows(rows, page, lambda b: (b.name, b.id)).with_total(total)

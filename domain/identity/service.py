@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.identity.models import ApiClient, Organization, OrganizationKind, Role, User
@@ -21,6 +21,7 @@ from domain.identity.rules import (
     principal_of,
     require_role,
 )
+from domain.models import keyset_after
 from domain.pagination import Page, PageRequest, decode_cursor, page_from_rows
 from domain.uow import UnitOfWork
 
@@ -55,11 +56,7 @@ async def list_organizations(
         total = await uow.session.scalar(select(func.count()).select_from(query.subquery()))
     if page.after:
         name, last_id = decode_cursor(page.after, (str, uuid.UUID))
-        query = query.where(
-            or_(
-                Organization.name > name, and_(Organization.name == name, Organization.id > last_id)
-            )
-        )
+        query = query.where(keyset_after((Organization.name, Organization.id), (name, last_id)))
     rows = (
         await uow.session.scalars(
             query.order_by(Organization.name, Organization.id).limit(page.first + 1)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 
 from domain.audit.models import AuditAction
 from domain.audit.service import record_access
@@ -16,6 +16,7 @@ from domain.errors import DomainError, ErrorCode, not_found
 from domain.events import DomainEvent
 from domain.identity.models import Organization, OrganizationKind, Role
 from domain.identity.rules import Principal, require_role
+from domain.models import keyset_after
 from domain.pagination import Page, PageRequest, decode_cursor, page_from_rows
 from domain.people.models import (
     AccessReason,
@@ -243,14 +244,8 @@ async def list_persons(
         family = select(Person.family_name).where(*anchor).scalar_subquery()
         given = select(Person.given_name).where(*anchor).scalar_subquery()
         query = query.where(
-            or_(
-                Person.family_name > family,
-                and_(Person.family_name == family, Person.given_name > given),
-                and_(
-                    Person.family_name == family,
-                    Person.given_name == given,
-                    Person.id > last_id,
-                ),
+            keyset_after(
+                (Person.family_name, Person.given_name, Person.id), (family, given, last_id)
             )
         )
     query = query.order_by(Person.family_name, Person.given_name, Person.id).limit(page.first + 1)

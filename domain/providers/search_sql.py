@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import distinct_on
 
 from domain.catalog.models import Benefit
+from domain.models import keyset_after
 from domain.providers.models import (
     Location,
     Provider,
@@ -109,16 +110,12 @@ def page_statement(shape: Shape, limit: int) -> AnySelect:
         if shape.after:
             d2 = bindparam("after_d2", type_=Float)
             last_id = bindparam("after_id", type_=Uuid)
-            query = query.where(
-                or_(nearest.c.d2 > d2, and_(nearest.c.d2 == d2, Provider.id > last_id))
-            )
+            query = query.where(keyset_after((nearest.c.d2, Provider.id), (d2, last_id)))
         return query.order_by(nearest.c.d2, Provider.id)
     if shape.after:
         name = bindparam("after_name", type_=String)
         last_id = bindparam("after_id", type_=Uuid)
-        query = query.where(
-            or_(Provider.name > name, and_(Provider.name == name, Provider.id > last_id))
-        )
+        query = query.where(keyset_after((Provider.name, Provider.id), (name, last_id)))
     return query.order_by(Provider.name, Provider.id)
 
 

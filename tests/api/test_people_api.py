@@ -144,3 +144,28 @@ async def test_overlong_values_are_refused_before_storage(app_client, orgs):
         ("INVALID", "givenName"),
         ("INVALID", "address.postalCode"),
     }
+
+
+async def test_audit_events_page_newest_first_without_gaps_or_repeats(app_client, orgs):
+    agency = await orgs.organization("City of Cosville", OrganizationKind.AGENCY)
+    connor = await orgs.user(agency, Role.CASEWORKER)
+    admin = await orgs.user(agency, Role.ADMIN)
+    for index in range(5):  # the clock stands still: equal times, so the id breaks the tie
+        person = {"person": {"givenName": f"P{index}", "familyName": "Same"}}
+        await app_client.data(CREATE, {"input": person}, as_=connor)
+    seen, after = [], None
+    while True:
+        page = (
+            await app_client.data(
+                "query($after: String) { auditEvents(first: 2, after: $after) { totalCount "
+                "pageInfo { hasNextPage endCursor } edges { node { id occurredAt } } } }",
+                {"after": after},
+                as_=admin,
+            )
+        )["auditEvents"]
+        seen += [edge["node"]["id"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert len(seen) == len(set(seen)) == page["totalCount"] == 5
+    assert seen == sorted(seen, key=lambda i: i.replace("-", ""), reverse=True)
