@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator, Uuid, and_, or_
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+K = TypeVar("K")
+R = TypeVar("R")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -72,3 +75,12 @@ def keyset_after(columns: Sequence[Any], values: Sequence[Any], *, descending: b
         equal = [c == v for c, v in zip(columns[:index], values[:index], strict=True)]
         branches.append(and_(*equal, beyond))
     return or_(*branches)
+
+
+def group_by(rows: Iterable[R], keys: Iterable[K], key: Callable[[R], K]) -> dict[K, list[R]]:
+    """Rows of a batch read grouped by `key`, every asked-for key present (a DataLoader wants an
+    answer for each), in the rows' order."""
+    grouped: dict[K, list[R]] = {k: [] for k in keys}
+    for row in rows:
+        grouped[key(row)].append(row)
+    return grouped

@@ -16,7 +16,7 @@ from domain.errors import DomainError, ErrorCode, not_found
 from domain.events import DomainEvent
 from domain.identity.models import Organization, OrganizationKind, Role
 from domain.identity.rules import Principal, require_role
-from domain.models import keyset_after
+from domain.models import group_by, keyset_after
 from domain.pagination import Page, PageRequest, decode_cursor, page_from_rows
 from domain.people.models import (
     AccessReason,
@@ -270,10 +270,8 @@ async def identifiers_by_person_ids(
 ) -> dict[uuid.UUID, list[PersonIdentifier]]:
     """For a DataLoader: the caller already read the persons through a scoped path."""
     query = select(PersonIdentifier).where(PersonIdentifier.person_id.in_(set(person_ids)))
-    grouped: dict[uuid.UUID, list[PersonIdentifier]] = {pid: [] for pid in person_ids}
-    for row in await uow.session.scalars(query.order_by(PersonIdentifier.system)):
-        grouped[row.person_id].append(row)
-    return grouped
+    rows = await uow.session.scalars(query.order_by(PersonIdentifier.system))
+    return group_by(rows, person_ids, lambda row: row.person_id)
 
 
 async def coverages_by_person_ids(
@@ -281,10 +279,8 @@ async def coverages_by_person_ids(
 ) -> dict[uuid.UUID, list[Coverage]]:
     """For a DataLoader: the caller already read the persons through a scoped path."""
     query = select(Coverage).where(Coverage.person_id.in_(set(person_ids)))
-    grouped: dict[uuid.UUID, list[Coverage]] = {pid: [] for pid in person_ids}
-    for row in await uow.session.scalars(query.order_by(Coverage.period_start.desc())):
-        grouped[row.person_id].append(row)
-    return grouped
+    rows = await uow.session.scalars(query.order_by(Coverage.period_start.desc()))
+    return group_by(rows, person_ids, lambda row: row.person_id)
 
 
 @dataclass(frozen=True, slots=True)

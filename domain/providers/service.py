@@ -5,7 +5,7 @@ Search is in `domain.providers.search`."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from types import SimpleNamespace
@@ -30,6 +30,7 @@ from domain.errors import DomainError, ErrorCode, ErrorCollector, not_found
 from domain.events import DomainEvent
 from domain.identity.models import Organization, OrganizationKind, Role
 from domain.identity.rules import Principal, require_role
+from domain.models import group_by
 from domain.money import cents
 from domain.providers.models import (
     Location,
@@ -133,11 +134,10 @@ async def _grouped(
 ) -> dict[uuid.UUID, list[Any]]:
     """Rows (not ORM objects: this is the hot read path) grouped by provider; every key
     present, in the statement's order."""
-    grouped: dict[uuid.UUID, list[Any]] = {pid: [] for pid in provider_ids}
+    rows: Iterable[Any] = ()
     if provider_ids:
-        for row in await uow.session.execute(statement, {"ids": list(set(provider_ids))}):
-            grouped[row.provider_id].append(row)
-    return grouped
+        rows = await uow.session.execute(statement, {"ids": list(set(provider_ids))})
+    return group_by(rows, provider_ids, lambda row: row.provider_id)
 
 
 async def locations_by_provider_ids(
