@@ -92,10 +92,6 @@ def parse_node_id(node_id: str) -> uuid.UUID | None:
         return None
 
 
-def global_id(type_name: str, value: uuid.UUID) -> relay.GlobalID:
-    return relay.GlobalID(type_name=type_name, node_id=str(value))
-
-
 async def load_nodes(
     loader: DataLoader[uuid.UUID, Any], node_ids: Iterable[str], convert: Callable[[Any], N]
 ) -> list[N | None]:

@@ -58,15 +58,6 @@ def require_role(actor: Principal, *roles: Role) -> None:
     raise DomainError(ErrorCode.FORBIDDEN, f"This needs one of the roles: {wanted}")
 
 
-def require_same_organization(actor: Principal, organization_id: uuid.UUID, entity: str) -> None:
-    """Raise NOT_FOUND (not FORBIDDEN: existence is not disclosed) across organisations.
-
-    ADMIN is an organisation's administrator, so it is scoped like everyone else."""
-    if actor.organization_id == organization_id:
-        return
-    raise DomainError(ErrorCode.NOT_FOUND, f"{entity} not found", "id")
-
-
 ROLES_BY_ORGANIZATION_KIND: dict[OrganizationKind, frozenset[Role]] = {
     OrganizationKind.AGENCY: frozenset(
         {Role.CASEWORKER, Role.CASE_SUPERVISOR, Role.NETWORK_STAFF, Role.ADMIN}

@@ -19,7 +19,6 @@ from domain.identity.rules import (
     check_roles_fit_organization,
     check_user,
     principal_of,
-    require_role,
 )
 from domain.models import keyset_after
 from domain.pagination import Page, PageRequest, decode_cursor, page_from_rows
@@ -199,11 +198,3 @@ async def principal_for_user(*, uow: UnitOfWork, user_id: uuid.UUID) -> Principa
         raise DomainError(ErrorCode.UNAUTHENTICATED, "Unknown or inactive user")
     user, kind = found
     return principal_of(user, kind)
-
-
-async def find_user_by_email(*, uow: UnitOfWork, email: str) -> User | None:
-    return await uow.session.scalar(select(User).where(User.email == email.strip().lower()))
-
-
-def require_admin(actor: Principal) -> None:
-    require_role(actor, Role.ADMIN)
