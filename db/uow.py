@@ -10,6 +10,7 @@ from typing import Self
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from domain.clock import Clock
 from domain.errors import DomainError, ErrorCode
@@ -67,8 +68,9 @@ class SqlAlchemyUnitOfWork:
             await self.session.close()
             if self._gate is not None:
                 self._gate.release()
-        if isinstance(exc, IntegrityError):
-            # Raised at a flush before commit: a concurrent change won a race.
+        if isinstance(exc, IntegrityError | StaleDataError):
+            # Raised at a flush before commit: a concurrent change won a race (a unique key,
+            # or a row whose version moved on since it was read).
             raise _conflict() from exc
 
     def record(self, event: DomainEvent) -> None:
@@ -77,7 +79,7 @@ class SqlAlchemyUnitOfWork:
     async def commit(self) -> None:
         try:
             await self.session.commit()
-        except IntegrityError as error:
+        except (IntegrityError, StaleDataError) as error:
             # A concurrent change won a race that the service's own checks could not see.
             await self.session.rollback()
             raise _conflict() from error

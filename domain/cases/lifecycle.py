@@ -205,3 +205,63 @@ def _resume(previous: CaseStatus | None) -> CaseStatus:
             "previous",
         )
     return previous
+
+
+# Statuses in which no work is done on a case (a closed product delivery case may still be
+# reactivated, which makes it OPEN again first).
+CLOSED_STATUSES: frozenset[CaseStatus] = frozenset(
+    {Status.CLOSED, Status.CANCELLED, Status.DISPOSED}
+)
+
+
+def is_open(status: CaseStatus) -> bool:
+    """Whether work (benefits, referrals, reviews) may still be added to a case."""
+    return status not in CLOSED_STATUSES
+
+
+class BenefitAssignmentStatus(StrEnum):
+    PLANNED = "PLANNED"
+    ACTIVE = "ACTIVE"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+
+
+class BenefitAssignmentAction(StrEnum):
+    ACTIVATE = "ACTIVATE"  # delivery may start: for SERVICE, when a provider is authorized
+    COMPLETE = "COMPLETE"
+    CANCEL = "CANCEL"
+
+
+BENEFIT_ASSIGNMENT_TRANSITIONS: Mapping[
+    tuple[BenefitAssignmentStatus, BenefitAssignmentAction], BenefitAssignmentStatus
+] = {
+    (BenefitAssignmentStatus.PLANNED, BenefitAssignmentAction.ACTIVATE): (
+        BenefitAssignmentStatus.ACTIVE
+    ),
+    (BenefitAssignmentStatus.ACTIVE, BenefitAssignmentAction.COMPLETE): (
+        BenefitAssignmentStatus.COMPLETED
+    ),
+    (BenefitAssignmentStatus.PLANNED, BenefitAssignmentAction.CANCEL): (
+        BenefitAssignmentStatus.CANCELLED
+    ),
+    (BenefitAssignmentStatus.ACTIVE, BenefitAssignmentAction.CANCEL): (
+        BenefitAssignmentStatus.CANCELLED
+    ),
+}
+
+
+class CaseReviewStatus(StrEnum):
+    SCHEDULED = "SCHEDULED"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"  # also what closing the case does to a review still scheduled
+
+
+class CaseReviewAction(StrEnum):
+    COMPLETE = "COMPLETE"
+    CANCEL = "CANCEL"
+
+
+CASE_REVIEW_TRANSITIONS: Mapping[tuple[CaseReviewStatus, CaseReviewAction], CaseReviewStatus] = {
+    (CaseReviewStatus.SCHEDULED, CaseReviewAction.COMPLETE): CaseReviewStatus.COMPLETED,
+    (CaseReviewStatus.SCHEDULED, CaseReviewAction.CANCEL): CaseReviewStatus.CANCELLED,
+}

@@ -56,6 +56,16 @@ async def grant_access(
         )
 
 
+async def revoke_access(
+    *, uow: UnitOfWork, person_id: uuid.UUID, organization_id: uuid.UUID, reason: AccessReason
+) -> None:
+    """End an organisation's sight of a person if it was granted for `reason` only (a provider
+    that declined a referral no longer needs the constituent's record)."""
+    existing = await uow.session.get(PersonOrganization, (person_id, organization_id))
+    if existing is not None and existing.reason is reason:
+        await uow.session.delete(existing)
+
+
 def _person_columns(data: PersonData) -> dict[str, Any]:
     address = data.address
     return {

@@ -1,0 +1,149 @@
+"""AuthorizationRequest (DESIGN §3), one model for both authorizers: an agency caseworker
+deciding on a referral (seed 000) and a payer reached through a trading partner (seed 004).
+Its lines carry their current determination; every determination is also kept as a row."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.authorizations.lifecycle import AuthorizationStatus, ReviewAction
+from domain.catalog.models import MONEY, UnitOfMeasure
+from domain.identity.models import enum_column
+from domain.models import Base, HasId, Timestamped
+
+
+class AuthorizerKind(StrEnum):
+    AGENCY = "AGENCY"
+    PAYER = "PAYER"
+
+
+class Priority(StrEnum):
+    STANDARD = "STANDARD"
+    EXPEDITED = "EXPEDITED"
+
+
+class RequestCategory(StrEnum):
+    OUTPATIENT_SERVICE = "OUTPATIENT_SERVICE"
+    INPATIENT_ADMISSION = "INPATIENT_ADMISSION"
+    REFERRAL = "REFERRAL"
+    DME = "DME"
+    DRUG = "DRUG"
+    HOME_HEALTH = "HOME_HEALTH"
+    TRANSPORT = "TRANSPORT"
+    OTHER = "OTHER"
+
+
+class CodeSystem(StrEnum):
+    BENEFIT = "BENEFIT"  # an agency benefit from the catalog (the line's benefit_id)
+    CPT = "CPT"
+    HCPCS = "HCPCS"
+    SERVICE_TYPE = "SERVICE_TYPE"  # X12 service type code
+
+
+class AuthorizationRequest(HasId, Timestamped, Base):
+    __tablename__ = "authorization_requests"
+    __table_args__ = (
+        Index(
+            "ix_authorization_requests_authorizer_status", "authorizer_organization_id", "status"
+        ),
+        Index("ix_authorization_requests_requesting_org", "requesting_organization_id", "status"),
+        Index("ix_authorization_requests_decision_due_at", "decision_due_at"),
+    )
+
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    authorizer_kind: Mapped[AuthorizerKind] = mapped_column(enum_column(AuthorizerKind))
+    authorizer_organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
+    requesting_organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
+    requesting_provider_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("providers.id"))
+    servicing_provider_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("providers.id"))
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"), index=True)
+    coverage_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("coverages.id"))
+    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    referral_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("referrals.id"), index=True)
+    referral_recipient_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("referral_recipients.id"), unique=True
+    )
+    # Set only on the request that won its referral: the unique constraint is the database's
+    # own guarantee that one referral authorizes one provider, whatever races the checks.
+    authorized_referral_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("referrals.id"), unique=True
+    )
+    priority: Mapped[Priority] = mapped_column(enum_column(Priority))
+    category: Mapped[RequestCategory] = mapped_column(enum_column(RequestCategory))
+    status: Mapped[AuthorizationStatus] = mapped_column(enum_column(AuthorizationStatus))
+    notes: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime | None] = mapped_column()
+    decision_due_at: Mapped[datetime | None] = mapped_column()
+    decided_at: Mapped[datetime | None] = mapped_column()
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[uuid.UUID] = mapped_column()
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class AuthorizationLine(HasId, Base):
+    """A requested service and, once decided, its current determination."""
+
+    __tablename__ = "authorization_lines"
+    __table_args__ = (UniqueConstraint("request_id", "sequence"),)
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("authorization_requests.id", ondelete="CASCADE"), index=True
+    )
+    sequence: Mapped[int] = mapped_column()
+    code_system: Mapped[CodeSystem] = mapped_column(enum_column(CodeSystem))
+    service_code: Mapped[str | None] = mapped_column(String(20))
+    benefit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("benefits.id"))
+    modifiers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    description: Mapped[str | None] = mapped_column(String(200))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    unit_of_measure: Mapped[UnitOfMeasure] = mapped_column(enum_column(UnitOfMeasure))
+    requested_start: Mapped[date | None] = mapped_column(Date)
+    requested_end: Mapped[date | None] = mapped_column(Date)
+    place_of_service: Mapped[str | None] = mapped_column(String(2))
+    requested_rate: Mapped[Decimal | None] = mapped_column(MONEY)
+    review_action: Mapped[ReviewAction | None] = mapped_column(enum_column(ReviewAction))
+    approved_quantity: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    approved_start: Mapped[date | None] = mapped_column(Date)
+    approved_end: Mapped[date | None] = mapped_column(Date)
+    authorization_number: Mapped[str | None] = mapped_column(String(50))
+    reason_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reviewer_notes: Mapped[str | None] = mapped_column(Text)
+    rate: Mapped[Decimal | None] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    used_quantity: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal(0))
+    decided_at: Mapped[datetime | None] = mapped_column()
+
+
+class AuthorizationDetermination(HasId, Base):
+    """Every determination ever recorded for a line, newest last: the line keeps the current
+    one, this keeps the history (an appeal's redetermination does not erase the first)."""
+
+    __tablename__ = "authorization_determinations"
+    __table_args__ = (
+        Index("ix_authorization_determinations_request", "request_id", "recorded_at"),
+    )
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("authorization_requests.id", ondelete="CASCADE")
+    )
+    line_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("authorization_lines.id", ondelete="CASCADE")
+    )
+    review_action: Mapped[ReviewAction] = mapped_column(enum_column(ReviewAction))
+    approved_quantity: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    approved_start: Mapped[date | None] = mapped_column(Date)
+    approved_end: Mapped[date | None] = mapped_column(Date)
+    authorization_number: Mapped[str | None] = mapped_column(String(50))
+    reason_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    notes: Mapped[str | None] = mapped_column(Text)
+    rate: Mapped[Decimal | None] = mapped_column(MONEY)
+    recorded_at: Mapped[datetime] = mapped_column()
+    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column()

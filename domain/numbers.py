@@ -1,0 +1,37 @@
+"""Human-readable numbers for people to quote on the phone (CASE-2026-000042): one counter per
+prefix and year, taken inside the caller's transaction so a rolled-back use case leaves a gap
+at worst, never a duplicate."""
+
+from __future__ import annotations
+
+from sqlalchemy import String
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.models import Base
+from domain.uow import UnitOfWork
+
+
+class NumberSequence(Base):
+    __tablename__ = "number_sequences"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_value: Mapped[int] = mapped_column()
+
+
+def format_number(prefix: str, year: int, value: int) -> str:
+    return f"{prefix}-{year}-{value:06d}"
+
+
+async def next_number(*, uow: UnitOfWork, prefix: str) -> str:
+    """The next number of `prefix` this year, in one upsert: the row lock it takes serialises
+    concurrent takers until their transactions end, and the first of a year cannot collide."""
+    year = uow.clock.now().year
+    dialect = postgresql if uow.dialect == "postgresql" else sqlite
+    statement = dialect.insert(NumberSequence).values(name=f"{prefix}-{year}", last_value=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[NumberSequence.name],
+        set_={"last_value": NumberSequence.last_value + 1},
+    ).returning(NumberSequence.last_value)
+    value = (await uow.session.execute(statement)).scalar_one()
+    return format_number(prefix, year, int(value))
