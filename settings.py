@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import cached_property
 from typing import Literal
 
@@ -63,6 +64,13 @@ class Settings(BaseSettings):
     max_page_size: int = Field(100, ge=1, le=1000)
     default_page_size: int = Field(20, ge=1)
     max_query_tokens: int = Field(5000, ge=100, description="parser token limit")
+
+    agency_supervisor_threshold: Decimal = Field(
+        Decimal("5000.00"),
+        ge=0,
+        description="an agency authorization committing more than this (units x rate) needs"
+        " the case supervisor",
+    )
 
     gc_young_threshold: int = Field(
         20_000, ge=0, description="allocations between young-generation collections; 0 = default"

@@ -11,16 +11,42 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from resolvers.audit import AuditQuery
+from resolvers.authorizations import AuthorizationsMutation, AuthorizationsQuery
+from resolvers.cases import CasesMutation, CasesQuery
 from resolvers.catalog import CatalogMutation, CatalogQuery
 from resolvers.identity import IdentityQuery
 from resolvers.people import PeopleMutation, PeopleQuery
 from resolvers.providers import ProvidersMutation, ProvidersQuery
+from resolvers.referrals import ReferralsMutation, ReferralsQuery, ReferralsSubscription
 from schema.extensions import ErrorShaping
 from schema.limits import error_code_for, query_limits_extension
 from settings import Settings
 
-Query = merge_types("Query", (IdentityQuery, PeopleQuery, ProvidersQuery, CatalogQuery, AuditQuery))
-Mutation = merge_types("Mutation", (PeopleMutation, ProvidersMutation, CatalogMutation))
+Query = merge_types(
+    "Query",
+    (
+        IdentityQuery,
+        PeopleQuery,
+        ProvidersQuery,
+        CatalogQuery,
+        CasesQuery,
+        ReferralsQuery,
+        AuthorizationsQuery,
+        AuditQuery,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        PeopleMutation,
+        ProvidersMutation,
+        CatalogMutation,
+        CasesMutation,
+        ReferralsMutation,
+        AuthorizationsMutation,
+    ),
+)
+Subscription = merge_types("Subscription", (ReferralsSubscription,))
 
 
 class CareBridgeSchema(strawberry.Schema):
@@ -55,5 +81,6 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return CareBridgeSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
     )

@@ -25,6 +25,7 @@ class Context:
     clock: Clock
     settings: Settings
     correlation_id: str
+    bus: Any = None
     loaders: Loaders = field(init=False)
     connection_params: dict[str, Any] | None = None
 

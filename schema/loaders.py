@@ -9,10 +9,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from domain import history
+from domain.authorizations import service as authorizations
+from domain.cases import benefits, readers
+from domain.cases import service as cases
 from domain.catalog import service as catalog
 from domain.identity import service as identity
 from domain.people import service as people
 from domain.providers import service as providers
+from domain.referrals import service as referrals
 from domain.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -27,6 +32,7 @@ class Loaders:
 
     def __init__(self, context: Context) -> None:
         self._context = context
+        self._history: dict[str, DataLoader[uuid.UUID, list[Any]]] = {}
 
     def _loader(
         self,
@@ -104,4 +110,128 @@ class Loaders:
     def services_by_provider(self) -> DataLoader[uuid.UUID, list[Any]]:
         return self._loader(
             lambda uow, ids: providers.services_by_provider_ids(uow=uow, provider_ids=ids), list
+        )
+
+    @cached_property
+    def case(self) -> DataLoader[uuid.UUID, Any]:
+        """Scoped to the actor's agency; every case read is audited."""
+        actor = self._context.actor
+        return self._loader(
+            lambda uow, ids: cases.get_cases(uow=uow, actor=actor, ids=ids), writes=True
+        )
+
+    def _by_case(self, fetch: Callable[..., Any]) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._loader(lambda uow, ids: fetch(uow=uow, case_ids=ids), list)
+
+    @cached_property
+    def participants_by_case(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._by_case(readers.participants_by_case_ids)
+
+    @cached_property
+    def user_roles_by_case(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._by_case(readers.user_roles_by_case_ids)
+
+    @cached_property
+    def nominees_by_case(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._by_case(readers.nominees_by_case_ids)
+
+    @cached_property
+    def reviews_by_case(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._by_case(readers.reviews_by_case_ids)
+
+    @cached_property
+    def events_by_case(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._by_case(readers.events_by_case_ids)
+
+    @cached_property
+    def benefit_assignments_by_case(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._by_case(readers.benefit_assignments_by_case_ids)
+
+    @cached_property
+    def contained_cases_by_case(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._by_case(readers.contained_cases_by_case_ids)
+
+    @cached_property
+    def referrals_by_case(self) -> DataLoader[uuid.UUID, list[Any]]:
+        actor = self._context.actor
+        return self._loader(
+            lambda uow, ids: referrals.referrals_by_case_ids(uow=uow, actor=actor, case_ids=ids),
+            list,
+        )
+
+    @cached_property
+    def benefit_assignment(self) -> DataLoader[uuid.UUID, Any]:
+        actor = self._context.actor
+        return self._loader(
+            lambda uow, ids: benefits.get_benefit_assignments(uow=uow, actor=actor, ids=ids)
+        )
+
+    def history(self, entity: str) -> DataLoader[uuid.UUID, list[Any]]:
+        """Status history of one kind of record; the caller read the records scoped."""
+        if entity not in self._history:
+            self._history[entity] = self._loader(
+                lambda uow, ids: history.history_by_entity_ids(
+                    uow=uow, entity=entity, entity_ids=ids
+                ),
+                list,
+            )
+        return self._history[entity]
+
+    @cached_property
+    def referral(self) -> DataLoader[uuid.UUID, Any]:
+        """Scoped: the agency's own, or addressed to the provider; reads audited."""
+        actor = self._context.actor
+        return self._loader(
+            lambda uow, ids: referrals.get_referrals(uow=uow, actor=actor, ids=ids), writes=True
+        )
+
+    @cached_property
+    def referral_recipient(self) -> DataLoader[uuid.UUID, Any]:
+        actor = self._context.actor
+        return self._loader(
+            lambda uow, ids: referrals.get_recipients(uow=uow, actor=actor, ids=ids)
+        )
+
+    @cached_property
+    def recipients_by_referral(self) -> DataLoader[uuid.UUID, list[Any]]:
+        actor = self._context.actor
+        return self._loader(
+            lambda uow, ids: referrals.recipients_by_referral_ids(
+                uow=uow, actor=actor, referral_ids=ids
+            ),
+            list,
+        )
+
+    @cached_property
+    def authorization_request(self) -> DataLoader[uuid.UUID, Any]:
+        actor = self._context.actor
+        return self._loader(
+            lambda uow, ids: authorizations.get_requests(uow=uow, actor=actor, ids=ids),
+            writes=True,
+        )
+
+    @cached_property
+    def requests_by_referral(self) -> DataLoader[uuid.UUID, list[Any]]:
+        actor = self._context.actor
+        return self._loader(
+            lambda uow, ids: authorizations.requests_by_referral_ids(
+                uow=uow, actor=actor, referral_ids=ids
+            ),
+            list,
+            writes=True,
+        )
+
+    @cached_property
+    def request_by_recipient(self) -> DataLoader[uuid.UUID, Any]:
+        actor = self._context.actor
+        return self._loader(
+            lambda uow, ids: authorizations.request_by_recipient_ids(
+                uow=uow, actor=actor, recipient_ids=ids
+            )
+        )
+
+    @cached_property
+    def lines_by_request(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._loader(
+            lambda uow, ids: authorizations.lines_by_request_ids(uow=uow, request_ids=ids), list
         )

@@ -45,6 +45,7 @@ class CareBridgeGraphQL(GraphQL[Context, None]):
             clock=state.clock,
             settings=state.settings,
             correlation_id=correlation_id,
+            bus=state.bus,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

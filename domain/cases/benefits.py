@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 
 from domain.audit.models import AuditAction
 from domain.audit.service import record_access
@@ -31,6 +31,7 @@ from domain.history import record_status
 from domain.identity.rules import Principal, require_role
 from domain.lifecycle import next_status
 from domain.money import cents
+from domain.referrals.models import Referral, ReferralRecipient
 from domain.uow import UnitOfWork
 
 ENTITY = "BenefitAssignment"
@@ -178,12 +179,21 @@ async def _changed(
 
 
 async def get_benefit_assignments(
-    *, uow: UnitOfWork, ids: Sequence[uuid.UUID]
+    *, uow: UnitOfWork, actor: Principal, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, BenefitAssignment]:
-    """For DataLoaders behind a scoped read (a case, or a referral the actor may see)."""
+    """Assignments on the actor's cases, or referred to the actor's provider organisation."""
     if not ids:
         return {}
-    query = select(BenefitAssignment).where(BenefitAssignment.id.in_(set(ids)))
+    referred = exists().where(
+        Referral.benefit_assignment_id == BenefitAssignment.id,
+        ReferralRecipient.referral_id == Referral.id,
+        ReferralRecipient.provider_organization_id == actor.organization_id,
+    )
+    query = (
+        select(BenefitAssignment)
+        .join(Case, Case.id == BenefitAssignment.case_id)
+        .where(BenefitAssignment.id.in_(set(ids)), or_(case_scope(actor), referred))
+    )
     return {a.id: a for a in await uow.session.scalars(query)}
 
 

@@ -482,3 +482,12 @@ def _referral_event(name: str, referral: Referral, provider_orgs: list[uuid.UUID
         occurred_at=referral.updated_at,
         payload={"status": referral.status.value},
     )
+
+
+async def referrals_by_case_ids(
+    *, uow: UnitOfWork, actor: Principal, case_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Referral]]:
+    """The case's referrals (its referrals tab), newest first."""
+    query = select(Referral).where(Referral.case_id.in_(set(case_ids)), referral_scope(actor))
+    rows = await uow.session.scalars(query.order_by(Referral.created_at.desc(), Referral.id))
+    return group_by(rows, case_ids, lambda r: r.case_id)

@@ -8,11 +8,13 @@ from strawberry.permission import PermissionExtension
 
 from domain.identity.models import OrganizationKind, Role
 from domain.people import service as people
-from schema.api import Mutation, Query
+from schema.api import Mutation, Query, Subscription
 from schema.permissions import IsAuthenticated
 
 
-@pytest.mark.parametrize("root", [Query, Mutation], ids=["Query", "Mutation"])
+@pytest.mark.parametrize(
+    "root", [Query, Mutation, Subscription], ids=["Query", "Mutation", "Subscription"]
+)
 def test_every_root_field_requires_a_token(root):
     definition = root.__strawberry_definition__
     unguarded = [

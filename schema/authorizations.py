@@ -1,0 +1,212 @@
+"""GraphQL types for authorization requests, their lines and determinations."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Self
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from domain.authorizations import lifecycle, models
+from domain.authorizations.lifecycle import AuthorizationAction, AuthorizationStatus, ReviewAction
+from domain.authorizations.models import AuthorizerKind, CodeSystem, Priority, RequestCategory
+from schema.cases import person_or_none, status_history
+from schema.catalog import Benefit, UnitOfMeasure
+from schema.history import StatusChange
+from schema.identity import Organization
+from schema.people import Person
+from schema.providers import Provider
+from schema.relay import load_nodes
+
+if TYPE_CHECKING:
+    from schema.referrals import Referral
+
+strawberry.enum(AuthorizationStatus)
+strawberry.enum(AuthorizationAction)
+strawberry.enum(ReviewAction, description="A line's determination; `code` gives X12 HCR01.")
+strawberry.enum(AuthorizerKind)
+strawberry.enum(Priority)
+strawberry.enum(RequestCategory)
+strawberry.enum(CodeSystem)
+
+
+@strawberry.type(description="A requested service and its current determination.")
+class AuthorizationLine:
+    id: strawberry.ID
+    sequence: int
+    code_system: CodeSystem
+    service_code: str | None
+    modifiers: list[str]
+    description: str | None
+    quantity: Decimal
+    unit_of_measure: UnitOfMeasure
+    requested_start: datetime.date | None
+    requested_end: datetime.date | None
+    place_of_service: str | None
+    requested_rate: Decimal | None
+    review_action: ReviewAction | None
+    approved_quantity: Decimal | None
+    approved_start: datetime.date | None
+    approved_end: datetime.date | None
+    authorization_number: str | None
+    reason_codes: list[str]
+    reviewer_notes: str | None
+    rate: Decimal | None
+    currency: str
+    used_quantity: Decimal
+    decided_at: datetime.datetime | None
+    benefit_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="The X12 HCR01 / PAS reviewAction code, such as A1.")
+    def review_action_code(self) -> str | None:
+        return None if self.review_action is None else self.review_action.value
+
+    @strawberry.field
+    async def benefit(self, info: Info) -> Benefit | None:
+        if self.benefit_id is None:
+            return None
+        return Benefit.from_model(await info.context.loaders.benefit.load(self.benefit_id))
+
+    @classmethod
+    def from_model(cls, m: models.AuthorizationLine) -> Self:
+        return cls(
+            id=strawberry.ID(str(relay.GlobalID("AuthorizationLine", str(m.id)))),
+            sequence=m.sequence,
+            code_system=m.code_system,
+            service_code=m.service_code,
+            modifiers=list(m.modifiers or []),
+            description=m.description,
+            quantity=m.quantity,
+            unit_of_measure=m.unit_of_measure,
+            requested_start=m.requested_start,
+            requested_end=m.requested_end,
+            place_of_service=m.place_of_service,
+            requested_rate=m.requested_rate,
+            review_action=m.review_action,
+            approved_quantity=m.approved_quantity,
+            approved_start=m.approved_start,
+            approved_end=m.approved_end,
+            authorization_number=m.authorization_number,
+            reason_codes=list(m.reason_codes or []),
+            reviewer_notes=m.reviewer_notes,
+            rate=m.rate,
+            currency=m.currency,
+            used_quantity=m.used_quantity,
+            decided_at=m.decided_at,
+            benefit_id=m.benefit_id,
+        )
+
+
+@strawberry.type(description="A request for authorization to an agency or a payer.")
+class AuthorizationRequest(relay.Node):
+    id: relay.NodeID[str]
+    number: str
+    authorizer_kind: AuthorizerKind
+    status: AuthorizationStatus
+    priority: Priority
+    category: RequestCategory
+    notes: str | None
+    received_at: datetime.datetime | None
+    decision_due_at: datetime.datetime | None
+    decided_at: datetime.datetime | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    key: strawberry.Private[uuid.UUID]
+    patient_id: strawberry.Private[uuid.UUID]
+    authorizer_id: strawberry.Private[uuid.UUID]
+    requester_id: strawberry.Private[uuid.UUID]
+    requesting_provider_id: strawberry.Private[uuid.UUID | None]
+    servicing_provider_id: strawberry.Private[uuid.UUID | None]
+    referral_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="What may happen next, in the lifecycle's order.")
+    def allowed_actions(self) -> list[AuthorizationAction]:
+        return list(lifecycle.allowed_actions(self.status))
+
+    @strawberry.field
+    async def patient(self, info: Info) -> Person | None:
+        return await person_or_none(info, self.patient_id)
+
+    @strawberry.field(description="The agency or payer that decides.")
+    async def authorizer(self, info: Info) -> Organization:
+        return Organization.from_model(
+            await info.context.loaders.organization.load(self.authorizer_id)
+        )
+
+    @strawberry.field(description="The provider organisation that asked.")
+    async def requester(self, info: Info) -> Organization:
+        return Organization.from_model(
+            await info.context.loaders.organization.load(self.requester_id)
+        )
+
+    @strawberry.field
+    async def requesting_provider(self, info: Info) -> Provider | None:
+        return await _provider(info, self.requesting_provider_id)
+
+    @strawberry.field
+    async def servicing_provider(self, info: Info) -> Provider | None:
+        return await _provider(info, self.servicing_provider_id)
+
+    @strawberry.field
+    async def referral(
+        self, info: Info
+    ) -> Annotated[Referral, strawberry.lazy("schema.referrals")] | None:
+        from schema.referrals import Referral
+
+        if self.referral_id is None:
+            return None
+        found = await info.context.loaders.referral.load(self.referral_id)
+        return Referral.from_model(found) if found else None
+
+    @strawberry.field
+    async def lines(self, info: Info) -> list[AuthorizationLine]:
+        rows = await info.context.loaders.lines_by_request.load(self.key)
+        return [AuthorizationLine.from_model(r) for r in rows]
+
+    @strawberry.field
+    async def status_history(self, info: Info) -> list[StatusChange]:
+        return await status_history(info, "AuthorizationRequest", self.key)
+
+    @classmethod
+    def from_model(cls, m: models.AuthorizationRequest) -> Self:
+        return cls(
+            id=str(m.id),
+            key=m.id,
+            number=m.number,
+            authorizer_kind=m.authorizer_kind,
+            status=m.status,
+            priority=m.priority,
+            category=m.category,
+            notes=m.notes,
+            received_at=m.received_at,
+            decision_due_at=m.decision_due_at,
+            decided_at=m.decided_at,
+            created_at=m.created_at,
+            updated_at=m.updated_at,
+            patient_id=m.patient_id,
+            authorizer_id=m.authorizer_organization_id,
+            requester_id=m.requesting_organization_id,
+            requesting_provider_id=m.requesting_provider_id,
+            servicing_provider_id=m.servicing_provider_id,
+            referral_id=m.referral_id,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        return await load_nodes(
+            info.context.loaders.authorization_request, node_ids, cls.from_model
+        )
+
+
+async def _provider(info: Info, provider_id: uuid.UUID | None) -> Provider | None:
+    if provider_id is None:
+        return None
+    found = await info.context.loaders.provider.load(provider_id)
+    return Provider.from_model(found) if found else None

@@ -1,0 +1,302 @@
+"""Inputs and payloads of the case, referral and agency authorization mutations."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+import strawberry
+from strawberry import relay
+
+from domain.authorizations.lifecycle import ReviewAction
+from domain.authorizations.models import Priority
+from domain.cases.lifecycle import BenefitAssignmentAction, CaseAction, CaseType
+from domain.cases.models import CaseRole, DeliveryMode, OwnershipStrategy, ParticipantRole
+from domain.referrals.models import Urgency
+from schema.authorizations import AuthorizationRequest
+from schema.cases import BenefitAssignment, Case, CaseReview
+from schema.errors import UserError
+from schema.referrals import Referral, ReferralRecipient
+
+
+@strawberry.input
+class CaseParticipantInput:
+    person_id: relay.GlobalID
+    role: ParticipantRole
+
+
+@strawberry.input
+class CreateCaseInput:
+    case_type: CaseType
+    primary_client_id: relay.GlobalID
+    parent_case_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="The integrated case that contains this one"
+    )
+    title: str | None = None
+    program: str | None = None
+    participants: list[CaseParticipantInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class TransitionCaseInput:
+    id: relay.GlobalID
+    action: CaseAction
+    reason: str | None = None
+
+
+@strawberry.input
+class AddCaseParticipantInput:
+    case_id: relay.GlobalID
+    person_id: relay.GlobalID
+    role: ParticipantRole
+
+
+@strawberry.input
+class AssignCaseRoleInput:
+    case_id: relay.GlobalID
+    role: CaseRole
+    user_id: relay.GlobalID
+
+
+@strawberry.input
+class AssignNomineeInput:
+    case_id: relay.GlobalID
+    component: str = strawberry.field(description="The case component, e.g. a benefit's code")
+    person_id: relay.GlobalID
+
+
+@strawberry.input
+class AssignBenefitInput:
+    case_id: relay.GlobalID
+    person_id: relay.GlobalID
+    benefit_id: relay.GlobalID
+    quantity: Decimal
+    period_start: datetime.date
+    period_end: datetime.date
+    delivery_mode: DeliveryMode
+    component: str | None = strawberry.field(
+        default=None,
+        description="Case component whose nominee is paid (PRODUCT); the benefit code by default",
+    )
+    notes: str | None = None
+
+
+@strawberry.input
+class TransitionBenefitAssignmentInput:
+    id: relay.GlobalID
+    action: BenefitAssignmentAction
+    reason: str | None = None
+
+
+@strawberry.input
+class ScheduleCaseReviewInput:
+    case_id: relay.GlobalID
+    due_on: datetime.date
+
+
+@strawberry.input
+class CompleteCaseReviewInput:
+    id: strawberry.ID
+    notes: str | None = None
+
+
+@strawberry.input
+class SetCaseOwnershipRuleInput:
+    case_type: CaseType
+    strategy: OwnershipStrategy
+    user_id: relay.GlobalID | None = None
+
+
+@strawberry.input
+class CaseFilter:
+    case_type: CaseType | None = None
+    status: str | None = None
+    person_id: relay.GlobalID | None = None
+    parent_case_id: relay.GlobalID | None = None
+    owned_by_me: bool = False
+    open_only: bool = False
+    number: str | None = None
+
+
+@strawberry.input
+class CreateReferralInput:
+    benefit_assignment_id: relay.GlobalID
+    provider_ids: list[relay.GlobalID]
+    reason: str
+    respond_by: datetime.datetime = strawberry.field(description="Providers answer by then")
+    consent_given: bool = strawberry.field(description="The constituent agreed to share")
+    urgency: Urgency = Urgency.ROUTINE
+    notes: str | None = None
+    languages: list[str] = strawberry.field(default_factory=list, description="BCP 47 tags")
+
+
+@strawberry.enum
+class ReferralAnswer(StrEnum):
+    ACCEPT = "ACCEPT"
+    DECLINE = "DECLINE"
+
+
+@strawberry.input
+class RespondToReferralInput:
+    recipient_id: relay.GlobalID
+    answer: ReferralAnswer
+    reason: str | None = strawberry.field(default=None, description="Required to decline")
+
+
+@strawberry.input
+class WithdrawReferralInput:
+    id: relay.GlobalID
+    recipient_ids: list[relay.GlobalID] = strawberry.field(
+        default_factory=list, description="Only these providers; all unanswered when empty"
+    )
+    reason: str | None = None
+
+
+@strawberry.input
+class ReferralFilter:
+    case_id: relay.GlobalID | None = None
+    person_id: relay.GlobalID | None = None
+    status: str | None = None
+    recipient_status: str | None = strawberry.field(
+        default=None, description="Referrals with a recipient (yours, for providers) in it"
+    )
+
+
+@strawberry.input
+class AuthorizationLineInput:
+    quantity: Decimal
+    requested_start: datetime.date | None = None
+    requested_end: datetime.date | None = None
+    requested_rate: Decimal | None = None
+    description: str | None = None
+
+
+@strawberry.input
+class CreateAuthorizationRequestInput:
+    referral_recipient_id: relay.GlobalID = strawberry.field(
+        description="Your accepted referral: the agency that referred is the authorizer"
+    )
+    lines: list[AuthorizationLineInput]
+    notes: str | None = None
+    priority: Priority | None = strawberry.field(
+        default=None, description="By the referral's urgency when not given"
+    )
+
+
+@strawberry.input
+class LineDeterminationInput:
+    line_id: strawberry.ID
+    review_action: ReviewAction
+    approved_quantity: Decimal | None = None
+    approved_start: datetime.date | None = None
+    approved_end: datetime.date | None = None
+    rate: Decimal | None = strawberry.field(
+        default=None, description="Per unit; the provider's or the offering rate by default"
+    )
+    authorization_number: str | None = None
+    reason_codes: list[str] = strawberry.field(default_factory=list)
+    notes: str | None = None
+
+
+@strawberry.input
+class RecordDeterminationInput:
+    request_id: relay.GlobalID
+    lines: list[LineDeterminationInput]
+    notes: str | None = None
+
+
+@strawberry.type
+class CaseOwnershipRule:
+    case_type: CaseType
+    strategy: OwnershipStrategy
+
+
+@strawberry.type
+class CreateCasePayload:
+    case: Case | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class TransitionCasePayload:
+    case: Case | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AddCaseParticipantPayload:
+    case: Case | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AssignCaseRolePayload:
+    case: Case | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AssignNomineePayload:
+    case: Case | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AssignBenefitPayload:
+    benefit_assignment: BenefitAssignment | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class TransitionBenefitAssignmentPayload:
+    benefit_assignment: BenefitAssignment | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ScheduleCaseReviewPayload:
+    review: CaseReview | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CompleteCaseReviewPayload:
+    review: CaseReview | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class SetCaseOwnershipRulePayload:
+    rule: CaseOwnershipRule | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CreateReferralPayload:
+    referral: Referral | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RespondToReferralPayload:
+    recipient: ReferralRecipient | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class WithdrawReferralPayload:
+    referral: Referral | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CreateAuthorizationRequestPayload:
+    authorization_request: AuthorizationRequest | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RecordDeterminationPayload:
+    authorization_request: AuthorizationRequest | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
