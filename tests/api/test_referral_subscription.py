@@ -19,7 +19,6 @@ from domain.cases import service as cases
 from domain.cases.lifecycle import CaseType
 from domain.cases.models import DeliveryMode
 from domain.cases.rules import BenefitAssignmentData, CaseData
-from tests.api.test_websocket import live_server  # noqa: F401  (the fixture)
 from tests.conftest import NOW
 from tests.world import build_world
 

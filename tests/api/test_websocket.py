@@ -4,44 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-from collections.abc import AsyncIterator
 
 import pytest
-import uvicorn
 import websockets
 from websockets.exceptions import ConnectionClosed
 
 from adapters.tokens import mint_token
 from domain.identity.models import OrganizationKind, Role
-from server import create_app
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-async def live_server(engine, settings, clock) -> AsyncIterator[str]:
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings, clock=clock),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        ws="websockets-sansio",
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    for _ in range(200):
-        if server.started:
-            break
-        await asyncio.sleep(0.02)
-    yield f"ws://127.0.0.1:{port}/graphql"
-    server.should_exit = True
-    await asyncio.wait_for(task, 10)
 
 
 async def _init(ws: websockets.ClientConnection, payload: dict | None) -> dict:
