@@ -150,12 +150,12 @@ def to_element(envelope: CoreEnvelope) -> etree._Element:
     operation = envelope.operation
     name = operation.response if isinstance(envelope, CoreResponse) else operation.request
     root = etree.Element(f"{{{CORE_NAMESPACE}}}{name}", nsmap={"cor": CORE_NAMESPACE})
-    for tag, text in _field_texts(envelope):
+    for tag, text in field_texts(envelope):
         etree.SubElement(root, tag).text = text
     return root
 
 
-def _field_texts(envelope: CoreEnvelope) -> list[tuple[str, str]]:
+def field_texts(envelope: CoreEnvelope) -> list[tuple[str, str]]:
     batch = envelope.operation.is_batch
     raw = envelope.payload.encode("utf-8") if envelope.payload is not None else None
     fields: list[tuple[str, str | None]] = [

@@ -34,8 +34,10 @@ class FaultCode(StrEnum):
 
     @property
     def http_status(self) -> int:
-        """SOAP 1.2 HTTP binding: a sender fault is 400, every other fault 500."""
-        return 400 if self is FaultCode.SENDER else 500
+        """500 only when the receiver failed. The SOAP 1.2 HTTP binding also gives 500 to
+        VersionMismatch and MustUnderstand, but those are the sender's to fix, and generic
+        clients retry a 5xx: they get 400, like a Sender fault."""
+        return 500 if self is FaultCode.RECEIVER else 400
 
 
 class SoapFault(Exception):

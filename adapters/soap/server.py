@@ -69,7 +69,7 @@ def core_soap_routes(
         clock=clock or SystemClock(),
         payload_types=payload_types,
     )
-    return [Route(PATH, endpoint, methods=["GET", "POST"])]
+    return [Route(PATH, endpoint.respond, methods=["GET", "POST"])]
 
 
 class CoreSoapEndpoint:
@@ -92,7 +92,7 @@ class CoreSoapEndpoint:
         self._clock = clock
         self._payload_types = payload_types
 
-    async def __call__(self, request: Request) -> Response:
+    async def respond(self, request: Request) -> Response:
         if request.method == "GET":
             return self._contract(request)
         body = await _read_capped(request, self._max_body_bytes)
