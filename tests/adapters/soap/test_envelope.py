@@ -64,7 +64,10 @@ def test_a_request_survives_a_round_trip(operation):
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.name)
 def test_a_response_survives_a_round_trip(operation):
     response = response_to(
-        a_request(operation), timestamp=AT, payload_type=PayloadType.X12_278_RESPONSE, payload=X12_RESPONSE
+        a_request(operation),
+        timestamp=AT,
+        payload_type=PayloadType.X12_278_RESPONSE,
+        payload=X12_RESPONSE,
     )
     back = reparsed(response)
     assert back == response
@@ -88,7 +91,10 @@ def test_batch_retrievals_may_carry_no_payload():
 
 def test_children_are_unqualified_and_in_the_rules_order():
     element = to_element(a_request(BATCH_RESULTS_ACK_SUBMIT))
-    assert element.tag == "{http://www.caqh.org/SOAP/WSDL/CORERule2.2.0.xsd}COREEnvelopeBatchResultsAckSubmission"
+    assert (
+        element.tag
+        == "{http://www.caqh.org/SOAP/WSDL/CORERule2.2.0.xsd}COREEnvelopeBatchResultsAckSubmission"
+    )
     assert [child.tag for child in element] == [
         "PayloadType", "ProcessingMode", "PayloadID", "PayloadLength", "TimeStamp",
         "SenderID", "ReceiverID", "CORERuleVersion", "CheckSum", "Payload",
@@ -160,8 +166,16 @@ def _swap(body, first: int, second: int) -> None:
         (lambda b: setattr(b.find("ProcessingMode"), "text", "Batch"), "ProcessingModeIllegal"),
         (lambda b: setattr(b.find("PayloadID"), "text", "not-a-uuid"), "PayloadIDIllegal"),
         (lambda b: setattr(b.find("TimeStamp"), "text", "15/01/2026"), "TimeStampIllegal"),
-        (lambda b: setattr(b.find("TimeStamp"), "text", "2026-01-15T25:00:00Z"), "TimeStampIllegal"),
-        (lambda b: setattr(b[0], "tag", "{http://www.caqh.org/SOAP/WSDL/CORERule2.2.0.xsd}PayloadType"), "PayloadTypeRequired"),
+        (
+            lambda b: setattr(b.find("TimeStamp"), "text", "2026-01-15T25:00:00Z"),
+            "TimeStampIllegal",
+        ),
+        (
+            lambda b: setattr(
+                b[0], "tag", "{http://www.caqh.org/SOAP/WSDL/CORERule2.2.0.xsd}PayloadType"
+            ),
+            "PayloadTypeRequired",
+        ),
     ],
 )
 def test_our_schema_names_the_field_at_fault(change, code):

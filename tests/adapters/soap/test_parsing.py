@@ -34,7 +34,11 @@ EXTERNAL_DTD = b"""<?xml version="1.0"?>
 
 def _utf16(document: bytes) -> bytes:
     # A UTF-16 document hides "<!DOCTYPE" from a byte scan; the parsed tree still shows it.
-    return document.replace(b'version="1.0"?>', b'version="1.0" encoding="UTF-16"?>').decode().encode("utf-16")
+    return (
+        document.replace(b'version="1.0"?>', b'version="1.0" encoding="UTF-16"?>')
+        .decode()
+        .encode("utf-16")
+    )
 
 
 @pytest.mark.parametrize(
@@ -79,16 +83,20 @@ def test_what_is_not_xml_is_refused(document):
 async def test_the_endpoint_refuses_them_without_calling_the_handler(soap, handler, document):
     response = await post(soap, document)
     assert response.status_code == 400
-    code, reason = fault_of(response)
-    assert code == "env:Sender" and "root:" not in response.text
+    assert fault_of(response)[0] == "env:Sender"
+    assert "root:" not in response.text
     assert handler.calls == []
 
 
 async def test_an_xxe_inside_a_real_core_envelope_never_reaches_the_handler(soap, handler):
-    body = sample_bytes().replace(
-        b"<?xml version='1.0' encoding='UTF-8'?>",
-        b"<?xml version='1.0' encoding='UTF-8'?><!DOCTYPE x [<!ENTITY p SYSTEM \"file:///etc/passwd\">]>",
-    ).replace(b"<SenderID>PROVIDER01", b"<SenderID>&p;")
+    body = (
+        sample_bytes()
+        .replace(
+            b"<?xml version='1.0' encoding='UTF-8'?>",
+            b"<?xml version='1.0' encoding='UTF-8'?><!DOCTYPE x [<!ENTITY p SYSTEM \"file:///etc/passwd\">]>",
+        )
+        .replace(b"<SenderID>PROVIDER01", b"<SenderID>&p;")
+    )
     response = await post(soap, body)
     assert fault_of(response)[0] == "env:Sender"
     assert handler.calls == []
