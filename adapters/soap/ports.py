@@ -22,7 +22,8 @@ class CoreAnswer(NamedTuple):
 class CoreAuthenticator(Protocol):
     async def authenticate(self, token: UsernameToken) -> str | None:
         """The submitter's identity when the UsernameToken's username and password are right
-        (compare in constant time), or None."""
+        (compare their UTF-8 bytes in constant time: hmac.compare_digest refuses non-ASCII
+        str), or None."""
         ...
 
 

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from adapters.observability import correlation_id_var
 from adapters.soap.codes import CORE_CODES, CORE_RULE_VERSION, PayloadType
 from adapters.soap.contract import XSD_NAME, core_schema, served_wsdl, served_xsd
 from adapters.soap.envelope import (
@@ -132,11 +133,16 @@ class CoreSoapEndpoint:
             self._check(envelope)
         except CoreEnvelopeError as error:
             return self._refusal(message, error)
-        return await self._handle(envelope, submitter, request)
+        return await self._handle(envelope, submitter)
 
     async def _authenticate(self, message: SoapMessage) -> str | None:
         token = username_token(message.header)
-        return None if token is None else await self._authenticator.authenticate(token)
+        if token is None:
+            return None
+        try:
+            return await self._authenticator.authenticate(token)
+        except Exception:
+            raise _internal_error("core authenticator failed") from None
 
     def _check(self, envelope: CoreRequest) -> None:
         """What our XSD cannot know: the version, payload types and receiver we accept."""
@@ -167,24 +173,26 @@ class CoreSoapEndpoint:
             error_message=error.message,
         )
 
-    async def _handle(
-        self, envelope: CoreRequest, submitter: str, request: Request
-    ) -> CoreResponse:
+    async def _handle(self, envelope: CoreRequest, submitter: str) -> CoreResponse:
         try:
             answer = await self._handler.handle(envelope, submitter=submitter)
         except DomainError as error:
             answer = CoreAnswer(PayloadType.CORE_ENVELOPE_ERROR, None, *_code_and_message(error))
         except Exception:
-            correlation_id = getattr(request.state, "correlation_id", None) or uuid.uuid4().hex
-            log.exception("core handler failed", extra={"correlation_id": correlation_id})
-            raise SoapFault(
-                FaultCode.RECEIVER,
-                f"Internal error; quote correlation id {correlation_id} to support",
-            ) from None
+            raise _internal_error("core handler failed") from None
         return response_to(envelope, timestamp=self._now(), **answer._asdict())
 
     def _now(self) -> datetime:
         return self._clock.now()
+
+
+def _internal_error(what: str) -> SoapFault:
+    """Logs the exception being handled under a correlation id, which the fault quotes."""
+    correlation_id = correlation_id_var.get() or uuid.uuid4().hex
+    log.exception(what, extra={"correlation_id": correlation_id})
+    return SoapFault(
+        FaultCode.RECEIVER, f"Internal error; quote correlation id {correlation_id} to support"
+    )
 
 
 def _code_and_message(error: DomainError) -> tuple[str, str]:

@@ -83,7 +83,7 @@ class FakeCoreAuthenticator:
 
     async def authenticate(self, token: UsernameToken) -> str | None:
         expected = self.users.get(token.username)
-        if expected is None or not hmac.compare_digest(expected, token.password):
+        if expected is None or not hmac.compare_digest(expected.encode(), token.password.encode()):
             return None
         return f"partner:{token.username}"
 

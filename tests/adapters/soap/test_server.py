@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import httpx
 import pytest
+from starlette.applications import Starlette
 from zeep import Client
 
 from adapters.soap.codes import PayloadType
 from adapters.soap.ports import CoreAnswer
+from adapters.soap.server import core_soap_routes
 from domain.errors import DomainError, ErrorCode
 from tests.adapters.soap.conftest import (
     OUR_ID,
@@ -245,3 +248,26 @@ async def test_the_wsdl_is_served_with_our_address_and_schema(soap, tmp_path):
     client = Client(str(tmp_path / "core.wsdl"))
     assert client.service._binding_options["address"] == "http://soap.test/soap/core"
     assert (await soap.get("/soap/core")).status_code == 404
+
+
+async def test_a_failing_authenticator_is_a_receiver_fault(handler):
+
+    class BrokenAuthenticator:
+        async def authenticate(self, token):
+            raise ConnectionError("directory down")
+
+    app = Starlette(
+        routes=core_soap_routes(
+            handler,
+            BrokenAuthenticator(),
+            max_body_bytes=1 << 16,
+            wsdl_address="http://x/soap/core",
+            receiver_id="CLEARINGHOUSE01",
+        )
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://x"
+    ) as client:
+        response = await post(client, sample_bytes())
+    assert (response.status_code, fault_of(response)[0]) == (500, "env:Receiver")
+    assert handler.calls == []
