@@ -212,7 +212,7 @@ def _fault_error(fault: SoapFault, status: int) -> CoreCallError:
     )
 
 
-def _checked(response: CoreRequest, request: CoreRequest) -> CoreResponse:
+def _checked(response: CoreRequest | CoreResponse, request: CoreRequest) -> CoreResponse:
     if not isinstance(response, CoreResponse) or response.operation != request.operation:
         raise CoreCallError("The answer is not the response to this operation", retryable=False)
     if not response.succeeded:

@@ -82,8 +82,9 @@ _BY_ELEMENT = {
 
 
 @dataclass(frozen=True, kw_only=True)
-class CoreRequest:
-    """An inbound or outbound CORE request envelope (ProcessingMode follows the operation)."""
+class CoreEnvelope:
+    """The metadata and payload every CORE envelope carries (ProcessingMode follows the
+    operation)."""
 
     operation: CoreOperation
     payload_type: str
@@ -100,7 +101,12 @@ class CoreRequest:
 
 
 @dataclass(frozen=True, kw_only=True)
-class CoreResponse(CoreRequest):
+class CoreRequest(CoreEnvelope):
+    """A CORE request envelope, inbound or outbound."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoreResponse(CoreEnvelope):
     """A CORE response envelope: it always carries ErrorCode and ErrorMessage."""
 
     error_code: str = SUCCESS
@@ -109,9 +115,6 @@ class CoreResponse(CoreRequest):
     @property
     def succeeded(self) -> bool:
         return self.error_code == SUCCESS
-
-
-CoreEnvelope = CoreRequest | CoreResponse
 
 
 def response_to(
@@ -167,7 +170,7 @@ def field_texts(envelope: CoreEnvelope) -> list[tuple[str, str]]:
         ("SenderID", envelope.sender_id),
         ("ReceiverID", envelope.receiver_id),
         ("CORERuleVersion", envelope.core_rule_version),
-        ("CheckSum", hashlib.sha1(raw).hexdigest() if batch and raw is not None else None),  # noqa: S324 - the rule's checksum
+        ("CheckSum", _sha1(raw) if batch and raw is not None else None),
         ("Payload", _payload_text(envelope.payload, raw, batch)),
     ]
     if isinstance(envelope, CoreResponse):
@@ -179,6 +182,11 @@ def _payload_text(payload: str | None, raw: bytes | None, batch: bool) -> str | 
     if raw is None or not batch:
         return payload
     return base64.b64encode(raw).decode("ascii")
+
+
+def _sha1(raw: bytes) -> str:
+    """The rule's batch CheckSum (vC2.2.0: SHA-1), an integrity check, not a security one."""
+    return hashlib.sha1(raw, usedforsecurity=False).hexdigest()
 
 
 def to_bytes(envelope: CoreEnvelope) -> bytes:
@@ -198,7 +206,7 @@ def identify(element: etree._Element) -> tuple[CoreOperation, bool]:
     return found
 
 
-def from_element(element: etree._Element) -> CoreEnvelope:
+def from_element(element: etree._Element) -> CoreRequest | CoreResponse:
     """A validated envelope, or CoreEnvelopeError naming the CORE ErrorCode for its problem."""
     operation, is_response = identify(element)
     validate_envelope(element)
@@ -241,7 +249,7 @@ def _payload(texts: dict[str, str], batch: bool) -> str | None:
         raise CoreEnvelopeError(
             "PayloadLengthIllegal", "PayloadLength is not the payload's length", "PayloadLength"
         )
-    if "CheckSum" in texts and texts["CheckSum"].lower() != hashlib.sha1(raw).hexdigest():  # noqa: S324
+    if "CheckSum" in texts and texts["CheckSum"].lower() != _sha1(raw):
         raise CoreEnvelopeError(
             "CheckSumIllegal", "CheckSum does not match the payload", "CheckSum"
         )
