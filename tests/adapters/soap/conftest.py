@@ -146,9 +146,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def serve(app: Starlette) -> tuple[uvicorn.Server, asyncio.Task[None], str]:
-    """The app under uvicorn on a free loopback port; its /soap/core URL."""
-    port = free_port()
+async def serve(
+    app: Starlette, port: int | None = None
+) -> tuple[uvicorn.Server, asyncio.Task[None], str]:
+    """The app under uvicorn on a (free) loopback port; its /soap/core URL."""
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
     for _ in range(250):

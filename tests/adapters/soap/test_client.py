@@ -9,9 +9,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 import requests
+import zeep
 from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.routing import Route
+from zeep.wsse.username import UsernameToken as ZeepUsernameToken
 
 from adapters.soap.client import CoreClient, CoreConnection
 from adapters.soap.codes import PayloadType
@@ -157,6 +159,35 @@ async def test_a_server_slower_than_the_timeout_is_retryable(live, handler):
     with pytest.raises(CoreCallError) as caught:
         await call(client, "real_time", payload_id=PAYLOAD_ID, payload=X12_REQUEST)
     assert caught.value.retryable and "in time" in caught.value.message
+
+
+async def test_a_partner_builds_its_zeep_client_from_the_wsdl_we_serve(handler):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/soap/core"
+    server, task, _ = await serve(core_app(handler, wsdl_address=url), port)
+    try:
+
+        def partner_call() -> object:
+            partner = zeep.Client(f"{url}?wsdl", wsse=ZeepUsernameToken(USERNAME, PASSWORD))
+            return partner.service.RealTimeTransaction(
+                PayloadType="X12_278_Request_005010X217E1_2",
+                ProcessingMode="RealTime",
+                PayloadID=str(PAYLOAD_ID),
+                TimeStamp="2026-01-15T10:30:00Z",
+                SenderID=PARTNER_ID,
+                ReceiverID=OUR_ID,
+                CORERuleVersion="2.2.0",
+                Payload=X12_REQUEST,
+            )
+
+        answer = await asyncio.to_thread(partner_call)
+    finally:
+        await stop(server, task)
+    assert (answer.ErrorCode, answer.Payload, answer.PayloadID) == (
+        "Success",
+        X12_RESPONSE,
+        str(PAYLOAD_ID),
+    )
 
 
 def _plain(status: int, body: bytes, media_type: str = "text/html") -> Starlette:
