@@ -128,7 +128,7 @@ class CoreSoapEndpoint:
             if submitter is None:
                 raise CoreEnvelopeError("UnAuthorized", CORE_CODES["UnAuthorized"].meaning)
             envelope = from_element(message.body)
-            if isinstance(envelope, CoreResponse):  # identify() said request; a response is not
+            if isinstance(envelope, CoreResponse):  # identify() has refused these already
                 raise SoapFault(FaultCode.SENDER, "This endpoint takes CORE requests")
             self._check(envelope)
         except CoreEnvelopeError as error:

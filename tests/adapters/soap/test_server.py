@@ -8,16 +8,20 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from lxml import etree
 from starlette.applications import Starlette
 from zeep import Client
 
 from adapters.soap.codes import PayloadType
+from adapters.soap.errors import to_core_error
 from adapters.soap.ports import CoreAnswer
 from adapters.soap.server import core_soap_routes
+from adapters.soap.soap12 import SOAP12
 from domain.errors import DomainError, ErrorCode
 from tests.adapters.soap.conftest import (
     OUR_ID,
     PARTNER_ID,
+    PUBLIC_XSD,
     SAMPLE_PAYLOAD_ID,
     X12_REQUEST,
     X12_RESPONSE,
@@ -271,3 +275,31 @@ async def test_a_failing_authenticator_is_a_receiver_fault(handler):
         response = await post(client, sample_bytes())
     assert (response.status_code, fault_of(response)[0]) == (500, "env:Receiver")
     assert handler.calls == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [sample_bytes(), sample_with("<CORERuleVersion>2.2.0<", "<CORERuleVersion>4.0.0<")],
+    ids=["success", "envelope-error"],
+)
+async def test_our_answers_validate_against_the_public_schema(soap, body):
+    response = await post(soap, body)
+    element = etree.fromstring(response.content).find(f"{{{SOAP12}}}Body")[0]
+    public = etree.XMLSchema(etree.parse(str(PUBLIC_XSD)))
+    assert public.validate(element), public.error_log
+
+
+@pytest.mark.parametrize(
+    ("code", "core"),
+    [
+        (ErrorCode.UNAUTHENTICATED, "UnAuthorized"),
+        (ErrorCode.FORBIDDEN, "UnAuthorized"),
+        (ErrorCode.CONFLICT, "Receiver"),
+        (ErrorCode.LIMIT_EXCEEDED, "Receiver"),
+        (ErrorCode.INTERNAL, "Receiver"),
+        (ErrorCode.INVALID, "Sender"),
+        (ErrorCode.NOT_FOUND, "Sender"),
+    ],
+)
+def test_each_domain_error_maps_to_one_core_code(code, core):
+    assert to_core_error(DomainError(code, "x")).code == core
