@@ -94,7 +94,7 @@ class CoreSoapEndpoint:
         self._payload_types = payload_types
 
     async def respond(self, request: Request) -> Response:
-        if request.method == "GET":
+        if request.method in ("GET", "HEAD"):
             return self._contract(request)
         body = await _read_capped(request, self._max_body_bytes)
         if body is None:

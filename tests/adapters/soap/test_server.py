@@ -303,3 +303,8 @@ async def test_our_answers_validate_against_the_public_schema(soap, body):
 )
 def test_each_domain_error_maps_to_one_core_code(code, core):
     assert to_core_error(DomainError(code, "x")).code == core
+
+
+async def test_head_asks_for_the_contract_not_for_a_transaction(soap, handler):
+    assert (await soap.head("/soap/core?wsdl")).status_code == 200
+    assert handler.calls == []
