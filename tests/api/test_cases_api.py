@@ -3,6 +3,8 @@ cases, nominees, reviews and the agency's ownership rule."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from strawberry.relay import to_base64
 
@@ -128,6 +130,7 @@ async def test_nominee_defaults_to_the_primary_client_and_keeps_its_history(
     assert before["case"]["nominee"] == {"givenName": "Steve"}
     assign = "mutation($input: AssignNomineeInput!) { assignNominee(input: $input) { errors { code field } } }"
     for person in (daughter.id, world.steve):
+        app_client.clock.advance(timedelta(minutes=5))
         body = await app_client.data(
             assign,
             {
