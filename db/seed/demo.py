@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from db.seed.demo_referrals import STORY_STAFF, ReferralStory, load_referral_story
 from domain.catalog import service as catalog
 from domain.catalog.models import BenefitCategory, Frequency, UnitOfMeasure
 from domain.catalog.rules import BenefitData
@@ -65,6 +66,12 @@ DEMO_USERS = (
     ),
     DemoUser(
         "hal@harborfamily.example", "Hal Provider", "Harbor Family Services", (Role.PROVIDER_STAFF,)
+    ),
+    DemoUser(
+        "rita@riverside.example",
+        "Rita Provider",
+        "Riverside Counseling Collective",
+        (Role.PROVIDER_STAFF,),
     ),
     DemoUser(
         "olive@northside.example",
@@ -284,6 +291,7 @@ async def load_demo(uow_factory: Callable[[], UnitOfWork]) -> str:
                 await catalog.create_benefit(uow=uow, actor=supervisor, data=benefit)
             ).id
 
+    provider_ids: dict[str, uuid.UUID] = {}
     for provider in PROVIDERS:
         data = ProviderData(
             organization_id=orgs[provider.organization],
@@ -316,7 +324,8 @@ async def load_demo(uow_factory: Callable[[], UnitOfWork]) -> str:
             languages=provider.languages,
         )
         async with uow_factory() as uow:
-            await providers.create_provider(uow=uow, actor=nina, data=data)
+            created = await providers.create_provider(uow=uow, actor=nina, data=data)
+        provider_ids[provider.name] = created.id
 
     steve = PersonData(
         given_name="Steve",
@@ -353,7 +362,16 @@ async def load_demo(uow_factory: Callable[[], UnitOfWork]) -> str:
                 "GRP-100",
             ),
         )
+    story = ReferralStory(
+        caseworker=connor,
+        staff={name: actors[email] for email, name in STORY_STAFF.items()},
+        grief_benefit=benefit_ids["GRIEF-COUNSEL"],
+        providers=provider_ids,
+        steve=person.id,
+    )
+    await load_referral_story(uow_factory, story)
     return (
         f"demo data loaded: {len(orgs)} organisations, {len(DEMO_USERS)} users, "
-        f"{len(BENEFITS)} benefits, {len(PROVIDERS)} providers, 1 constituent"
+        f"{len(BENEFITS)} benefits, {len(PROVIDERS)} providers, 1 constituent, "
+        "1 case with a referral to 3 providers"
     )
