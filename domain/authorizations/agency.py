@@ -44,6 +44,7 @@ from domain.cases.rules import CASE_WORKERS
 from domain.cases.timeline import add_case_event
 from domain.catalog.models import Benefit
 from domain.errors import not_found
+from domain.events import DomainEvent
 from domain.identity.rules import Principal, require_role
 from domain.money import cents
 from domain.numbers import next_number
@@ -274,6 +275,8 @@ async def _select(
             uow, actor, other, AuthorizationAction.SELECT_ANOTHER, "another provider was authorized"
         )
         await _release_recipient(uow, actor, other, referral)
+        uow.record(_told(referral, other, "referral.not_selected"))
+    uow.record(_told(referral, winner, "referral.authorized"))
     pending = await uow.session.scalars(
         select(ReferralRecipient).where(
             ReferralRecipient.referral_id == referral.id,
@@ -295,6 +298,26 @@ async def _select(
             uow, actor, assignment, BenefitAssignmentAction.ACTIVATE, "provider authorized"
         )
     close_referral(uow, referral)
+
+
+def _told(referral: Referral, request: AuthorizationRequest, name: str) -> DomainEvent:
+    """The provider of `request` hears how the referral ended for it (seed 000 step 4: the
+    provider is notified of the approved referral); the other providers hear nothing."""
+    return DomainEvent(
+        name=name,
+        entity="Referral",
+        entity_id=referral.id,
+        organization_ids=(referral.organization_id, request.requesting_organization_id),
+        occurred_at=request.updated_at,
+        payload={
+            "status": request.status.value,
+            **(
+                {"recipientId": str(request.referral_recipient_id)}
+                if request.referral_recipient_id
+                else {}
+            ),
+        },
+    )
 
 
 async def _release_recipient(

@@ -3,6 +3,7 @@ organisations and the supervisor: each step visible to the right users only, and
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -270,3 +271,64 @@ async def test_caseworker_refers_steve_to_three_providers_and_authorizes_one(app
         (e["node"]["entity"], e["node"]["action"]) for e in provider_audit["auditEvents"]["edges"]
     }
     assert ("AuthorizationRequest", "CREATE") in theirs and ("Case", "CREATE") not in theirs
+
+
+async def test_two_caseworkers_authorizing_two_providers_at_once_leave_one_authorized(
+    app_client, world
+):
+    """The same referral, two approvals sent together over HTTP: exactly one wins."""
+    from decimal import Decimal
+
+    from tests.domain.referrals.test_service import (
+        accept_and_request,
+        open_case_with_benefit,
+        recipients_of,
+        refer,
+    )
+
+    factory = app_client.app.state.database.uow_factory("t")
+    _, assignment = await open_case_with_benefit(world, factory)
+    referral = await refer(world, factory, assignment.id, world.providers[:2])
+    by_provider = await recipients_of(world, factory, referral.id)
+    requests = [
+        await accept_and_request(world, factory, by_provider[p].id, staff, quantity="6")
+        for p, staff in zip(world.providers[:2], world.staff[:2], strict=True)
+    ]
+    lines = {}
+    for request in requests:
+        body = await app_client.data(
+            "query($id: ID!) { authorizationRequest(id: $id) { lines { id } } }",
+            {"id": gid("AuthorizationRequest", request.id)},
+            as_=world.caseworker,
+        )
+        lines[request.id] = body["authorizationRequest"]["lines"][0]["id"]
+
+    answers = await asyncio.gather(
+        *(
+            app_client.data(
+                DECIDE,
+                {
+                    "input": {
+                        "requestId": gid("AuthorizationRequest", r.id),
+                        "lines": [{"lineId": lines[r.id], "reviewAction": "CERTIFIED"}],
+                    }
+                },
+                as_=actor,
+            )
+            for r, actor in zip(requests, (world.caseworker, world.supervisor), strict=True)
+        )
+    )
+
+    payloads = [a["recordDetermination"] for a in answers]
+    won = [p for p in payloads if not p["errors"]]
+    lost = [p for p in payloads if p["errors"]]
+    assert len(won) == 1 and won[0]["authorizationRequest"]["status"] == "APPROVED"
+    assert len(lost) == 1 and lost[0]["errors"][0]["code"] in ("ILLEGAL_TRANSITION", "CONFLICT")
+    final = (
+        await app_client.data(REFERRAL, {"id": gid("Referral", referral.id)}, as_=world.caseworker)
+    )["referral"]
+    assert sorted(r["status"] for r in final["authorizationRequests"]) == [
+        "APPROVED",
+        "NOT_SELECTED",
+    ]
+    assert Decimal(won[0]["authorizationRequest"]["lines"][0]["approvedQuantity"]) == 6

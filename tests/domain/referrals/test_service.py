@@ -277,3 +277,63 @@ async def test_two_providers_authorized_at_once_end_with_exactly_one(world, uow_
     async with uow_factory() as uow:
         statuses = sorted([(await uow.session.get(type(r), r.id)).status for r in requests])
     assert statuses == sorted([AuthorizationStatus.APPROVED, AuthorizationStatus.NOT_SELECTED])
+
+
+async def test_unanswered_providers_expire_after_their_date(world, uow_factory, clock):
+    _, assignment = await open_case_with_benefit(world, uow_factory)
+    referral = await refer(world, uow_factory, assignment.id, world.providers[:2])
+    harbor = (await recipients_of(world, uow_factory, referral.id))[world.providers[1]]
+    async with uow_factory() as uow:
+        await referrals.respond_to_referral(
+            uow=uow, actor=world.staff[1], recipient_id=harbor.id, accept=True
+        )
+
+    clock.advance(timedelta(days=8))
+    async with uow_factory() as uow:
+        assert await referrals.expire_overdue_recipients(uow=uow) == 1
+    async with uow_factory() as uow:
+        assert await referrals.expire_overdue_recipients(uow=uow) == 0
+
+    after = await recipients_of(world, uow_factory, referral.id)
+    assert after[world.providers[0]].status is ReferralRecipientStatus.EXPIRED
+    assert after[world.providers[1]].status is ReferralRecipientStatus.ACCEPTED
+
+
+async def test_an_answer_after_the_date_to_respond_is_refused(world, uow_factory, clock):
+    _, assignment = await open_case_with_benefit(world, uow_factory)
+    referral = await refer(world, uow_factory, assignment.id, world.providers[:1])
+    grief_care = (await recipients_of(world, uow_factory, referral.id))[world.providers[0]]
+    clock.advance(timedelta(days=7, seconds=1))
+    async with uow_factory() as uow:
+        with pytest.raises(DomainError) as late:
+            await referrals.respond_to_referral(
+                uow=uow, actor=world.staff[0], recipient_id=grief_care.id, accept=True
+            )
+    assert late.value.code is ErrorCode.RESPONSE_OVERDUE
+
+
+async def test_the_providers_are_told_how_the_referral_ended_for_them(world, engine, clock):
+    from db.uow import Database
+
+    class Recording:
+        events: list = []
+
+        async def publish(self, events):
+            self.events.extend(events)
+
+    bus = Recording()
+    factory = Database(engine, clock=clock, bus=bus).uow_factory("t")
+    _, assignment = await open_case_with_benefit(world, factory)
+    referral = await refer(world, factory, assignment.id, world.providers[:2])
+    by_provider = await recipients_of(world, factory, referral.id)
+    winner = await accept_and_request(
+        world, factory, by_provider[world.providers[0]].id, world.staff[0]
+    )
+    await accept_and_request(world, factory, by_provider[world.providers[1]].id, world.staff[1])
+    bus.events.clear()
+
+    await approve(world, factory, winner.id)
+
+    told = {e.name: e.organization_ids for e in bus.events if e.entity == "Referral"}
+    assert told["referral.authorized"] == (world.agency, world.provider_orgs[0])
+    assert told["referral.not_selected"] == (world.agency, world.provider_orgs[1])
