@@ -18,6 +18,8 @@ from starlette.routing import Route, WebSocketRoute
 from adapters.eventbus import create_event_bus
 from adapters.http_limits import BodySizeLimitMiddleware
 from adapters.observability import Metrics, RequestContextMiddleware, configure_logging
+from adapters.partners.directory import PartnerRegistry
+from adapters.partners.dispatcher import OutboxDispatcher
 from adapters.tokens import TokenReader
 from db.engine import create_engine
 from db.uow import Database
@@ -77,6 +79,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         )
         app.state.database = database
         app.state.bus = bus
+        dispatcher = None
+        if settings.outbox_dispatcher:
+            dispatcher = OutboxDispatcher(
+                database.uow_factory("outbox"),
+                app.state.partners,
+                bus,
+                interval_seconds=settings.outbox_scan_seconds,
+            )
+            await dispatcher.start()
+        app.state.dispatcher = dispatcher
         # Everything built so far lives as long as the process: keep it out of the cyclic
         # garbage collector's scans, which otherwise cost whole milliseconds per request.
         gc.collect()
@@ -89,6 +101,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         try:
             yield
         finally:
+            if dispatcher is not None:
+                await dispatcher.stop()
             await database.dispose()
             await bus.stop()
 
@@ -110,6 +124,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     app.state.clock = clock or SystemClock()
     app.state.metrics = app_metrics
     app.state.tokens = TokenReader(settings)
+    app.state.partners = PartnerRegistry()
     return app
 
 

@@ -72,6 +72,15 @@ class Settings(BaseSettings):
         " the case supervisor",
     )
 
+    outbox_dispatcher: bool = Field(
+        True,
+        description="dispatch the outbox inside the API process (the embedded mode); turn off"
+        " where Celery workers do it",
+    )
+    outbox_scan_seconds: float = Field(
+        5.0, gt=0, description="how often the in-process dispatcher rescans the outbox"
+    )
+
     gc_young_threshold: int = Field(
         20_000, ge=0, description="allocations between young-generation collections; 0 = default"
     )

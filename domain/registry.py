@@ -7,6 +7,7 @@ from domain.cases import models as case_models
 from domain.catalog import models as catalog_models
 from domain.identity import models as identity_models
 from domain.models import Base
+from domain.partners import models as partner_models
 from domain.people import models as people_models
 from domain.providers import models as provider_models
 from domain.referrals import models as referral_models
@@ -22,6 +23,7 @@ __all__ = [
     "identity_models",
     "metadata",
     "numbers",
+    "partner_models",
     "people_models",
     "provider_models",
     "referral_models",

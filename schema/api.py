@@ -18,6 +18,7 @@ from resolvers.identity import IdentityQuery
 from resolvers.people import PeopleMutation, PeopleQuery
 from resolvers.providers import ProvidersMutation, ProvidersQuery
 from resolvers.referrals import ReferralsMutation, ReferralsQuery, ReferralsSubscription
+from resolvers.worklist import WorklistQuery, WorklistSubscription
 from schema.extensions import ErrorShaping
 from schema.limits import error_code_for, query_limits_extension
 from settings import Settings
@@ -32,6 +33,7 @@ Query = merge_types(
         CasesQuery,
         ReferralsQuery,
         AuthorizationsQuery,
+        WorklistQuery,
         AuditQuery,
     ),
 )
@@ -46,7 +48,7 @@ Mutation = merge_types(
         AuthorizationsMutation,
     ),
 )
-Subscription = merge_types("Subscription", (ReferralsSubscription,))
+Subscription = merge_types("Subscription", (ReferralsSubscription, WorklistSubscription))
 
 
 class CareBridgeSchema(strawberry.Schema):

@@ -14,11 +14,19 @@ from strawberry.types import Info
 
 from domain.authorizations import lifecycle, models
 from domain.authorizations.lifecycle import AuthorizationAction, AuthorizationStatus, ReviewAction
-from domain.authorizations.models import AuthorizerKind, CodeSystem, Priority, RequestCategory
-from schema.cases import person_or_none, status_history
+from domain.authorizations.models import (
+    AttachmentKind,
+    AuthorizerKind,
+    CodeSystem,
+    InformationRequestStatus,
+    Priority,
+    RequestCategory,
+)
+from domain.authorizations.worklist import WAITING, WorklistOrder
+from schema.cases import person_or_none, status_history, user_or_none
 from schema.catalog import Benefit, UnitOfMeasure
 from schema.history import StatusChange
-from schema.identity import Organization
+from schema.identity import Organization, User
 from schema.people import Person
 from schema.providers import Provider
 from schema.relay import load_nodes
@@ -33,6 +41,9 @@ strawberry.enum(AuthorizerKind)
 strawberry.enum(Priority)
 strawberry.enum(RequestCategory)
 strawberry.enum(CodeSystem)
+strawberry.enum(AttachmentKind)
+strawberry.enum(InformationRequestStatus)
+strawberry.enum(WorklistOrder)
 
 
 @strawberry.type(description="A requested service and its current determination.")
@@ -102,6 +113,46 @@ class AuthorizationLine:
         )
 
 
+@strawberry.type(description="An ICD-10-CM diagnosis; sequence 1 is the principal one.")
+class Diagnosis:
+    sequence: int
+    code: str
+    display: str | None
+
+
+@strawberry.type(description="A document sent with a request; its content is kept with its hash.")
+class Attachment:
+    id: strawberry.ID
+    kind: AttachmentKind
+    title: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    attached_at: datetime.datetime
+    information_request_id: strawberry.ID | None
+
+
+@strawberry.type(description="The authorizer asked for more; the requester's answer.")
+class InformationRequest:
+    id: strawberry.ID
+    requested: str
+    due_at: datetime.datetime | None
+    status: InformationRequestStatus
+    requested_at: datetime.datetime
+    response: str | None
+    answered_at: datetime.datetime | None
+
+
+@strawberry.type(description="One attempt to talk to a trading partner; codes only.")
+class Exchange:
+    direction: str
+    operation: str
+    outcome: str
+    started_at: datetime.datetime
+    duration_ms: int
+    detail: str | None
+
+
 @strawberry.type(description="A request for authorization to an agency or a payer.")
 class AuthorizationRequest(relay.Node):
     id: relay.NodeID[str]
@@ -123,6 +174,75 @@ class AuthorizationRequest(relay.Node):
     requesting_provider_id: strawberry.Private[uuid.UUID | None]
     servicing_provider_id: strawberry.Private[uuid.UUID | None]
     referral_id: strawberry.Private[uuid.UUID | None]
+    assignee_id: strawberry.Private[uuid.UUID | None]
+    payer_reference: str | None = strawberry.field(description="The payer's tracking number")
+    submitted_at: datetime.datetime | None = None
+
+    @strawberry.field(description="A decision is due and the authorizer has not answered.")
+    def overdue(self, info: Info) -> bool:
+        waiting = self.status in WAITING
+        return bool(
+            waiting and self.decision_due_at and self.decision_due_at < info.context.clock.now()
+        )
+
+    @strawberry.field(description="The coordinator working the request (your organisation's).")
+    async def assignee(self, info: Info) -> User | None:
+        return await user_or_none(info, self.assignee_id)
+
+    @strawberry.field
+    async def diagnoses(self, info: Info) -> list[Diagnosis]:
+        rows = await info.context.loaders.diagnoses_by_request.load(self.key)
+        return [Diagnosis(sequence=r.sequence, code=r.code, display=r.display) for r in rows]
+
+    @strawberry.field
+    async def attachments(self, info: Info) -> list[Attachment]:
+        rows = await info.context.loaders.attachments_by_request.load(self.key)
+        return [
+            Attachment(
+                id=strawberry.ID(str(r.id)),
+                kind=r.kind,
+                title=r.title,
+                content_type=r.content_type,
+                size_bytes=r.size_bytes,
+                sha256=r.sha256,
+                attached_at=r.attached_at,
+                information_request_id=strawberry.ID(str(r.information_request_id))
+                if r.information_request_id
+                else None,
+            )
+            for r in rows
+        ]
+
+    @strawberry.field
+    async def information_requests(self, info: Info) -> list[InformationRequest]:
+        rows = await info.context.loaders.information_requests_by_request.load(self.key)
+        return [
+            InformationRequest(
+                id=strawberry.ID(str(r.id)),
+                requested=r.requested,
+                due_at=r.due_at,
+                status=r.status,
+                requested_at=r.requested_at,
+                response=r.response,
+                answered_at=r.answered_at,
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(description="Every attempt to reach the authorizer's trading partner.")
+    async def exchanges(self, info: Info) -> list[Exchange]:
+        rows = await info.context.loaders.exchanges_by_request.load(self.key)
+        return [
+            Exchange(
+                direction=r.direction,
+                operation=r.operation,
+                outcome=r.outcome.value,
+                started_at=r.started_at,
+                duration_ms=r.duration_ms,
+                detail=r.detail,
+            )
+            for r in rows
+        ]
 
     @strawberry.field(description="What may happen next, in the lifecycle's order.")
     def allowed_actions(self) -> list[AuthorizationAction]:
@@ -194,6 +314,9 @@ class AuthorizationRequest(relay.Node):
             requesting_provider_id=m.requesting_provider_id,
             servicing_provider_id=m.servicing_provider_id,
             referral_id=m.referral_id,
+            assignee_id=m.assignee_id,
+            payer_reference=m.payer_reference,
+            submitted_at=m.submitted_at,
         )
 
     @classmethod

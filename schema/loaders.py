@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 
 from domain import history
 from domain.authorizations import service as authorizations
+from domain.authorizations import worklist
 from domain.cases import benefits, readers
 from domain.cases import service as cases
 from domain.catalog import service as catalog
@@ -235,3 +236,22 @@ class Loaders:
         return self._loader(
             lambda uow, ids: authorizations.lines_by_request_ids(uow=uow, request_ids=ids), list
         )
+
+    def _by_request(self, fetch: Callable[..., Any]) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._loader(lambda uow, ids: fetch(uow=uow, request_ids=ids), list)
+
+    @cached_property
+    def diagnoses_by_request(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._by_request(worklist.diagnoses_by_request_ids)
+
+    @cached_property
+    def attachments_by_request(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._by_request(worklist.attachments_by_request_ids)
+
+    @cached_property
+    def information_requests_by_request(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._by_request(worklist.information_requests_by_request_ids)
+
+    @cached_property
+    def exchanges_by_request(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._by_request(worklist.exchanges_by_request_ids)

@@ -9,12 +9,13 @@ from enum import StrEnum
 import strawberry
 from strawberry import relay
 
-from domain.authorizations.lifecycle import ReviewAction
-from domain.authorizations.models import Priority
+from domain.authorizations.lifecycle import AuthorizationStatus, ReviewAction
+from domain.authorizations.models import AttachmentKind, CodeSystem, Priority, RequestCategory
 from domain.cases.lifecycle import BenefitAssignmentAction, CaseAction, CaseType
 from domain.cases.models import CaseRole, DeliveryMode, OwnershipStrategy, ParticipantRole
+from domain.catalog.models import UnitOfMeasure
 from domain.referrals.models import Urgency
-from schema.authorizations import AuthorizationRequest
+from schema.authorizations import Attachment, AuthorizationRequest, InformationRequest
 from schema.cases import BenefitAssignment, Case, CaseReview
 from schema.errors import UserError
 from schema.referrals import Referral, ReferralRecipient
@@ -163,25 +164,109 @@ class ReferralFilter:
     )
 
 
-@strawberry.input
+@strawberry.input(description="A requested service: for a payer a CPT/HCPCS code or service type")
 class AuthorizationLineInput:
     quantity: Decimal
     requested_start: datetime.date | None = None
     requested_end: datetime.date | None = None
-    requested_rate: Decimal | None = None
+    requested_rate: Decimal | None = strawberry.field(default=None, description="Agency requests")
     description: str | None = None
+    code_system: CodeSystem | None = strawberry.field(default=None, description="Payer requests")
+    service_code: str | None = strawberry.field(default=None, description="Payer requests")
+    modifiers: list[str] = strawberry.field(default_factory=list)
+    unit_of_measure: UnitOfMeasure = UnitOfMeasure.UNIT
+    place_of_service: str | None = strawberry.field(default=None, description="CMS POS code")
 
 
 @strawberry.input
+class DiagnosisInput:
+    code: str = strawberry.field(description="ICD-10-CM, such as M54.16")
+    display: str | None = None
+
+
+@strawberry.input(
+    description="To the agency for an accepted referral (referralRecipientId), or to a payer"
+    " (patientId, payerId and the clinical details)."
+)
 class CreateAuthorizationRequestInput:
-    referral_recipient_id: relay.GlobalID = strawberry.field(
-        description="Your accepted referral: the agency that referred is the authorizer"
-    )
     lines: list[AuthorizationLineInput]
+    referral_recipient_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="Your accepted referral: the agency that referred decides"
+    )
+    patient_id: relay.GlobalID | None = None
+    payer_id: relay.GlobalID | None = strawberry.field(default=None, description="A PAYER")
+    coverage_id: strawberry.ID | None = None
+    category: RequestCategory | None = None
+    requesting_provider_id: relay.GlobalID | None = None
+    servicing_provider_id: relay.GlobalID | None = None
+    facility_provider_id: relay.GlobalID | None = None
+    diagnoses: list[DiagnosisInput] = strawberry.field(default_factory=list)
     notes: str | None = None
     priority: Priority | None = strawberry.field(
-        default=None, description="By the referral's urgency when not given"
+        default=None, description="Agency: by the referral's urgency when not given"
     )
+
+
+@strawberry.input
+class SubmitAuthorizationRequestInput:
+    id: relay.GlobalID
+
+
+@strawberry.input
+class CancelAuthorizationRequestInput:
+    id: relay.GlobalID
+    reason: str | None = None
+
+
+@strawberry.input
+class AssignAuthorizationRequestInput:
+    id: relay.GlobalID
+    assignee_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="A coordinator of your organisation; null to unassign"
+    )
+
+
+@strawberry.input
+class DocumentInput:
+    kind: AttachmentKind
+    title: str
+    content_type: str = strawberry.field(description="application/pdf, image/png, text/plain...")
+    content_base64: str
+
+
+@strawberry.input
+class AttachDocumentInput:
+    request_id: relay.GlobalID
+    document: DocumentInput
+
+
+@strawberry.input
+class RecordInformationRequestInput:
+    request_id: relay.GlobalID
+    requested: str = strawberry.field(description="What the payer asked for")
+    due_at: datetime.datetime | None = None
+
+
+@strawberry.input
+class ProvideAdditionalInformationInput:
+    request_id: relay.GlobalID
+    information_request_id: strawberry.ID
+    response: str
+    documents: list[DocumentInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class WorklistFilter:
+    statuses: list[AuthorizationStatus] = strawberry.field(default_factory=list)
+    priority: Priority | None = None
+    payer_id: relay.GlobalID | None = None
+    assignee_id: relay.GlobalID | None = None
+    assigned_to_me: bool = False
+    unassigned: bool = False
+    due_before: datetime.datetime | None = None
+    overdue: bool = False
+    patient_id: relay.GlobalID | None = None
+    text: str | None = strawberry.field(default=None, description="Number, payer reference, name")
 
 
 @strawberry.input
@@ -204,6 +289,9 @@ class RecordDeterminationInput:
     request_id: relay.GlobalID
     lines: list[LineDeterminationInput]
     notes: str | None = None
+    payer_reference: str | None = strawberry.field(
+        default=None, description="The payer's reference (MANUAL payers)"
+    )
 
 
 @strawberry.type
@@ -298,5 +386,41 @@ class CreateAuthorizationRequestPayload:
 
 @strawberry.type
 class RecordDeterminationPayload:
+    authorization_request: AuthorizationRequest | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class SubmitAuthorizationRequestPayload:
+    authorization_request: AuthorizationRequest | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CancelAuthorizationRequestPayload:
+    authorization_request: AuthorizationRequest | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AssignAuthorizationRequestPayload:
+    authorization_request: AuthorizationRequest | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AttachDocumentPayload:
+    attachment: Attachment | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RecordInformationRequestPayload:
+    information_request: InformationRequest | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ProvideAdditionalInformationPayload:
     authorization_request: AuthorizationRequest | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)

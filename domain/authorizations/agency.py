@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from domain.audit.models import AuditAction
 from domain.audit.service import record_access
+from domain.authorizations.determinations import Determination, record_line
 from domain.authorizations.lifecycle import (
     APPROVALS,
     DETERMINATION_ACTIONS,
@@ -21,13 +22,13 @@ from domain.authorizations.lifecycle import (
     apply_determination,
 )
 from domain.authorizations.models import (
-    AuthorizationDetermination,
     AuthorizationLine,
     AuthorizationRequest,
     AuthorizerKind,
 )
 from domain.authorizations.rules import (
     AGENCY_ACTIONS,
+    APPROVING,
     LineDecision,
     RequestedLine,
     approved_quantity,
@@ -46,7 +47,6 @@ from domain.catalog.models import Benefit
 from domain.errors import not_found
 from domain.events import DomainEvent
 from domain.identity.rules import Principal, require_role
-from domain.money import cents
 from domain.numbers import next_number
 from domain.people.models import AccessReason
 from domain.people.service import revoke_access
@@ -110,7 +110,7 @@ async def record_agency_determination(
         if amount > policy.supervisor_threshold:
             case = await load_case(uow, actor, referral.case_id, "requestId")
             await require_supervisor(uow=uow, actor=actor, case=case)
-    await _apply_lines(uow, actor, request, lines, by_line, rates)
+    await _apply_lines(uow, actor, lines, by_line, rates)
     if target != request.status:
         await move_request(uow, actor, request, _action_for(target), notes)
         request.decided_at = uow.clock.now() if target is not AuthorizationStatus.PENDED else None
@@ -202,58 +202,40 @@ async def _default_rates(
 async def _apply_lines(
     uow: UnitOfWork,
     actor: Principal,
-    request: AuthorizationRequest,
     lines: list[AuthorizationLine],
     decisions: dict[uuid.UUID, LineDecision],
     rates: dict[uuid.UUID, Decimal | None],
 ) -> None:
-    now = uow.clock.now()
+    """An approved line gets its period (the requested one unless changed), its rate and an
+    authorization number; a refused one keeps only its reasons."""
     for line in lines:
         decision = decisions.get(line.id)
         if decision is None:
             continue
-        approving = decision.review_action in (
-            ReviewAction.CERTIFIED,
-            ReviewAction.PARTIALLY_CERTIFIED,
-            ReviewAction.MODIFIED,
-        )
-        line.review_action = decision.review_action
-        line.approved_quantity = approved_quantity(
-            decision,
-            RequestedLine(line.id, line.quantity, line.requested_start, line.requested_end),
-        )
-        line.approved_start = (
-            (decision.approved_start or line.requested_start) if approving else None
-        )
-        line.approved_end = (decision.approved_end or line.requested_end) if approving else None
-        line.rate = (
-            cents(decision.rate if decision.rate is not None else rates.get(line.id))
-            if approving
-            else None
-        )
-        line.authorization_number = (
-            decision.authorization_number or await next_number(uow=uow, prefix="AUTH")
-            if approving
-            else None
-        )
-        line.reason_codes = list(decision.reason_codes)
-        line.reviewer_notes = decision.notes
-        line.decided_at = now
-        uow.session.add(
-            AuthorizationDetermination(
-                request_id=request.id,
-                line_id=line.id,
-                review_action=line.review_action,
-                approved_quantity=line.approved_quantity,
-                approved_start=line.approved_start,
-                approved_end=line.approved_end,
-                authorization_number=line.authorization_number,
-                reason_codes=line.reason_codes,
-                notes=line.reviewer_notes,
-                rate=line.rate,
-                recorded_at=now,
-                recorded_by_id=actor.subject_id,
-            )
+        requested = RequestedLine(line.id, line.quantity, line.requested_start, line.requested_end)
+        approving = decision.review_action in APPROVING
+        record_line(
+            uow,
+            line,
+            Determination(
+                review_action=decision.review_action,
+                approved_quantity=approved_quantity(decision, requested),
+                approved_start=(decision.approved_start or line.requested_start)
+                if approving
+                else None,
+                approved_end=(decision.approved_end or line.requested_end) if approving else None,
+                authorization_number=(
+                    decision.authorization_number or await next_number(uow=uow, prefix="AUTH")
+                )
+                if approving
+                else None,
+                reason_codes=decision.reason_codes,
+                notes=decision.notes,
+                rate=(decision.rate if decision.rate is not None else rates.get(line.id))
+                if approving
+                else None,
+            ),
+            actor.subject_id,
         )
 
 

@@ -9,7 +9,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.authorizations.lifecycle import AuthorizationStatus, ReviewAction
@@ -82,6 +92,10 @@ class AuthorizationRequest(HasId, Timestamped, Base):
     decision_due_at: Mapped[datetime | None] = mapped_column()
     decided_at: Mapped[datetime | None] = mapped_column()
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    trading_partner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("trading_partners.id"))
+    facility_provider_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("providers.id"))
+    payer_reference: Mapped[str | None] = mapped_column(String(80))
+    submitted_at: Mapped[datetime | None] = mapped_column()
     created_by_id: Mapped[uuid.UUID] = mapped_column()
     version: Mapped[int] = mapped_column(default=1)
 
@@ -147,3 +161,72 @@ class AuthorizationDetermination(HasId, Base):
     rate: Mapped[Decimal | None] = mapped_column(MONEY)
     recorded_at: Mapped[datetime] = mapped_column()
     recorded_by_id: Mapped[uuid.UUID | None] = mapped_column()
+
+
+class AuthorizationDiagnosis(HasId, Base):
+    """An ICD-10-CM diagnosis of the request; the first (sequence 1) is the principal one."""
+
+    __tablename__ = "authorization_diagnoses"
+    __table_args__ = (UniqueConstraint("request_id", "code"),)
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("authorization_requests.id", ondelete="CASCADE"), index=True
+    )
+    sequence: Mapped[int] = mapped_column()
+    code: Mapped[str] = mapped_column(String(8))
+    display: Mapped[str | None] = mapped_column(String(200))
+
+
+class AttachmentKind(StrEnum):
+    CLINICAL_NOTE = "CLINICAL_NOTE"
+    LAB_RESULT = "LAB_RESULT"
+    IMAGING_REPORT = "IMAGING_REPORT"
+    LETTER_OF_MEDICAL_NECESSITY = "LETTER_OF_MEDICAL_NECESSITY"
+    PRESCRIPTION = "PRESCRIPTION"
+    QUESTIONNAIRE = "QUESTIONNAIRE"
+    APPEAL_LETTER = "APPEAL_LETTER"
+    OTHER = "OTHER"
+
+
+class AuthorizationAttachment(HasId, Base):
+    """A document sent with a request (or an answer to an information request). The content is
+    kept with its SHA-256, so what was sent can be proven later."""
+
+    __tablename__ = "authorization_attachments"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("authorization_requests.id", ondelete="CASCADE"), index=True
+    )
+    information_request_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("information_requests.id")
+    )
+    kind: Mapped[AttachmentKind] = mapped_column(enum_column(AttachmentKind))
+    title: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    attached_at: Mapped[datetime] = mapped_column()
+    attached_by_id: Mapped[uuid.UUID] = mapped_column()
+
+
+class InformationRequestStatus(StrEnum):
+    OPEN = "OPEN"
+    ANSWERED = "ANSWERED"
+
+
+class InformationRequest(HasId, Base):
+    """The authorizer asked for more: what, and by when; then the requester's answer."""
+
+    __tablename__ = "information_requests"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("authorization_requests.id", ondelete="CASCADE"), index=True
+    )
+    requested: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[datetime | None] = mapped_column()
+    status: Mapped[InformationRequestStatus] = mapped_column(enum_column(InformationRequestStatus))
+    requested_at: Mapped[datetime] = mapped_column()
+    response: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column()
+    answered_by_id: Mapped[uuid.UUID | None] = mapped_column()

@@ -14,7 +14,12 @@ from sqlalchemy import or_, select
 
 from domain.audit.models import AuditAction
 from domain.audit.service import record_access
-from domain.authorizations.lifecycle import AuthorizationAction, AuthorizationStatus, next_status
+from domain.authorizations.lifecycle import (
+    DETERMINATION_ACTIONS,
+    AuthorizationAction,
+    AuthorizationStatus,
+    next_status,
+)
 from domain.authorizations.models import (
     AuthorizationLine,
     AuthorizationRequest,
@@ -41,6 +46,8 @@ from domain.referrals.service import PROVIDER_ROLES, load_recipient
 from domain.uow import UnitOfWork
 
 ENTITY = "AuthorizationRequest"
+# The lifecycle action that records a determination deriving the given status.
+DETERMINATION_ACTION = DETERMINATION_ACTIONS
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,1 @@
+"""Trading partner adapters: the ways of reaching a payer behind `domain.partners.ports`."""

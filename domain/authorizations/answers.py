@@ -1,0 +1,252 @@
+"""What the payer said, applied to a request: answers that come back through a trading
+partner (outbox dispatch, polling, pushes), and, for MANUAL payers reached by portal, phone or
+fax, what the authorization coordinator records. Also the coordinator's answer to a payer's
+request for information."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+
+from domain.audit.models import AuditAction
+from domain.audit.service import record_access
+from domain.authorizations.determinations import Determination, record_line
+from domain.authorizations.lifecycle import (
+    AuthorizationAction,
+    AuthorizationStatus,
+    ReviewAction,
+    apply_determination,
+    next_status,
+)
+from domain.authorizations.models import (
+    AuthorizationDiagnosis,
+    AuthorizationLine,
+    AuthorizationRequest,
+    InformationRequest,
+    InformationRequestStatus,
+)
+from domain.authorizations.rules import LineDecision, RequestedLine, check_decisions
+from domain.authorizations.service import DETERMINATION_ACTION, ENTITY, move_request
+from domain.errors import DomainError, ErrorCode, not_found
+from domain.identity.rules import Principal
+from domain.partners.models import OutboxKind
+from domain.partners.ports import (
+    AnswerKind,
+    LineAnswer,
+    PartnerAnswer,
+    PartnerLine,
+    PartnerRequest,
+)
+from domain.people.models import Coverage, Person
+from domain.uow import UnitOfWork
+
+# A payer may answer anything a line can carry, CT and NA included.
+PAYER_ACTIONS = frozenset(ReviewAction)
+
+
+async def snapshot(uow: UnitOfWork, request: AuthorizationRequest) -> PartnerRequest:
+    """What the partner adapters need of a request, read in the dispatcher's transaction."""
+    person = await uow.session.get(Person, request.patient_id)
+    coverage = await uow.session.get(Coverage, request.coverage_id) if request.coverage_id else None
+    lines = await _lines(uow, request.id)
+    diagnoses = await uow.session.scalars(
+        select(AuthorizationDiagnosis.code)
+        .where(AuthorizationDiagnosis.request_id == request.id)
+        .order_by(AuthorizationDiagnosis.sequence)
+    )
+    assert person is not None  # kept by a foreign key
+    return PartnerRequest(
+        request_id=request.id,
+        number=request.number,
+        priority=request.priority.value,
+        category=request.category.value,
+        member_id=coverage.member_id if coverage else None,
+        patient_family_name=person.family_name,
+        patient_given_name=person.given_name,
+        patient_birth_date=person.birth_date,
+        diagnoses=tuple(diagnoses),
+        lines=tuple(
+            PartnerLine(
+                sequence=line.sequence,
+                code_system=line.code_system.value,
+                service_code=line.service_code,
+                modifiers=tuple(line.modifiers or ()),
+                quantity=line.quantity,
+                unit_of_measure=line.unit_of_measure.value,
+                requested_start=line.requested_start,
+                requested_end=line.requested_end,
+                place_of_service=line.place_of_service,
+            )
+            for line in lines
+        ),
+        payer_reference=request.payer_reference,
+    )
+
+
+async def _lines(uow: UnitOfWork, request_id: uuid.UUID) -> list[AuthorizationLine]:
+    query = select(AuthorizationLine).where(AuthorizationLine.request_id == request_id)
+    return list(await uow.session.scalars(query.order_by(AuthorizationLine.sequence)))
+
+
+async def apply_partner_answer(
+    uow: UnitOfWork, request: AuthorizationRequest, kind: OutboxKind, answer: PartnerAnswer
+) -> None:
+    """The partner took the message: move the request as its answer says (the system acts)."""
+    if kind is OutboxKind.SUBMIT and request.status is AuthorizationStatus.SUBMITTING:
+        await move_request(uow, None, request, AuthorizationAction.SUBMISSION_SUCCEEDED)
+    if answer.payer_reference:
+        request.payer_reference = answer.payer_reference
+    if answer.kind is AnswerKind.REJECTED:
+        await move_request(uow, None, request, AuthorizationAction.REJECT, answer.reason)
+    elif answer.kind is AnswerKind.CANCELLED:
+        await move_request(uow, None, request, AuthorizationAction.CANCEL, answer.reason)
+    elif answer.kind is AnswerKind.DECIDED:
+        by_sequence = {line.sequence: line for line in answer.lines}
+        lines = await _lines(uow, request.id)
+        for line in lines:
+            given = by_sequence.get(line.sequence)
+            if given is not None:
+                record_line(uow, line, _determination(given), None)
+        await _apply_status(uow, None, request, [line.review_action for line in lines], None)
+
+
+def _determination(given: LineAnswer) -> Determination:
+    return Determination(
+        review_action=given.review_action,
+        approved_quantity=given.approved_quantity,
+        approved_start=given.approved_start,
+        approved_end=given.approved_end,
+        authorization_number=given.authorization_number,
+        reason_codes=tuple(given.reason_codes),
+        notes=given.notes,
+    )
+
+
+async def _apply_status(
+    uow: UnitOfWork,
+    actor: Principal | None,
+    request: AuthorizationRequest,
+    actions: list[ReviewAction | None],
+    notes: str | None,
+) -> None:
+    target = apply_determination(request.status, [a or ReviewAction.PENDED for a in actions])
+    if target != request.status:
+        await move_request(uow, actor, request, DETERMINATION_ACTION[target], notes)
+    if target not in (AuthorizationStatus.PENDED, AuthorizationStatus.INFO_REQUESTED):
+        request.decided_at = uow.clock.now()
+
+
+async def apply_partner_failure(
+    uow: UnitOfWork, request: AuthorizationRequest, kind: OutboxKind, reason: str
+) -> None:
+    """The transport gave up: a submission fails with the reason (a coordinator may retry)."""
+    if kind is OutboxKind.SUBMIT and request.status is AuthorizationStatus.SUBMITTING:
+        await move_request(uow, None, request, AuthorizationAction.SUBMISSION_FAILED, reason)
+
+
+async def record_payer_determination(
+    *,
+    uow: UnitOfWork,
+    actor: Principal,
+    request: AuthorizationRequest,
+    decisions: tuple[LineDecision, ...],
+    payer_reference: str | None,
+    notes: str | None,
+) -> AuthorizationRequest:
+    """What a MANUAL payer answered (by portal, phone or fax), as the coordinator records it."""
+    lines = await _lines(uow, request.id)
+    requested = {
+        line.id: RequestedLine(line.id, line.quantity, line.requested_start, line.requested_end)
+        for line in lines
+    }
+    check_decisions(decisions, requested, PAYER_ACTIONS)
+    by_line = {d.line_id: d for d in decisions}
+    for line in lines:
+        decision = by_line.get(line.id)
+        if decision is not None:
+            record_line(uow, line, _manual(decision, line), actor.subject_id)
+    if payer_reference:
+        request.payer_reference = payer_reference.strip()
+    await _apply_status(uow, actor, request, [line.review_action for line in lines], notes)
+    await record_access(
+        uow=uow,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        entity=ENTITY,
+        entity_ids=[request.id],
+        fields=["lines.determination"],
+    )
+    await uow.commit()
+    return request
+
+
+def _manual(decision: LineDecision, line: AuthorizationLine) -> Determination:
+    approving = decision.review_action in (
+        ReviewAction.CERTIFIED,
+        ReviewAction.PARTIALLY_CERTIFIED,
+        ReviewAction.MODIFIED,
+    )
+    quantity = decision.approved_quantity
+    if approving and quantity is None:
+        quantity = line.quantity
+    return Determination(
+        review_action=decision.review_action,
+        approved_quantity=quantity if approving else None,
+        approved_start=(decision.approved_start or line.requested_start) if approving else None,
+        approved_end=(decision.approved_end or line.requested_end) if approving else None,
+        authorization_number=decision.authorization_number,
+        reason_codes=decision.reason_codes,
+        notes=decision.notes,
+    )
+
+
+async def record_information_request(
+    *,
+    uow: UnitOfWork,
+    actor: Principal | None,
+    request: AuthorizationRequest,
+    requested: str,
+    due_at: datetime | None,
+) -> InformationRequest:
+    """The payer asked for more (pending the request first if it was only received)."""
+    if not requested.strip():
+        raise DomainError(ErrorCode.REQUIRED, "Say what the payer asked for", "requested")
+    if request.status is AuthorizationStatus.SUBMITTED:
+        await move_request(uow, actor, request, AuthorizationAction.PEND)
+    await move_request(uow, actor, request, AuthorizationAction.REQUEST_INFO)
+    asked = InformationRequest(
+        request_id=request.id,
+        requested=requested.strip(),
+        due_at=due_at,
+        status=InformationRequestStatus.OPEN,
+        requested_at=uow.clock.now(),
+    )
+    uow.session.add(asked)
+    await uow.session.flush()
+    return asked
+
+
+async def answer_information_request(
+    uow: UnitOfWork,
+    actor: Principal,
+    request: AuthorizationRequest,
+    information_request_id: uuid.UUID,
+    response: str,
+) -> InformationRequest:
+    """The coordinator's answer: the request is PENDED again, waiting for the decision."""
+    asked = await uow.session.get(InformationRequest, information_request_id)
+    if asked is None or asked.request_id != request.id:
+        raise not_found("Information request", "informationRequestId")
+    if asked.status is not InformationRequestStatus.OPEN:
+        raise DomainError(
+            ErrorCode.ILLEGAL_TRANSITION, "This was answered already", "informationRequestId"
+        )
+    if not response.strip():
+        raise DomainError(ErrorCode.REQUIRED, "Give the information asked for", "response")
+    next_status(request.status, AuthorizationAction.PROVIDE_INFO)  # refuses before writing
+    await move_request(uow, actor, request, AuthorizationAction.PROVIDE_INFO)
+    asked.status, asked.response = InformationRequestStatus.ANSWERED, response.strip()
+    asked.answered_at, asked.answered_by_id = uow.clock.now(), actor.subject_id
+    return asked

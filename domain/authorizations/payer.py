@@ -1,0 +1,371 @@
+"""The authorization coordinator's request to a payer (seed 004): draft it, attach documents,
+submit it through the payer's trading partner, cancel it, hand it to a colleague."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from domain.audit.models import AuditAction
+from domain.audit.service import record_access
+from domain.authorizations.lifecycle import AuthorizationAction, AuthorizationStatus
+from domain.authorizations.models import (
+    AttachmentKind,
+    AuthorizationAttachment,
+    AuthorizationDiagnosis,
+    AuthorizationLine,
+    AuthorizationRequest,
+    AuthorizerKind,
+    Priority,
+)
+from domain.authorizations.payer_rules import PayerRequestData, check_payer_request, normalize_icd10
+from domain.authorizations.rules import DECISION_TIME
+from domain.authorizations.service import (
+    ENTITY,
+    authorization_scope,
+    move_request,
+    request_event,
+)
+from domain.errors import DomainError, ErrorCode, forbidden, not_found
+from domain.history import record_status
+from domain.identity.models import Organization, OrganizationKind, Role, User
+from domain.identity.rules import Principal, require_role
+from domain.money import cents
+from domain.numbers import next_number
+from domain.partners.models import OutboxKind, TradingPartner
+from domain.partners.outbox import enqueue
+from domain.people.models import AccessReason, Coverage, Person
+from domain.people.service import grant_access, visible_to
+from domain.providers.models import Provider
+from domain.uow import UnitOfWork
+
+COORDINATORS = (Role.AUTH_COORDINATOR, Role.PROVIDER_STAFF)
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+CONTENT_TYPES = frozenset(
+    {"application/pdf", "image/png", "image/jpeg", "image/tiff", "text/plain"}
+)
+
+
+async def create_payer_request(
+    *, uow: UnitOfWork, actor: Principal, data: PayerRequestData
+) -> AuthorizationRequest:
+    """A DRAFT request from the actor's provider organisation to a payer."""
+    require_role(actor, *COORDINATORS)
+    if actor.organization_kind is not OrganizationKind.PROVIDER:
+        raise forbidden("Prior authorization is requested by a provider organisation")
+    check_payer_request(data)
+    await _check_references(uow, actor, data)
+    now = uow.clock.now()
+    request = AuthorizationRequest(
+        number=await next_number(uow=uow, prefix="AR"),
+        authorizer_kind=AuthorizerKind.PAYER,
+        authorizer_organization_id=data.payer_id,
+        requesting_organization_id=actor.organization_id,
+        requesting_provider_id=data.requesting_provider_id,
+        servicing_provider_id=data.servicing_provider_id or data.requesting_provider_id,
+        facility_provider_id=data.facility_provider_id,
+        patient_id=data.patient_id,
+        coverage_id=data.coverage_id,
+        priority=data.priority,
+        category=data.category,
+        status=AuthorizationStatus.DRAFT,
+        notes=data.notes,
+        created_by_id=actor.subject_id,
+        assignee_id=actor.subject_id if actor.has_any(Role.AUTH_COORDINATOR) else None,
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(request)
+    await uow.session.flush()
+    _add_clinical(uow, request.id, data)
+    await record_status(
+        uow=uow,
+        actor=actor,
+        entity=ENTITY,
+        entity_id=request.id,
+        from_status=None,
+        to_status=request.status,
+    )
+    await record_access(
+        uow=uow, actor=actor, action=AuditAction.CREATE, entity=ENTITY, entity_ids=[request.id]
+    )
+    await uow.commit()
+    return request
+
+
+def _add_clinical(uow: UnitOfWork, request_id: uuid.UUID, data: PayerRequestData) -> None:
+    for sequence, diagnosis in enumerate(data.diagnoses, start=1):
+        uow.session.add(
+            AuthorizationDiagnosis(
+                request_id=request_id,
+                sequence=sequence,
+                code=normalize_icd10(diagnosis.code),
+                display=diagnosis.display,
+            )
+        )
+    for sequence, line in enumerate(data.lines, start=1):
+        uow.session.add(
+            AuthorizationLine(
+                request_id=request_id,
+                sequence=sequence,
+                code_system=line.code_system,
+                service_code=line.service_code.strip().upper(),
+                modifiers=[m.strip().upper() for m in line.modifiers],
+                description=line.description,
+                quantity=cents(line.quantity),
+                unit_of_measure=line.unit_of_measure,
+                requested_start=line.requested_start,
+                requested_end=line.requested_end,
+                place_of_service=line.place_of_service,
+                reason_codes=[],
+            )
+        )
+
+
+async def _check_references(uow: UnitOfWork, actor: Principal, data: PayerRequestData) -> None:
+    """The patient is one the actor may see; the payer is a payer; the coverage is the
+    patient's with that payer; the providers exist."""
+    if (
+        await uow.session.scalar(
+            select(Person.id).where(Person.id == data.patient_id, visible_to(actor))
+        )
+        is None
+    ):
+        raise not_found("Person", "patientId")
+    payer = await uow.session.get(Organization, data.payer_id)
+    if payer is None or payer.kind is not OrganizationKind.PAYER:
+        raise not_found("Payer", "payerId")
+    if data.coverage_id is not None:
+        coverage = await uow.session.get(Coverage, data.coverage_id)
+        if coverage is None or (coverage.person_id, coverage.payer_organization_id) != (
+            data.patient_id,
+            data.payer_id,
+        ):
+            raise not_found("Coverage", "coverageId")
+    for field_name in ("requesting_provider_id", "servicing_provider_id", "facility_provider_id"):
+        provider_id = getattr(data, field_name)
+        if provider_id is not None and await uow.session.get(Provider, provider_id) is None:
+            camel = "".join(w.capitalize() if i else w for i, w in enumerate(field_name.split("_")))
+            raise not_found("Provider", camel)
+
+
+async def load_own_request(
+    uow: UnitOfWork,
+    actor: Principal,
+    request_id: uuid.UUID,
+    field: str = "id",
+    *,
+    for_update: bool = True,
+) -> AuthorizationRequest:
+    """A payer request the actor's organisation made, locked for the change."""
+    query = select(AuthorizationRequest).where(
+        AuthorizationRequest.id == request_id,
+        AuthorizationRequest.requesting_organization_id == actor.organization_id,
+        AuthorizationRequest.authorizer_kind == AuthorizerKind.PAYER,
+    )
+    request = await uow.session.scalar(query.with_for_update() if for_update else query)
+    if request is None:
+        raise not_found("Authorization request", field)
+    return request
+
+
+async def attach_document(
+    *,
+    uow: UnitOfWork,
+    actor: Principal,
+    request_id: uuid.UUID,
+    kind: AttachmentKind,
+    title: str,
+    content_type: str,
+    content: bytes,
+    information_request_id: uuid.UUID | None = None,
+) -> AuthorizationAttachment:
+    """Attach a document (kept with its SHA-256) to a request not yet decided."""
+    require_role(actor, *COORDINATORS)
+    request = await load_own_request(uow, actor, request_id, "requestId")
+    if request.status not in _OPEN_FOR_DOCUMENTS:
+        raise DomainError(
+            ErrorCode.ILLEGAL_TRANSITION, f"The request is {request.status}", "requestId"
+        )
+    check_document(title, content_type, content)
+    now = uow.clock.now()
+    attachment = AuthorizationAttachment(
+        request_id=request.id,
+        information_request_id=information_request_id,
+        kind=kind,
+        title=title.strip(),
+        content_type=content_type,
+        size_bytes=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        attached_at=now,
+        attached_by_id=actor.subject_id,
+    )
+    uow.session.add(attachment)
+    request.updated_at = now
+    await record_access(
+        uow=uow,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        entity=ENTITY,
+        entity_ids=[request.id],
+        fields=["attachments"],
+    )
+    await uow.commit()
+    return attachment
+
+
+_OPEN_FOR_DOCUMENTS = frozenset(
+    {
+        AuthorizationStatus.DRAFT,
+        AuthorizationStatus.SUBMIT_FAILED,
+        AuthorizationStatus.REJECTED,
+        AuthorizationStatus.SUBMITTED,
+        AuthorizationStatus.PENDED,
+        AuthorizationStatus.INFO_REQUESTED,
+        AuthorizationStatus.DENIED,
+        AuthorizationStatus.PARTIALLY_APPROVED,
+        AuthorizationStatus.MODIFIED,
+    }
+)
+
+
+def check_document(title: str, content_type: str, content: bytes, at: str = "") -> None:
+    """A document has a title, an accepted type and at most 10 MiB; `at` prefixes fields."""
+    prefix = f"{at}." if at else ""
+    if not title.strip() or len(title) > 200:
+        raise DomainError(ErrorCode.INVALID, "A title of 1-200 characters", f"{prefix}title")
+    if content_type not in CONTENT_TYPES:
+        allowed = ", ".join(sorted(CONTENT_TYPES))
+        raise DomainError(
+            ErrorCode.INVALID, f"Documents are one of: {allowed}", f"{prefix}contentType"
+        )
+    if not content:
+        raise DomainError(ErrorCode.REQUIRED, "The document is empty", f"{prefix}content")
+    if len(content) > MAX_ATTACHMENT_BYTES:
+        raise DomainError(
+            ErrorCode.LIMIT_EXCEEDED, "Documents are at most 10 MiB", f"{prefix}content"
+        )
+
+
+async def partner_for(uow: UnitOfWork, payer_id: uuid.UUID) -> TradingPartner:
+    partner = await uow.session.scalar(
+        select(TradingPartner).where(
+            TradingPartner.payer_organization_id == payer_id, TradingPartner.active.is_(True)
+        )
+    )
+    if partner is None:
+        raise DomainError(
+            ErrorCode.NO_TRADING_PARTNER,
+            "This payer cannot be reached yet: no trading partner",
+            "id",
+        )
+    return partner
+
+
+async def submit_request(
+    *, uow: UnitOfWork, actor: Principal, request_id: uuid.UUID
+) -> AuthorizationRequest:
+    """Hand the request to the outbox for its payer's trading partner (SUBMITTING)."""
+    require_role(actor, *COORDINATORS)
+    request = await load_own_request(uow, actor, request_id)
+    lines = await uow.session.scalar(
+        select(AuthorizationLine.id).where(AuthorizationLine.request_id == request.id).limit(1)
+    )
+    if lines is None:
+        raise DomainError(ErrorCode.REQUIRED, "Request at least one service", "lines")
+    partner = await partner_for(uow, request.authorizer_organization_id)
+    await move_request(uow, actor, request, AuthorizationAction.SUBMIT)
+    request.trading_partner_id = partner.id
+    now = uow.clock.now()
+    request.received_at, request.submitted_at = now, now
+    request.decision_due_at = now + decision_time(partner, request.priority)
+    await grant_access(
+        uow=uow,
+        person_id=request.patient_id,
+        organization_id=request.authorizer_organization_id,
+        reason=AccessReason.AUTHORIZATION,
+    )
+    enqueue(uow, OutboxKind.SUBMIT, request, partner)
+    await uow.commit()
+    return request
+
+
+def decision_time(partner: TradingPartner, priority: Priority) -> timedelta:
+    """CMS-0057-F's time frames unless the partner has its own."""
+    if priority is Priority.EXPEDITED and partner.expedited_hours:
+        return timedelta(hours=partner.expedited_hours)
+    if priority is Priority.STANDARD and partner.standard_days:
+        return timedelta(days=partner.standard_days)
+    return DECISION_TIME[priority]
+
+
+async def cancel_request(
+    *, uow: UnitOfWork, actor: Principal, request_id: uuid.UUID, reason: str | None = None
+) -> AuthorizationRequest:
+    """An unsent request is cancelled at once; a sent one asks the payer to cancel it."""
+    require_role(actor, *COORDINATORS)
+    request = await load_own_request(uow, actor, request_id)
+    if request.status in (
+        AuthorizationStatus.DRAFT,
+        AuthorizationStatus.SUBMIT_FAILED,
+        AuthorizationStatus.REJECTED,
+    ):
+        await move_request(uow, actor, request, AuthorizationAction.CANCEL, reason)
+    elif request.status in (
+        AuthorizationStatus.SUBMITTED,
+        AuthorizationStatus.PENDED,
+        AuthorizationStatus.INFO_REQUESTED,
+    ):
+        partner = await partner_for(uow, request.authorizer_organization_id)
+        enqueue(uow, OutboxKind.CANCEL, request, partner)
+    else:
+        raise DomainError(
+            ErrorCode.ILLEGAL_TRANSITION, f"Cannot CANCEL in status {request.status}", "id"
+        )
+    await record_access(
+        uow=uow,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        entity=ENTITY,
+        entity_ids=[request.id],
+        fields=["status"],
+    )
+    await uow.commit()
+    return request
+
+
+async def assign_request(
+    *, uow: UnitOfWork, actor: Principal, request_id: uuid.UUID, assignee_id: uuid.UUID | None
+) -> AuthorizationRequest:
+    """Give the request to a coordinator of the organisation (None: back to the queue)."""
+    require_role(actor, *COORDINATORS)
+    query = select(AuthorizationRequest).where(
+        AuthorizationRequest.id == request_id, authorization_scope(actor)
+    )
+    request = await uow.session.scalar(query.with_for_update())
+    if request is None:
+        raise not_found("Authorization request", "id")
+    if assignee_id is not None:
+        user = await uow.session.get(User, assignee_id)
+        if user is None or user.organization_id != actor.organization_id or not user.active:
+            raise not_found("User", "assigneeId")
+        if not set(user.roles) & {r.value for r in COORDINATORS}:
+            raise DomainError(
+                ErrorCode.INVALID, "Assign to an authorization coordinator", "assigneeId"
+            )
+    request.assignee_id, request.updated_at = assignee_id, uow.clock.now()
+    await record_access(
+        uow=uow,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        entity=ENTITY,
+        entity_ids=[request.id],
+        fields=["assignee"],
+    )
+    uow.record(request_event(request))
+    await uow.commit()
+    return request

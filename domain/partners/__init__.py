@@ -1,0 +1,1 @@
+"""Trading partners, the outbox that carries work to them, and the exchange log."""

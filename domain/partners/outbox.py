@@ -1,0 +1,185 @@
+"""The transactional outbox: work for a partner is written with the change that needs it, and
+a dispatcher (in-process, or a Celery worker) claims due rows and calls the partner port.
+
+Claiming uses FOR UPDATE SKIP LOCKED on PostgreSQL, so two dispatchers never send one row
+twice; SQLite serialises writers, which is the same guarantee. The partner's idempotency key
+(PAS Bundle identifier, CORE PayloadID) makes a resend after a crash harmless."""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from domain.authorizations.answers import apply_partner_answer, apply_partner_failure, snapshot
+from domain.authorizations.models import AuthorizationRequest
+from domain.events import DomainEvent
+from domain.models import new_id
+from domain.partners.models import (
+    Exchange,
+    ExchangeOutcome,
+    OutboxKind,
+    OutboxMessage,
+    OutboxStatus,
+    TradingPartner,
+)
+from domain.partners.ports import (
+    PartnerAnswer,
+    PartnerDirectory,
+    PartnerError,
+    PartnerRequest,
+    TradingPartnerPort,
+)
+from domain.uow import UnitOfWork
+
+WAKE_EVENT = "outbox.enqueued"
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, up to `max_attempts` tries."""
+
+    max_attempts: int = 6
+    base_seconds: float = 2.0
+    cap_seconds: float = 600.0
+
+    def delay(self, attempt: int, rand: Callable[[], float] = random.random) -> timedelta:
+        ceiling = min(self.cap_seconds, self.base_seconds * 2 ** (attempt - 1))
+        return timedelta(seconds=ceiling * (0.5 + rand() / 2))
+
+
+def enqueue(
+    uow: UnitOfWork, kind: OutboxKind, request: AuthorizationRequest, partner: TradingPartner
+) -> OutboxMessage:
+    """A row for the partner in the caller's transaction, and a wake-up after commit."""
+    now = uow.clock.now()
+    message = OutboxMessage(
+        id=new_id(),
+        kind=kind,
+        request_id=request.id,
+        partner_id=partner.id,
+        idempotency_key=uuid.uuid4(),
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    uow.session.add(message)
+    uow.record(
+        DomainEvent(
+            name=WAKE_EVENT,
+            entity="OutboxMessage",
+            entity_id=message.id,
+            organization_ids=(),
+            occurred_at=now,
+            payload={"kind": kind.value},
+        )
+    )
+    return message
+
+
+async def due_message_ids(*, uow: UnitOfWork, limit: int = 100) -> list[uuid.UUID]:
+    """Rows whose time has come, oldest first (the beat's rescan)."""
+    query = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= uow.clock.now(),
+        )
+        .order_by(OutboxMessage.next_attempt_at)
+        .limit(limit)
+    )
+    return list(await uow.session.scalars(query))
+
+
+async def dispatch(
+    *,
+    uow: UnitOfWork,
+    message_id: uuid.UUID,
+    directory: PartnerDirectory,
+    policy: RetryPolicy,
+) -> OutboxStatus | None:
+    """Claim one due row, call its partner, log the exchange, apply the answer; all in one
+    transaction. None when the row is not due or another dispatcher holds it."""
+    message = await uow.session.scalar(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= uow.clock.now(),
+        )
+        .with_for_update(skip_locked=True)
+    )
+    if message is None:
+        return None
+    partner = await uow.session.get(TradingPartner, message.partner_id)
+    request = await uow.session.get(AuthorizationRequest, message.request_id, with_for_update=True)
+    assert partner is not None and request is not None  # kept by foreign keys
+    port = directory.for_partner(partner.protocol.value, dict(partner.options or {}))
+    started, began = uow.clock.now(), time.monotonic()
+    message.attempts += 1
+    try:
+        answer = await _call(port, message, await snapshot(uow, request))
+    except PartnerError as error:
+        await _log(
+            uow,
+            message,
+            partner,
+            started,
+            began,
+            ExchangeOutcome.RETRYING if error.retryable else ExchangeOutcome.FAILED,
+            error.message,
+        )
+        if error.retryable and message.attempts < policy.max_attempts:
+            message.next_attempt_at = uow.clock.now() + policy.delay(message.attempts)
+            message.last_error = error.message
+        else:
+            message.status, message.last_error = OutboxStatus.FAILED, error.message
+            await apply_partner_failure(uow, request, message.kind, error.message)
+        await uow.commit()
+        return message.status
+    await _log(uow, message, partner, started, began, ExchangeOutcome.SUCCEEDED, answer.kind.value)
+    message.status, message.sent_at = OutboxStatus.SENT, uow.clock.now()
+    await apply_partner_answer(uow, request, message.kind, answer)
+    await uow.commit()
+    return message.status
+
+
+async def _call(
+    port: TradingPartnerPort, message: OutboxMessage, request: PartnerRequest
+) -> PartnerAnswer:
+    key = message.idempotency_key
+    if message.kind is OutboxKind.SUBMIT:
+        return await port.submit(request, idempotency_key=key)
+    if message.kind is OutboxKind.CANCEL:
+        return await port.cancel(request, idempotency_key=key)
+    return await port.provide_information(request, idempotency_key=key)
+
+
+async def _log(
+    uow: UnitOfWork,
+    message: OutboxMessage,
+    partner: TradingPartner,
+    started: datetime,
+    began: float,
+    outcome: ExchangeOutcome,
+    detail: str,
+) -> None:
+    uow.session.add(
+        Exchange(
+            request_id=message.request_id,
+            partner_id=partner.id,
+            direction="OUTBOUND",
+            operation=message.kind.value,
+            idempotency_key=message.idempotency_key,
+            outcome=outcome,
+            started_at=started,
+            duration_ms=int((time.monotonic() - began) * 1000),
+            detail=detail[:500],
+        )
+    )

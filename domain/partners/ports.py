@@ -1,0 +1,102 @@
+"""The TradingPartner port: what the domain asks of any way of reaching a payer (MANUAL, FHIR
+PAS, X12 278 over CORE), in domain terms. Adapters in `adapters/partners/` implement it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Protocol
+
+from domain.authorizations.lifecycle import ReviewAction
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerLine:
+    sequence: int
+    code_system: str
+    service_code: str | None
+    modifiers: tuple[str, ...]
+    quantity: Decimal
+    unit_of_measure: str
+    requested_start: date | None
+    requested_end: date | None
+    place_of_service: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerRequest:
+    """What a partner needs to know of a request: ids, codes and the patient's coverage."""
+
+    request_id: uuid.UUID
+    number: str
+    priority: str
+    category: str
+    member_id: str | None
+    patient_family_name: str
+    patient_given_name: str
+    patient_birth_date: date | None
+    diagnoses: tuple[str, ...]
+    lines: tuple[PartnerLine, ...]
+    payer_reference: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LineAnswer:
+    sequence: int
+    review_action: ReviewAction
+    approved_quantity: Decimal | None = None
+    approved_start: date | None = None
+    approved_end: date | None = None
+    authorization_number: str | None = None
+    reason_codes: tuple[str, ...] = ()
+    notes: str | None = None
+
+
+class AnswerKind(StrEnum):
+    RECEIVED = "RECEIVED"  # taken in, not decided: the request is SUBMITTED
+    DECIDED = "DECIDED"  # per-line answers (A4 on every line is pended)
+    REJECTED = "REJECTED"  # could not be processed (X12 AAA, PAS outcome=error): not a denial
+    CANCELLED = "CANCELLED"  # a cancellation was accepted
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerAnswer:
+    kind: AnswerKind
+    payer_reference: str | None = None
+    lines: tuple[LineAnswer, ...] = field(default_factory=tuple)
+    reason: str | None = None
+
+
+class PartnerError(Exception):
+    """The partner could not be reached or failed; `retryable` says whether trying again later
+    may succeed (timeouts, 5xx, busy) or not (refused credentials, a malformed exchange)."""
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retryable = retryable
+
+
+class TradingPartnerPort(Protocol):
+    async def submit(
+        self, request: PartnerRequest, *, idempotency_key: uuid.UUID
+    ) -> PartnerAnswer: ...
+
+    async def inquire(self, request: PartnerRequest) -> PartnerAnswer: ...
+
+    async def cancel(
+        self, request: PartnerRequest, *, idempotency_key: uuid.UUID
+    ) -> PartnerAnswer: ...
+
+    async def provide_information(
+        self, request: PartnerRequest, *, idempotency_key: uuid.UUID
+    ) -> PartnerAnswer: ...
+
+
+class PartnerDirectory(Protocol):
+    """The adapter for a protocol, configured for one partner."""
+
+    def for_partner(self, protocol: str, options: dict[str, object]) -> TradingPartnerPort: ...
