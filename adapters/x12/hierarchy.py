@@ -1,0 +1,175 @@
+"""The HL tree of a 278: loops as data, and one builder for the request, response and inquiry.
+
+Within an HL loop the segments before the first NM1 belong to the loop itself (2000x); each
+NM1 opens a party loop (2010x) holding everything up to the next NM1 or HL, which is how the
+X217 and X215 TR3s order them (party loops come last in every 2000 loop)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from adapters.x12.errors import ProblemCode, X12Problem
+from adapters.x12.segments import Segment
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    code: str  # HL03
+    loop: str  # 2000x
+    party_loop: str  # 2010x
+    name: str
+    parents: frozenset[str]  # HL03 codes this level may hang under ("" for the root)
+
+
+@dataclass(frozen=True, slots=True)
+class LoopTable:
+    levels: Mapping[str, Level]
+    # (HL03, NM101) -> party loop, where one level has several party loops
+    party_loops: Mapping[tuple[str, str], str] = field(default_factory=dict)
+
+    def party_loop(self, level: str, entity: str) -> str:
+        known = self.levels.get(level)
+        return self.party_loops.get((level, entity), known.party_loop if known else "")
+
+
+def _levels(*levels: Level) -> Mapping[str, Level]:
+    return MappingProxyType({level.code: level for level in levels})
+
+
+REVIEW_LEVELS = _levels(
+    Level("20", "2000A", "2010A", "utilization management organization", frozenset({""})),
+    Level("21", "2000B", "2010B", "requester", frozenset({"20"})),
+    Level("22", "2000C", "2010C", "subscriber", frozenset({"21"})),
+    Level("23", "2000D", "2010D", "dependent", frozenset({"22"})),
+    Level("EV", "2000E", "2010EA", "patient event", frozenset({"22", "23"})),
+    Level("SS", "2000F", "2010F", "service", frozenset({"EV"})),
+)
+# 2010EC: patient event transport information (pick-up, drop-off and destination addresses).
+TRANSPORT_ENTITIES = ("PW", "45", "FS", "ND", "R3")
+X217_LOOPS = LoopTable(
+    REVIEW_LEVELS, MappingProxyType({("EV", e): "2010EC" for e in TRANSPORT_ENTITIES})
+)
+X215_LOOPS = LoopTable(REVIEW_LEVELS)
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """A party loop (2010x): its NM1 first, then N3, N4, PER, PRV, REF, DMG, AAA..."""
+
+    loop: str
+    segments: tuple[Segment, ...]
+
+    @property
+    def name(self) -> Segment:
+        return self.segments[0]
+
+
+@dataclass(frozen=True, slots=True)
+class HLNode:
+    hl: Segment
+    loop: str  # 2000x, "" for an unknown HL03
+    segments: tuple[Segment, ...]  # the loop's own segments after HL, before its parties
+    parties: tuple[Party, ...]
+    children: tuple[HLNode, ...]
+
+    @property
+    def id(self) -> str:
+        return self.hl.element(1)
+
+    @property
+    def parent_id(self) -> str:
+        return self.hl.element(2)
+
+    @property
+    def level(self) -> str:
+        return self.hl.element(3)
+
+    def walk(self) -> Iterator[HLNode]:
+        """This node and its descendants, in document order (iteratively: no recursion limit)."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+
+@dataclass(frozen=True, slots=True)
+class Hierarchy:
+    header: tuple[Segment, ...]  # before the first HL (BHT)
+    roots: tuple[HLNode, ...]
+    nodes: tuple[HLNode, ...]  # document order
+    problems: tuple[X12Problem, ...]  # structure problems: the tree is still usable
+
+    def level(self, code: str) -> tuple[HLNode, ...]:
+        return tuple(node for node in self.nodes if node.level == code)
+
+
+def build_hierarchy(body: tuple[Segment, ...], table: LoopTable) -> Hierarchy:
+    """The HL tree of a transaction body (the segments between ST and SE)."""
+    starts = [i for i, segment in enumerate(body) if segment.id == "HL"]
+    header = body[: starts[0]] if starts else body
+    chunks = [body[i:j] for i, j in _spans(starts, len(body))]
+    problems: list[X12Problem] = []
+    pending: dict[str, list[HLNode]] = {}
+    built: dict[str, HLNode] = {}
+    roots: list[HLNode] = []
+    for chunk in reversed(chunks):
+        node = _node(chunk, table, tuple(reversed(pending.pop(chunk[0].element(1), []))))
+        if node.id in built:
+            problems.append(_hl_problem(node, f"HL01 {node.id!r} is used twice", 1))
+        built[node.id] = node
+        (pending.setdefault(node.parent_id, []) if node.parent_id else roots).append(node)
+    for orphans in pending.values():
+        for orphan in orphans:
+            message = f"HL02 {orphan.parent_id!r} names no earlier HL"
+            problems.append(_hl_problem(orphan, message, 2))
+    nodes = sorted(built.values(), key=lambda n: n.hl.position)
+    problems += _level_problems(nodes, table)
+    return Hierarchy(header, tuple(reversed(roots)), tuple(nodes), tuple(problems))
+
+
+def _node(chunk: tuple[Segment, ...], table: LoopTable, children: tuple[HLNode, ...]) -> HLNode:
+    hl = chunk[0]
+    level = table.levels.get(hl.element(3))
+    names = [i for i, segment in enumerate(chunk) if segment.id == "NM1"]
+    own = chunk[1 : names[0]] if names else chunk[1:]
+    parties = tuple(
+        Party(table.party_loop(hl.element(3), chunk[i].element(1)), chunk[i:j])
+        for i, j in _spans(names, len(chunk))
+    )
+    return HLNode(hl, level.loop if level else "", own, parties, children)
+
+
+def _spans(starts: list[int], end: int) -> list[tuple[int, int]]:
+    """(start, end) of each run that begins at one of `starts`."""
+    return list(zip(starts, [*starts[1:], end], strict=True)) if starts else []
+
+
+def _level_problems(nodes: list[HLNode], table: LoopTable) -> list[X12Problem]:
+    problems = []
+    levels = {node.id: node.level for node in nodes}
+    for number, node in enumerate(nodes, start=1):
+        if node.id != str(number):
+            message = f"HL01 should be {number}: HL ids count from 1 in order"
+            problems.append(_hl_problem(node, message, 1))
+        level = table.levels.get(node.level)
+        parent_level = levels.get(node.parent_id, "") if node.parent_id else ""
+        if level and parent_level not in level.parents:
+            under = f"an HL {parent_level}" if parent_level else "no parent"
+            message = f"An HL {node.level} ({level.name}) may not stand under {under}"
+            problems.append(_hl_problem(node, message, 2 if node.parent_id else 3))
+    return problems
+
+
+def _hl_problem(node: HLNode, message: str, element: int) -> X12Problem:
+    return X12Problem(
+        ProblemCode.INVALID_HIERARCHY,
+        message,
+        node.hl.position or None,
+        "HL",
+        element,
+        loop=node.loop or None,
+        value=node.hl.element(element),
+    )
