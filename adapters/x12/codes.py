@@ -70,9 +70,11 @@ HCR_ACTIONS = _table(  # HCR01
         "NA": "No action required",
     }
 )
-# HCR01 codes that need a certification (review) number in HCR02, and those needing a reason.
+# HCR01 codes that need a certification (review) number in HCR02, and those needing a reason
+# (HCR03). The TR3 recommends a reason with A6, C and CT too, but its own admission example
+# answers A6 without one, so only "not certified" is held to it.
 ACTIONS_WITH_REVIEW_NUMBER = frozenset({"A1", "A2", "A6"})
-ACTIONS_WITH_REASON = frozenset({"A3", "A6", "C", "CT"})
+ACTIONS_WITH_REASON = frozenset({"A3"})
 VALID_REQUEST_INDICATORS = _table({"N": "No", "Y": "Yes"})  # AAA01
 REJECT_REASONS = _table(  # AAA03
     {
