@@ -120,8 +120,8 @@ def read_tree(
     bht = hierarchy.header[0] if hierarchy.header else None
     problems = []
     if bht is None or bht.id != "BHT":
-        position = bht.position if bht else transaction.trailer.position
-        problems.append(_missing("BHT must follow ST", position, "BHT"))
+        where = (*transaction.body, transaction.trailer)[0]  # where BHT should have been
+        problems.append(_missing("BHT must follow ST", where.position, "BHT"))
     if not hierarchy.roots:
         problems.append(_missing("A 278 needs HL loops", transaction.trailer.position, "HL"))
     if problems or bht is None:
