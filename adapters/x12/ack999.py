@@ -185,7 +185,8 @@ def acknowledgment_problems(ack: Acknowledgment999) -> list[X12Problem]:
     if stated_accepted != accepted:
         message = f"AK904 says {stated_accepted} accepted, {accepted} IK5 accept"
         problems.append(_element_problem(ProblemCode.COUNT_MISMATCH, message, ack.ak9, 4))
-    expected = group_code(ack.responses)
+    group_errors = [code for code in ack.ak9.elements[4:9] if code]
+    expected = "R" if group_errors else group_code(ack.responses)
     if ack.code in ACKNOWLEDGMENT_CODES and ack.code != expected:
         message = f"AK901 is {ack.code!r}, the IK5s sum up to {expected!r}"
         problems.append(_element_problem(ProblemCode.INVALID_CODE, message, ack.ak9, 1))

@@ -193,7 +193,9 @@ def _segment_errors(
         plain = [p for p in found if p not in elements]
         code = SEGMENT_ERRORS.get(plain[0].code, "8") if plain else "8"
         relative = str(position - start + 1) if position >= start else ""
-        segments.append(Segment.of("IK3", segment_id, relative, found[0].loop or "", code))
+        # IK303 is at most 4 characters: the standard's loop id (2000), not the TR3's (2000E).
+        loop = (found[0].loop or "")[:4]
+        segments.append(Segment.of("IK3", segment_id, relative, loop, code))
         segments += [_ik4(p, delimiters) for p in elements]
     return segments
 

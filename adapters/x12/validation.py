@@ -8,11 +8,13 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from adapters.x12.ack999 import Acknowledgment999, acknowledgment_problems
-from adapters.x12.checks import is_date, is_time
+from adapters.x12.checks import interchange_problems, is_date, is_time
 from adapters.x12.codes import ACTIONS_WITH_REASON, ACTIONS_WITH_REVIEW_NUMBER, CODE_LISTS_278
-from adapters.x12.errors import ProblemCode, X12Problem
+from adapters.x12.envelope import parse_interchange
+from adapters.x12.errors import ProblemCode, X12Error, X12Problem
 from adapters.x12.inquiry import Inquiry278, inquiry_problems
-from adapters.x12.review import ReviewTree, Transaction278
+from adapters.x12.reader import Message, read_transaction
+from adapters.x12.review import ReviewTree
 from adapters.x12.segments import Segment
 
 # Segment id -> (required element numbers, most elements allowed). Segments not listed are
@@ -182,7 +184,24 @@ def _problem(
     )
 
 
-def message_problems(message: Transaction278 | Inquiry278 | Acknowledgment999) -> list[X12Problem]:
+def validate(data: bytes | str) -> list[X12Problem]:
+    """Every problem of an interchange at every level: nesting, envelope, each message."""
+    try:
+        interchange = parse_interchange(data)
+    except X12Error as error:
+        return list(error.problems)
+    problems = interchange_problems(interchange)
+    for group, transaction in interchange.transactions():
+        try:
+            message = read_transaction(group, transaction, interchange.delimiters)
+        except X12Error as error:
+            problems += error.problems
+            continue
+        problems += message_problems(message)
+    return problems
+
+
+def message_problems(message: Message) -> list[X12Problem]:
     """The checks that fit the kind of message (one table of checks per reader's output)."""
     if isinstance(message, Acknowledgment999):
         return acknowledgment_problems(message)
