@@ -139,7 +139,8 @@ def acknowledge_group(
         body += loop
         accepted += ok
     ge = group.trailer.position
-    group_codes = [GROUP_ERRORS[p.code] for p in envelope if p.segment_position == ge][:5]
+    found = [GROUP_ERRORS.get(p.code) for p in envelope if p.segment_position == ge]
+    group_codes = [code for code in found if code][:5]
     received = len(group.transactions)
     code = "R" if group_codes or not accepted else ("A" if accepted == received else "P")
     counts = (group.trailer.element(1) or str(received), str(received), str(accepted))
