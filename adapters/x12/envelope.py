@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 
 from adapters.x12.errors import ProblemCode, X12Error, X12Problem
 from adapters.x12.segments import Delimiters, Segment, read_segments, write_segments
@@ -106,11 +107,12 @@ class _Reader:
 
     def __init__(self, segments: tuple[Segment, ...]) -> None:
         self.segments = segments
+        self.ids = list(map(itemgetter(0), segments))  # the ids, without attribute lookups
         self.index = 0
         self.problems: list[X12Problem] = []
 
     def peek(self) -> str:
-        return self.segments[self.index].id if self.index < len(self.segments) else ""
+        return self.ids[self.index] if self.index < len(self.ids) else ""
 
     def take(self) -> Segment:
         segment = self.segments[self.index]
@@ -142,10 +144,21 @@ class _Reader:
     def transaction(self) -> TransactionSet:
         st = self.take()
         start = self.index
-        while self.peek() not in {"SE", "ST", "GE", "GS", "IEA", "ISA", ""}:
-            self.index += 1
+        self.index = self.body_end(start)
         body = self.segments[start : self.index]
         return TransactionSet(st, body, self.trailer("SE", "ST", st))
+
+    def body_end(self, start: int) -> int:
+        """Index of the SE closing the body at `start`, or of the envelope segment that
+        stands where the SE should be (one C-level search in the common case)."""
+        ids = self.ids
+        try:
+            end = ids.index("SE", start)
+        except ValueError:
+            end = len(ids)
+        if ENVELOPE_IDS.isdisjoint(ids[start:end]):
+            return end
+        return next(i for i in range(start, end) if ids[i] in ENVELOPE_IDS)
 
     def trailer(self, wanted: str, opened_by: str, opener: Segment) -> Segment:
         if self.peek() == wanted:

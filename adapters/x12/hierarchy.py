@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from types import MappingProxyType
 
 from adapters.x12.errors import ProblemCode, X12Problem
@@ -69,22 +70,13 @@ class Party:
 @dataclass(frozen=True, slots=True)
 class HLNode:
     hl: Segment
+    id: str  # HL01
+    parent_id: str  # HL02, "" for the root
+    level: str  # HL03
     loop: str  # 2000x, "" for an unknown HL03
     segments: tuple[Segment, ...]  # the loop's own segments after HL, before its parties
     parties: tuple[Party, ...]
     children: tuple[HLNode, ...]
-
-    @property
-    def id(self) -> str:
-        return self.hl.element(1)
-
-    @property
-    def parent_id(self) -> str:
-        return self.hl.element(2)
-
-    @property
-    def level(self) -> str:
-        return self.hl.element(3)
 
     def walk(self) -> Iterator[HLNode]:
         """This node and its descendants, in document order (iteratively: no recursion limit)."""
@@ -108,15 +100,15 @@ class Hierarchy:
 
 def build_hierarchy(body: tuple[Segment, ...], table: LoopTable) -> Hierarchy:
     """The HL tree of a transaction body (the segments between ST and SE)."""
-    starts = [i for i, segment in enumerate(body) if segment.id == "HL"]
+    ids = list(map(itemgetter(0), body))  # segment ids
+    starts = [i for i, segment_id in enumerate(ids) if segment_id == "HL"]
     header = body[: starts[0]] if starts else body
-    chunks = [body[i:j] for i, j in _spans(starts, len(body))]
     problems: list[X12Problem] = []
     pending: dict[str, list[HLNode]] = {}
     built: dict[str, HLNode] = {}
     roots: list[HLNode] = []
-    for chunk in reversed(chunks):
-        node = _node(chunk, table, tuple(reversed(pending.pop(chunk[0].element(1), []))))
+    for start, end in reversed(_spans(starts, len(body))):
+        node = _node(body, ids, start, end, table, pending)
         if node.id in built:
             problems.append(_hl_problem(node, f"HL01 {node.id!r} is used twice", 1))
         built[node.id] = node
@@ -130,16 +122,26 @@ def build_hierarchy(body: tuple[Segment, ...], table: LoopTable) -> Hierarchy:
     return Hierarchy(header, tuple(reversed(roots)), tuple(nodes), tuple(problems))
 
 
-def _node(chunk: tuple[Segment, ...], table: LoopTable, children: tuple[HLNode, ...]) -> HLNode:
-    hl = chunk[0]
-    level = table.levels.get(hl.element(3))
-    names = [i for i, segment in enumerate(chunk) if segment.id == "NM1"]
-    own = chunk[1 : names[0]] if names else chunk[1:]
+def _node(
+    body: tuple[Segment, ...],
+    ids: list[str],
+    start: int,
+    end: int,
+    table: LoopTable,
+    pending: dict[str, list[HLNode]],
+) -> HLNode:
+    """The HL loop body[start:end]; its children were built before it (they come later)."""
+    hl = body[start]
+    node_id, parent_id, level = (*hl.elements[:3], "", "", "")[:3]
+    known = table.levels.get(level)
+    names = [i for i in range(start + 1, end) if ids[i] == "NM1"]
     parties = tuple(
-        Party(table.party_loop(hl.element(3), chunk[i].element(1)), chunk[i:j])
-        for i, j in _spans(names, len(chunk))
+        Party(table.party_loop(level, body[i].element(1)), body[i:j]) for i, j in _spans(names, end)
     )
-    return HLNode(hl, level.loop if level else "", own, parties, children)
+    own = body[start + 1 : names[0] if names else end]
+    children = tuple(reversed(pending.pop(node_id, ())))
+    loop = known.loop if known else ""
+    return HLNode(hl, node_id, parent_id, level, loop, own, parties, children)
 
 
 def _spans(starts: list[int], end: int) -> list[tuple[int, int]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from adapters.x12.errors import ProblemCode, X12Error, X12Problem
 
@@ -29,10 +30,12 @@ class Delimiters:
 DEFAULT_DELIMITERS = Delimiters()
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
+class Segment(NamedTuple):
     """One segment as written: `elements[0]` is element 01. `position` counts from 1 in the
-    interchange; `trailer` is the line break that followed the terminator, if any."""
+    interchange; `trailer` is the line break that followed the terminator, if any.
+
+    Immutable like the frozen dataclasses elsewhere, but a named tuple: one is built per
+    segment read, and a frozen dataclass's `__init__` costs three times as much."""
 
     id: str
     elements: tuple[str, ...]
@@ -90,14 +93,24 @@ def read_delimiters(text: str) -> Delimiters:
     if len(text) < ISA_LENGTH or not text.startswith("ISA"):
         raise X12Error([_isa_problem("The interchange does not start with a complete ISA")])
     element = text[3]
-    for number, offset in enumerate(ISA_SEPARATOR_OFFSETS, start=1):
-        if text[offset] != element:
-            message = f"ISA{number:02d} has the wrong width (no separator at column {offset + 1})"
-            raise X12Error([_isa_problem(message, number)])
-    repetition = "" if text[82] == "U" else text[82]
-    found = Delimiters(element, text[104], repetition, text[105])
-    _check_distinct(found)
+    if "".join(map(text.__getitem__, ISA_SEPARATOR_OFFSETS)) != element * 16:
+        number, offset = next(
+            (n, o) for n, o in enumerate(ISA_SEPARATOR_OFFSETS, 1) if text[o] != element
+        )
+        message = f"ISA{number:02d} has the wrong width (no separator at column {offset + 1})"
+        raise X12Error([_isa_problem(message, number)])
+    key = element + text[104] + text[82] + text[105]
+    found = _SEEN_DELIMITERS.get(key)
+    if found is None:
+        repetition = "" if text[82] == "U" else text[82]
+        found = Delimiters(element, text[104], repetition, text[105])
+        _check_distinct(found)
+        if len(_SEEN_DELIMITERS) < 64:  # partners use a handful; random input must not grow it
+            _SEEN_DELIMITERS[key] = found
     return found
+
+
+_SEEN_DELIMITERS: dict[str, Delimiters] = {}
 
 
 def _check_distinct(found: Delimiters) -> None:
@@ -119,31 +132,62 @@ def read_segments(data: bytes | str) -> Document:
     delimiters = read_delimiters(text)
     pieces = text.split(delimiters.segment)
     breaks = LINE_BREAKS.replace(delimiters.segment, "")
-    segments: list[Segment] = []
-    problems: list[X12Problem] = []
-    element = delimiters.element
-    for number, piece in enumerate(pieces[:-1], start=1):
-        body = piece.lstrip(breaks) if breaks else piece
-        if len(body) != len(piece):
-            segments[-1] = _with_trailer(segments[-1], piece[: len(piece) - len(body)])
-        values = body.split(element)
-        segment_id = values[0]
-        if not (2 <= len(segment_id) <= 3 and segment_id.isalnum() and segment_id.isupper()):
-            problems.append(_bad_segment(number, segment_id))
-        segments.append(Segment(segment_id, tuple(values[1:]), number))
-    tail = pieces[-1]
+    tail = pieces.pop()
+    if any(mark in text for mark in breaks):
+        segments = _split_with_breaks(pieces, delimiters.element, breaks)
+    else:
+        segments = _split(pieces, delimiters.element)
+    problems = _id_problems(segments)
     if tail.strip(breaks):
         message = "Data after the last segment terminator"
-        problems.append(X12Problem(ProblemCode.MISSING_TERMINATOR, message, len(pieces)))
+        problems.append(X12Problem(ProblemCode.MISSING_TERMINATOR, message, len(pieces) + 1))
     elif tail:
-        segments[-1] = _with_trailer(segments[-1], tail)
+        segments[-1] = segments[-1]._replace(trailer=segments[-1].trailer + tail)
     if problems:
         raise X12Error(problems)
     return Document(delimiters, tuple(segments), bom)
 
 
-def _with_trailer(segment: Segment, trailer: str) -> Segment:
-    return Segment(segment.id, segment.elements, segment.position, trailer)
+# Segment ids already found valid (two or three capitals or digits): each is checked once.
+_VALID_IDS: set[str] = set()
+
+
+def _id_problems(segments: list[Segment]) -> list[X12Problem]:
+    new = {segment.id for segment in segments} - _VALID_IDS
+    if not new:
+        return []
+    bad = set()
+    for segment_id in new:
+        shape = 2 <= len(segment_id) <= 3 and segment_id.isalnum() and segment_id.isascii()
+        if shape and (segment_id.isupper() or segment_id.isdigit()):
+            _VALID_IDS.add(segment_id)
+        else:
+            bad.add(segment_id)
+    return [_bad_segment(s.position, s.id) for s in segments if s.id in bad]
+
+
+def _split(pieces: list[str], element: str) -> list[Segment]:
+    """The hot loop: no line breaks to look for."""
+    make = tuple.__new__
+    return [
+        make(Segment, (segment_id, tuple(rest.split(element)) if sep else (), number, ""))
+        for number, (segment_id, sep, rest) in enumerate(
+            (piece.partition(element) for piece in pieces), start=1
+        )
+    ]
+
+
+def _split_with_breaks(pieces: list[str], element: str, breaks: str) -> list[Segment]:
+    """Line breaks after a terminator start the next piece; they belong to the segment
+    before as its trailer."""
+    segments: list[Segment] = []
+    for number, piece in enumerate(pieces, start=1):
+        body = piece.lstrip(breaks)
+        if len(body) != len(piece) and segments:
+            segments[-1] = segments[-1]._replace(trailer=piece[: len(piece) - len(body)])
+        values = body.split(element)
+        segments.append(Segment(values[0], tuple(values[1:]), number))
+    return segments
 
 
 def _bad_segment(number: int, segment_id: str) -> X12Problem:
