@@ -92,7 +92,8 @@ class Hierarchy:
     header: tuple[Segment, ...]  # before the first HL (BHT)
     roots: tuple[HLNode, ...]
     nodes: tuple[HLNode, ...]  # document order
-    problems: tuple[X12Problem, ...]  # structure problems: the tree is still usable
+    problems: tuple[X12Problem, ...]  # ids used twice, parents missing: the tree is usable
+    table: LoopTable
 
     def level(self, code: str) -> tuple[HLNode, ...]:
         return tuple(node for node in self.nodes if node.level == code)
@@ -117,9 +118,8 @@ def build_hierarchy(body: tuple[Segment, ...], table: LoopTable) -> Hierarchy:
         for orphan in orphans:
             message = f"HL02 {orphan.parent_id!r} names no earlier HL"
             problems.append(_hl_problem(orphan, message, 2))
-    nodes = sorted(built.values(), key=lambda n: n.hl.position)
-    problems += _level_problems(nodes, table)
-    return Hierarchy(header, tuple(reversed(roots)), tuple(nodes), tuple(problems))
+    nodes = tuple(sorted(built.values(), key=lambda n: n.hl.position))
+    return Hierarchy(header, tuple(reversed(roots)), nodes, tuple(problems), table)
 
 
 def _node(
@@ -149,7 +149,13 @@ def _spans(starts: list[int], end: int) -> list[tuple[int, int]]:
     return list(zip(starts, [*starts[1:], end], strict=True)) if starts else []
 
 
-def _level_problems(nodes: list[HLNode], table: LoopTable) -> list[X12Problem]:
+def hierarchy_problems(hierarchy: Hierarchy) -> list[X12Problem]:
+    """Problems of the tree's shape: HL01 out of sequence, a level under the wrong parent,
+    and those found while building it."""
+    return list(hierarchy.problems) + _level_problems(hierarchy.nodes, hierarchy.table)
+
+
+def _level_problems(nodes: tuple[HLNode, ...], table: LoopTable) -> list[X12Problem]:
     problems = []
     levels = {node.id: node.level for node in nodes}
     for number, node in enumerate(nodes, start=1):

@@ -12,6 +12,7 @@ from adapters.x12.checks import interchange_problems, is_date, is_time
 from adapters.x12.codes import ACTIONS_WITH_REASON, ACTIONS_WITH_REVIEW_NUMBER, CODE_LISTS_278
 from adapters.x12.envelope import parse_interchange
 from adapters.x12.errors import ProblemCode, X12Error, X12Problem
+from adapters.x12.hierarchy import hierarchy_problems
 from adapters.x12.inquiry import Inquiry278, inquiry_problems
 from adapters.x12.reader import Message, read_transaction
 from adapters.x12.review import ReviewTree
@@ -59,7 +60,7 @@ def _is_range(value: str) -> bool:
 def review_problems(review: ReviewTree) -> list[X12Problem]:
     """Every problem of a 278 review or inquiry, in segment order."""
     loops = _loops_by_position(review)
-    problems = list(review.hierarchy.problems)
+    problems = hierarchy_problems(review.hierarchy)
     for segment in review.transaction.body:
         problems += segment_problems(segment, loops.get(segment.position))
     problems += _decision_problems(review, loops)
