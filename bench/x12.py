@@ -115,6 +115,22 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def report(results: list[tuple[str, float, float]], size: float) -> None:
+    print(f"{'':12}{'ours msg/s':>12}{'MB/s':>8}{'baseline msg/s':>16}{'MB/s':>8}{'ratio':>8}")
+    for name, ours, theirs in results:
+        print(
+            f"{name:12}{ours:12,.0f}{ours * size / 1e6:8.1f}"
+            f"{theirs:16,.0f}{theirs * size / 1e6:8.1f}{ours / theirs:8.3f}"
+        )
+    parse_ratio = results[0][1] / results[0][2]
+    mapped = results[1][1] / results[1][2]
+    verdict = "PASS" if parse_ratio >= TARGET else "BELOW"
+    print(
+        f"target: parse >= {TARGET} x bare split: {verdict} ({parse_ratio:.3f}); "
+        f"parse+map: {mapped:.3f}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     try:
@@ -129,20 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         print("check: same segments as the bare split, written back byte for byte: OK")
         with gc_watch() as tally:
             results = measure(messages, args.messages, args.repeat)
-        print(f"{'':12}{'ours msg/s':>12}{'MB/s':>8}{'baseline msg/s':>16}{'MB/s':>8}{'ratio':>8}")
-        for name, ours, theirs in results:
-            print(
-                f"{name:12}{ours:12,.0f}{ours * size / 1e6:8.1f}"
-                f"{theirs:16,.0f}{theirs * size / 1e6:8.1f}{ours / theirs:8.3f}"
-            )
+        report(results, size)
         print(f"(baseline: bare split / bare join; gc during the runs: {tally.summary()})")
-        parse_ratio = results[0][1] / results[0][2]
-        mapped = results[1][1] / results[1][2]
-        verdict = "PASS" if parse_ratio >= TARGET else "BELOW"
-        print(
-            f"target: parse >= {TARGET} x bare split: {verdict} ({parse_ratio:.3f}); "
-            f"parse+map: {mapped:.3f}"
-        )
         return 0
     except BenchError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -95,8 +95,10 @@ def segment_problems(segment: Segment, loop: str | None) -> list[X12Problem]:
 def _date_problems(segment: Segment, loop: str | None) -> list[X12Problem]:
     checks: list[tuple[int, Callable[[str], bool], ProblemCode]] = []
     if segment.id == "DTP":
-        fmt = DATE_FORMATS.get(segment.element(2))
-        checks.append((3, fmt, ProblemCode.INVALID_DATE) if fmt else (2, _never, _INVALID))
+        valid = DATE_FORMATS.get(segment.element(2))
+        if valid is None:
+            return [_problem(ProblemCode.INVALID_CODE, "is not D8 or RD8", segment, 2, loop)]
+        checks.append((3, valid, ProblemCode.INVALID_DATE))
     elif segment.id == "BHT":
         checks += [(4, is_date, ProblemCode.INVALID_DATE), (5, is_time, ProblemCode.INVALID_TIME)]
     elif segment.id == "DMG" and segment.element(1) == "D8":
@@ -108,53 +110,26 @@ def _date_problems(segment: Segment, loop: str | None) -> list[X12Problem]:
     ]
 
 
-_INVALID = ProblemCode.INVALID_CODE
-
-
-def _never(value: str) -> bool:
-    return False
+# HCR elements a response must fill for some HCR01 actions: (element, actions needing it)
+HCR_RULES = ((2, ACTIONS_WITH_REVIEW_NUMBER), (3, ACTIONS_WITH_REASON))
 
 
 def _decision_problems(review: ReviewTree, loops: dict[int, str]) -> list[X12Problem]:
-    problems = []
-    for segment in review.transaction.body:
-        if segment.id != "HCR":
-            continue
-        loop = loops.get(segment.position)
-        if review.header.purpose != "11":
-            message = "HCR only answers a request: it may not appear in one"
-            problems.append(
-                X12Problem(
-                    ProblemCode.UNEXPECTED_SEGMENT,
-                    message,
-                    segment.position or None,
-                    "HCR",
-                    loop=loop,
-                )
-            )
-            continue
-        action = segment.element(1)
-        if action in ACTIONS_WITH_REVIEW_NUMBER and not segment.element(2):
-            problems.append(
-                _problem(
-                    ProblemCode.REQUIRED_ELEMENT_MISSING,
-                    f"is required when HCR01 is {action}",
-                    segment,
-                    2,
-                    loop,
-                )
-            )
-        if action in ACTIONS_WITH_REASON and not segment.element(3):
-            problems.append(
-                _problem(
-                    ProblemCode.REQUIRED_ELEMENT_MISSING,
-                    f"is required when HCR01 is {action}",
-                    segment,
-                    3,
-                    loop,
-                )
-            )
-    return problems
+    decisions = [s for s in review.transaction.body if s.id == "HCR"]
+    if review.header.purpose != "11":
+        message = "HCR only answers a request: it may not appear in one"
+        return [
+            X12Problem(ProblemCode.UNEXPECTED_SEGMENT, message, s.position or None, "HCR",
+                       loop=loops.get(s.position))
+            for s in decisions
+        ]  # fmt: skip
+    return [
+        _problem(ProblemCode.REQUIRED_ELEMENT_MISSING,
+                 f"is required when HCR01 is {s.element(1)}", s, number, loops.get(s.position))
+        for s in decisions
+        for number, actions in HCR_RULES
+        if s.element(1) in actions and not s.element(number)
+    ]  # fmt: skip
 
 
 def _loops_by_position(review: ReviewTree) -> dict[int, str]:
