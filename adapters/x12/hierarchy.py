@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from operator import itemgetter
 from types import MappingProxyType
 
@@ -135,18 +136,22 @@ def _node(
     node_id, parent_id, level = (*hl.elements[:3], "", "", "")[:3]
     known = table.levels.get(level)
     names = [i for i in range(start + 1, end) if ids[i] == "NM1"]
-    parties = tuple(
-        Party(table.party_loop(level, body[i].element(1)), body[i:j]) for i, j in _spans(names, end)
-    )
-    own = body[start + 1 : names[0] if names else end]
-    children = tuple(reversed(pending.pop(node_id, ())))
+    own = body[start + 1 : names[0]] if names else body[start + 1 : end]
+    parties: tuple[Party, ...] = ()
+    if names:
+        names.append(end)
+        parties = tuple(
+            Party(table.party_loop(level, body[i].element(1)), body[i:j])
+            for i, j in pairwise(names)
+        )
+    children = tuple(reversed(pending.pop(node_id))) if node_id in pending else ()
     loop = known.loop if known else ""
     return HLNode(hl, node_id, parent_id, level, loop, own, parties, children)
 
 
 def _spans(starts: list[int], end: int) -> list[tuple[int, int]]:
     """(start, end) of each run that begins at one of `starts`."""
-    return list(zip(starts, [*starts[1:], end], strict=True)) if starts else []
+    return list(pairwise([*starts, end])) if starts else []
 
 
 def hierarchy_problems(hierarchy: Hierarchy) -> list[X12Problem]:
