@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from operator import itemgetter
 
 from adapters.x12.errors import ProblemCode, X12Error, X12Problem
-from adapters.x12.segments import Delimiters, Segment, read_segments, write_segments
+from adapters.x12.segments import (
+    Delimiters,
+    Document,
+    Segment,
+    read_segments,
+    write_segments,
+)
 
 ENVELOPE_IDS = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE", "TA1"})
 
@@ -91,11 +97,29 @@ class Interchange:
 def parse_interchange(data: bytes | str) -> Interchange:
     """One interchange from bytes (or text); raises `X12Error` listing every nesting problem."""
     document = read_segments(data)
-    reader = _Reader(document.segments)
+    ids = list(map(itemgetter(0), document.segments))  # the ids, without attribute lookups
+    simple = _one_transaction(document, ids)
+    if simple is not None:
+        return simple
+    reader = _Reader(document.segments, ids)
     interchange = reader.interchange(document.delimiters, document.bom)
     if reader.problems:
         raise X12Error(reader.problems)
     return interchange
+
+
+def _one_transaction(document: Document, ids: list[str]) -> Interchange | None:
+    """The common shape, one group holding one transaction set, without walking it;
+    None for any other shape (the reader then walks it and names what is wrong)."""
+    shape = ids[1:3] == ["GS", "ST"] and ids[-3:] == ["SE", "GE", "IEA"]
+    if not shape or not ENVELOPE_IDS.isdisjoint(ids[3:-3]):
+        return None
+    segments = document.segments
+    if len(segments[0].elements) != 16:
+        return None
+    transaction = TransactionSet(segments[2], segments[3:-3], segments[-3])
+    group = FunctionalGroup(segments[1], (transaction,), segments[-2])
+    return Interchange(segments[0], (), (group,), segments[-1], document.delimiters, document.bom)
 
 
 def write_interchange(interchange: Interchange) -> bytes:
@@ -105,9 +129,9 @@ def write_interchange(interchange: Interchange) -> bytes:
 class _Reader:
     """Walks the segment list once, collecting every nesting problem on the way."""
 
-    def __init__(self, segments: tuple[Segment, ...]) -> None:
+    def __init__(self, segments: tuple[Segment, ...], ids: list[str]) -> None:
         self.segments = segments
-        self.ids = list(map(itemgetter(0), segments))  # the ids, without attribute lookups
+        self.ids = ids
         self.index = 0
         self.problems: list[X12Problem] = []
 
