@@ -79,9 +79,10 @@ INTERCHANGE_SEGMENTS = frozenset({"ISA", "IEA", "GS", "GE"})
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """Who we are and which control numbers our answer uses."""
+    """The control number and time of our answer; its parties are the received ones swapped.
+    Acknowledgments (GS01 FA) are never acknowledged: do not pass a 999 here."""
 
-    control_number: int  # ISA13 of the answer (its groups use the same number as GS06)
+    control_number: int  # ISA13; group n of the answer gets GS06 = control_number + n
     at: datetime
 
 
@@ -114,8 +115,7 @@ def build_999(received: Interchange, envelope: Sequence[X12Problem], answer: Ans
     )
     isa = received.header
     draft = InterchangeDraft(
-        PartyId(isa.element(8).strip(), isa.element(7)),
-        PartyId(isa.element(6).strip(), isa.element(5)),
+        *_back_to_sender(isa),
         answer.control_number,
         answer.at,
         groups,
@@ -229,14 +229,21 @@ def ta1_interchange(
 ) -> Interchange:
     """An interchange holding only the TA1 (IEA01 = 0 groups)."""
     draft = InterchangeDraft(
-        PartyId(isa.element(8).strip() or "UNKNOWN", isa.element(7) or "ZZ"),
-        PartyId(isa.element(6).strip() or "UNKNOWN", isa.element(5) or "ZZ"),
+        *_back_to_sender(isa),
         answer.control_number,
         answer.at,
         acknowledgments=(ta1(isa, note),),
         usage=isa.element(15) if isa.element(15) in {"P", "T"} else "P",
     )
     return build_interchange(draft, delimiters=delimiters)
+
+
+def _back_to_sender(isa: Segment) -> tuple[PartyId, PartyId]:
+    """(our sender, our receiver): the received ISA's receiver and sender, swapped."""
+    return (
+        PartyId(isa.element(8).strip() or "UNKNOWN", isa.element(7) or "ZZ"),
+        PartyId(isa.element(6).strip() or "UNKNOWN", isa.element(5) or "ZZ"),
+    )
 
 
 def _raw_isa(data: bytes | str, error: X12Error) -> Segment:

@@ -107,19 +107,21 @@ def build_hierarchy(body: tuple[Segment, ...], table: LoopTable) -> Hierarchy:
     header = body[: starts[0]] if starts else body
     problems: list[X12Problem] = []
     pending: dict[str, list[HLNode]] = {}
-    built: dict[str, HLNode] = {}
+    seen: set[str] = set()
+    backwards: list[HLNode] = []
     roots: list[HLNode] = []
     for start, end in reversed(_spans(starts, len(body))):
         node = _node(body, ids, start, end, table, pending)
-        if node.id in built:
+        if node.id in seen:
             problems.append(_hl_problem(node, f"HL01 {node.id!r} is used twice", 1))
-        built[node.id] = node
+        seen.add(node.id)
+        backwards.append(node)
         (pending.setdefault(node.parent_id, []) if node.parent_id else roots).append(node)
     for orphans in pending.values():
         for orphan in orphans:
             message = f"HL02 {orphan.parent_id!r} names no earlier HL"
             problems.append(_hl_problem(orphan, message, 2))
-    nodes = tuple(sorted(built.values(), key=lambda n: n.hl.position))
+    nodes = tuple(reversed(backwards))
     return Hierarchy(header, tuple(reversed(roots)), nodes, tuple(problems), table)
 
 
@@ -140,8 +142,9 @@ def _node(
     parties: tuple[Party, ...] = ()
     if names:
         names.append(end)
+        usual, special = (known.party_loop if known else ""), table.party_loops
         parties = tuple(
-            Party(table.party_loop(level, body[i].element(1)), body[i:j])
+            Party(special.get((level, body[i].element(1)), usual), body[i:j])
             for i, j in pairwise(names)
         )
     children = tuple(reversed(pending.pop(node_id))) if node_id in pending else ()
