@@ -144,6 +144,35 @@ FOLLOW_UP_ACTIONS = _table(  # AAA04
     }
 )
 
+DIAGNOSIS_QUALIFIERS = _table(  # HI0n-1
+    {
+        "ABF": "ICD-10-CM diagnosis",
+        "ABJ": "ICD-10-CM admitting diagnosis",
+        "ABK": "ICD-10-CM principal diagnosis",
+        "APR": "ICD-10-CM patient's reason for visit",
+        "BF": "ICD-9-CM diagnosis",
+        "BJ": "ICD-9-CM admitting diagnosis",
+        "BK": "ICD-9-CM principal diagnosis",
+        "PR": "ICD-9-CM patient's reason for visit",
+        "DR": "Diagnosis related group (DRG)",
+        "LOI": "Logical Observation Identifier Names and Codes (LOINC)",
+    }
+)
+FACILITY_QUALIFIERS = _table(  # UM04-2
+    {"A": "Uniform billing claim form bill type", "B": "Place of service code"}
+)
+PROCEDURE_QUALIFIERS = _table(  # SV101-1, SV202-1, SV301-1
+    {
+        "AD": "American Dental Association codes",
+        "CJ": "Current Procedural Terminology (CPT) codes",
+        "HC": "HCPCS codes (CPT included)",
+        "ID": "ICD-9-CM procedure",
+        "IV": "Home Infusion EDI Coalition (HIEC) product/service code",
+        "N4": "National Drug Code in 5-4-2 format",
+        "ZZ": "Mutually defined",
+    }
+)
+
 # --- 999 (005010X231A1) and TA1 ----------------------------------------------------------------
 
 ACKNOWLEDGMENT_CODES = _table(  # IK501, AK901 ("P" in AK901 only)
@@ -279,6 +308,17 @@ CODE_LISTS_278: Mapping[tuple[str, int], Codes] = MappingProxyType(
         ("AAA", 1): VALID_REQUEST_INDICATORS,
         ("AAA", 3): REJECT_REASONS,
         ("AAA", 4): FOLLOW_UP_ACTIONS,
+    }
+)
+# Which list governs which component: (segment id, element number or 0 for each element,
+# component number).
+COMPONENT_CODE_LISTS_278: Mapping[tuple[str, int, int], Codes] = MappingProxyType(
+    {
+        ("HI", 0, 1): DIAGNOSIS_QUALIFIERS,
+        ("UM", 4, 2): FACILITY_QUALIFIERS,
+        ("SV1", 1, 1): PROCEDURE_QUALIFIERS,
+        ("SV2", 2, 1): PROCEDURE_QUALIFIERS,
+        ("SV3", 1, 1): PROCEDURE_QUALIFIERS,
     }
 )
 CODE_LISTS_999: Mapping[tuple[str, int], Codes] = MappingProxyType(

@@ -9,14 +9,19 @@ from types import MappingProxyType
 
 from adapters.x12.ack999 import Acknowledgment999, acknowledgment_problems
 from adapters.x12.checks import interchange_problems, is_date, is_time
-from adapters.x12.codes import ACTIONS_WITH_REASON, ACTIONS_WITH_REVIEW_NUMBER, CODE_LISTS_278
+from adapters.x12.codes import (
+    ACTIONS_WITH_REASON,
+    ACTIONS_WITH_REVIEW_NUMBER,
+    CODE_LISTS_278,
+    COMPONENT_CODE_LISTS_278,
+)
 from adapters.x12.envelope import parse_interchange
 from adapters.x12.errors import ProblemCode, X12Error, X12Problem
 from adapters.x12.hierarchy import hierarchy_problems
 from adapters.x12.inquiry import Inquiry278, inquiry_problems
 from adapters.x12.reader import Message, read_transaction
 from adapters.x12.review import ReviewTree
-from adapters.x12.segments import Segment
+from adapters.x12.segments import DEFAULT_DELIMITERS, Delimiters, Segment
 
 # Segment id -> (required element numbers, most elements allowed). Segments not listed are
 # kept as sent and not checked.
@@ -62,12 +67,14 @@ def review_problems(review: ReviewTree) -> list[X12Problem]:
     loops = _loops_by_position(review)
     problems = hierarchy_problems(review.hierarchy)
     for segment in review.transaction.body:
-        problems += segment_problems(segment, loops.get(segment.position))
+        problems += segment_problems(segment, loops.get(segment.position), review.delimiters)
     problems += _decision_problems(review, loops)
     return sorted(problems, key=lambda p: (p.segment_position or 0, p.element_position or 0))
 
 
-def segment_problems(segment: Segment, loop: str | None) -> list[X12Problem]:
+def segment_problems(
+    segment: Segment, loop: str | None, delimiters: Delimiters = DEFAULT_DELIMITERS
+) -> list[X12Problem]:
     rules = ELEMENT_RULES.get(segment.id)
     if rules is None:
         return []
@@ -89,7 +96,26 @@ def segment_problems(segment: Segment, loop: str | None) -> list[X12Problem]:
             problems.append(
                 _problem(ProblemCode.INVALID_CODE, "is not a valid code", segment, number, loop)
             )
-    return problems + _date_problems(segment, loop)
+    return problems + _date_problems(segment, loop) + _component_problems(segment, loop, delimiters)
+
+
+def _component_problems(
+    segment: Segment, loop: str | None, delimiters: Delimiters
+) -> list[X12Problem]:
+    problems = []
+    for (segment_id, number, component), codes in COMPONENT_CODE_LISTS_278.items():
+        if segment_id != segment.id:
+            continue
+        numbers = range(1, len(segment.elements) + 1) if number == 0 else (number,)
+        for n in numbers:
+            value = segment.element(n)
+            parts = value.split(delimiters.component)
+            code = parts[component - 1] if len(parts) >= component else ""
+            if value and code not in codes:
+                kind = ProblemCode.INVALID_CODE if code else ProblemCode.REQUIRED_ELEMENT_MISSING
+                says = "is not a valid code" if code else "is required"
+                problems.append(_problem(kind, says, segment, n, loop, component, code))
+    return problems
 
 
 def _date_problems(segment: Segment, loop: str | None) -> list[X12Problem]:
@@ -145,16 +171,25 @@ def _loops_by_position(review: ReviewTree) -> dict[int, str]:
 
 
 def _problem(
-    code: ProblemCode, says: str, segment: Segment, number: int, loop: str | None
+    code: ProblemCode,
+    says: str,
+    segment: Segment,
+    number: int,
+    loop: str | None,
+    component: int | None = None,
+    value: str | None = None,
 ) -> X12Problem:
-    value = segment.element(number)
-    message = f"{segment.id}{number:02d} {says}" + (f": {value!r}" if value else "")
+    """A problem of element `number` (or of its `component`, whose `value` is then given)."""
+    value = segment.element(number) if value is None else value
+    where = f"{segment.id}{number:02d}" + (f"-{component}" if component else "")
+    message = f"{where} {says}" + (f": {value!r}" if value else "")
     return X12Problem(
         code,
         message,
         segment.position or None,
         segment.id,
         number,
+        component,
         loop=loop or None,
         value=value or None,
     )

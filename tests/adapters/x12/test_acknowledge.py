@@ -56,6 +56,12 @@ def test_element_errors_are_located_in_the_transaction_set_with_their_bad_value(
     assert validate(answer) == []
 
 
+def test_a_bad_component_gets_an_ik4_with_its_component_position():
+    answer = answer_to(sample(REFERRAL).replace(b"UM*SC*I*3*11:B", b"UM*SC*I*3*11:Q"))
+    assert ik_segments(answer)[1:3] == ["IK3*UM*11*2000*8", "IK4*4:2**7*Q"]
+    assert validate(answer) == []
+
+
 def test_a_miscounted_se01_rejects_the_transaction_set_with_ik5_code_4():
     answer = answer_to(sample("stupidedi_admission-request-for-review.edi"))
     assert ik_segments(answer)[1:] == ["IK5*R*4", "AK9*R*1*1*0"]
@@ -119,7 +125,8 @@ def test_pyx12_finds_our_999s_valid():
     pyx12_params = pytest.importorskip("pyx12.params")
     pyx12_document = pytest.importorskip("pyx12.x12n_document")
     logging.getLogger("pyx12").setLevel(logging.CRITICAL)
-    broken = sample(REFERRAL).replace(b"UM*SC*I*3", b"UM*ZZ*I*3").replace(b"TRN*1*", b"TRN**")
+    broken = sample(REFERRAL).replace(b"UM*SC*I*3*11:B", b"UM*ZZ*I*3*11:Q")
+    broken = broken.replace(b"TRN*1*", b"TRN**")
     reviews = [sample(n) for n in SAMPLE_NAMES if n.startswith("stupidedi") and "837" not in n]
     for received in [*reviews, broken]:
         text = answer_to(received).decode()

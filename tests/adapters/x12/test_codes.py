@@ -42,3 +42,17 @@ def test_the_999_and_ta1_lists():
     assert codes.TRANSACTION_ERRORS["4"].startswith("Number of included segments")
     assert codes.INTERCHANGE_NOTES["001"].startswith("The interchange control number")
     assert set(codes.INTERCHANGE_ACKNOWLEDGMENTS) == {"A", "E", "R"}
+
+
+def test_every_component_code_the_samples_use_is_listed():
+    for name in SAMPLE_NAMES:
+        interchange = parse_interchange(sample(name))
+        separator = interchange.delimiters.component
+        for segment in interchange.segments():
+            for (segment_id, number, component), listed in codes.COMPONENT_CODE_LISTS_278.items():
+                if segment.id != segment_id:
+                    continue
+                for n in range(1, len(segment.elements) + 1) if number == 0 else (number,):
+                    parts = segment.element(n).split(separator)
+                    if segment.element(n):
+                        assert parts[component - 1] in listed, (name, segment_id, n, parts)

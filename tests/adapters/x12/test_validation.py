@@ -75,3 +75,23 @@ def test_a_request_may_not_carry_a_decision():
 
 def test_the_tr3_a6_without_a_reason_is_accepted():
     assert validate(sample("stupidedi_admission-response-to-request-for-review.edi")) == []
+
+
+def test_a_bad_component_is_located_at_its_component():
+    transaction = parse_278(sample(REFERRAL_RESPONSE).replace(b"UM*SC*I*3*11:B", b"UM*SC*I*3*11:Q"))
+    (problem,) = review_problems(transaction)
+    assert (problem.code, problem.segment_id, problem.element_position) == (
+        ProblemCode.INVALID_CODE,
+        "UM",
+        4,
+    )
+    assert (problem.component_position, problem.value, problem.loop) == (2, "Q", "2000E")
+
+
+def test_every_diagnosis_qualifier_is_checked_and_a_missing_one_is_required():
+    data = sample(REFERRAL_RESPONSE).replace(b"HI*BF:41090:D8:20050430", b"HI*BF:41090*XX:1*:2")
+    found = review_problems(parse_278(data))
+    assert [(p.code, p.element_position, p.component_position) for p in found] == [
+        (ProblemCode.INVALID_CODE, 2, 1),
+        (ProblemCode.REQUIRED_ELEMENT_MISSING, 3, 1),
+    ]
