@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adapters.x12.builder import (
     GroupDraft,
@@ -92,3 +94,26 @@ def test_a_sender_wider_than_the_isa_is_refused():
     with pytest.raises(X12Error) as caught:
         build_interchange(too_wide)
     assert caught.value.codes() == [ProblemCode.INVALID_VALUE]
+
+
+VALUE = st.text(
+    alphabet=st.characters(min_codepoint=32, max_codepoint=0x2FF, exclude_characters="*:^~"),
+    max_size=12,
+)
+SEGMENT = st.builds(
+    lambda segment_id, values: Segment.of(segment_id, *values),
+    st.sampled_from(["REF", "MSG", "NTE", "DTP", "ZZ1"]),
+    st.lists(VALUE, min_size=1, max_size=6),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(SEGMENT, max_size=8), min_size=1, max_size=3), st.integers(0, 999_999_999))
+def test_any_built_interchange_has_sound_counts_and_reads_back_unchanged(bodies, control):
+    transactions = tuple(TransactionDraft("278", tuple(body)) for body in bodies)
+    built = build_interchange(replace(draft(*transactions), control_number=control))
+    data = write_interchange(built)
+    again = parse_interchange(data)
+    assert interchange_problems(again) == []
+    assert write_interchange(again) == data
+    assert [t.body for _, t in again.transactions()] == [t.body for _, t in built.transactions()]
