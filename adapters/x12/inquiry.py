@@ -40,7 +40,7 @@ class Inquiry278(ReviewTree):
 def read_inquiry(
     transaction: TransactionSet, delimiters: Delimiters, version: str = X215
 ) -> Inquiry278:
-    header, hierarchy = read_tree(transaction, delimiters, version, X215_LOOPS)
+    header, hierarchy = read_tree(transaction, delimiters, X215_LOOPS)
     return Inquiry278(transaction, delimiters, version, header, hierarchy)
 
 

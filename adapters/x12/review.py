@@ -113,7 +113,7 @@ class Transaction278(ReviewTree):
 
 
 def read_tree(
-    transaction: TransactionSet, delimiters: Delimiters, version: str, table: LoopTable
+    transaction: TransactionSet, delimiters: Delimiters, table: LoopTable
 ) -> tuple[BHT, Hierarchy]:
     """BHT and HL tree of a 278; raises `X12Error` when either is missing."""
     hierarchy = build_hierarchy(transaction.body, table)
@@ -132,7 +132,7 @@ def read_tree(
 def read_review(
     transaction: TransactionSet, delimiters: Delimiters, version: str = X217
 ) -> Transaction278:
-    header, hierarchy = read_tree(transaction, delimiters, version, X217_LOOPS)
+    header, hierarchy = read_tree(transaction, delimiters, X217_LOOPS)
     return Transaction278(transaction, delimiters, version, header, hierarchy)
 
 
