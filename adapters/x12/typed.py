@@ -253,6 +253,38 @@ class CL1:
 
 
 @dataclass(frozen=True, slots=True)
+class CR1:
+    """Ambulance transport information (2000E)."""
+
+    ID: ClassVar[str] = "CR1"
+    weight_unit: str = ""
+    weight: str = ""
+    transport_code: str = ""  # I initial, R return, T transfer, X round trip
+    transport_reason: str = ""
+    distance_unit: str = ""  # DH miles
+    distance: str = ""
+    unused7: str = ""
+    unused8: str = ""
+    round_trip_purpose: str = ""
+    stretcher_purpose: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CR6:
+    """Home health care information (2000E); elements past CR608 stay in the raw segment."""
+
+    ID: ClassVar[str] = "CR6"
+    prognosis: str = ""
+    start_of_care: str = ""  # CCYYMMDD
+    period_format: str = ""  # RD8
+    certification_period: str = ""
+    diagnosis_date: str = ""
+    skilled_nursing_facility: str = ""
+    medicare_coverage: str = ""
+    certification_type: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class CRC:
     ID: ClassVar[str] = "CRC"
     category: str = ""
@@ -262,7 +294,7 @@ class CRC:
 
 TYPES: tuple[type[Any], ...] = (
     BHT, HL, TRN, UM, HCR, REF, DTP, HI, HSD, SV1, SV2, SV3,
-    PRV, NM1, N3, N4, PER, DMG, PWK, MSG, AAA, CL1, CRC,
+    PRV, NM1, N3, N4, PER, DMG, PWK, MSG, AAA, CL1, CR1, CR6, CRC,
 )  # fmt: skip
 SEGMENT_TYPES: dict[str, type[Any]] = {cls.ID: cls for cls in TYPES}
 T = TypeVar("T")

@@ -7,7 +7,7 @@ import pytest
 
 from adapters.x12.errors import ProblemCode, X12Error
 from adapters.x12.reader import parse_278
-from adapters.x12.typed import N3, N4, PRV
+from adapters.x12.typed import CR1, CR6, CRC, N3, N4, PRV
 from adapters.x12.validation import review_problems
 from adapters.x12.views import Diagnosis, Procedure
 from tests.adapters.x12.conftest import SAMPLE_NAMES, sample
@@ -165,3 +165,20 @@ def test_a_999_is_not_a_278():
     with pytest.raises(X12Error) as caught:
         parse_278(sample("imsweb_x12_999_rejected.txt"))
     assert caught.value.codes() == [ProblemCode.UNSUPPORTED_TRANSACTION]
+
+
+def test_transport_and_home_health_details_are_typed():
+    (transport,) = review("request-for-non-emergency-transportation").events
+    cr1 = transport.first(CR1)
+    assert cr1 is not None
+    assert (cr1.transport_code, cr1.transport_reason, cr1.distance_unit, cr1.distance) == (
+        "X", "D", "DH", "27",
+    )  # fmt: skip
+    assert cr1.round_trip_purpose.startswith("TRIP FROM HOME")
+    assert transport.first(CRC) == CRC("07", "Y", ("09",))
+    (home,) = review("request-for-home-health-care").events
+    cr6 = home.first(CR6)
+    assert cr6 is not None
+    assert (cr6.prognosis, cr6.period_format, cr6.certification_period) == (
+        "1", "RD8", "20050502-20050801",
+    )  # fmt: skip
