@@ -6,7 +6,7 @@ parsed message gives back the same bytes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -209,10 +209,3 @@ def write_segments(
             parts.append(segment.id)
         parts.append(terminator + segment.trailer)
     return "".join(parts).encode("utf-8")
-
-
-def renumber(segments: Sequence[Segment], start: int = 1) -> tuple[Segment, ...]:
-    """The same segments with positions counted from `start` (for messages being built)."""
-    return tuple(
-        Segment(s.id, s.elements, number, s.trailer) for number, s in enumerate(segments, start)
-    )
