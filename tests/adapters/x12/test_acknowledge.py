@@ -10,12 +10,20 @@ import pytest
 
 from adapters.x12.ack999 import read_ta1s
 from adapters.x12.acknowledge import Answer, acknowledge
+from adapters.x12.builder import (
+    GroupDraft,
+    InterchangeDraft,
+    PartyId,
+    TransactionDraft,
+    build_interchange,
+)
 from adapters.x12.envelope import parse_interchange, write_interchange
 from adapters.x12.errors import X12Error
 from adapters.x12.reader import parse_999
+from adapters.x12.segments import Segment
 from adapters.x12.validation import validate
 from tests.adapters.x12.conftest import SAMPLE_NAMES, sample
-from tests.adapters.x12.synthetic import AT
+from tests.adapters.x12.synthetic import AT, INQUIRY_BODY, synthetic_interchange
 
 REFERRAL = "stupidedi_referral-request-for-review.edi"
 ANSWER = Answer(control_number=31, at=AT)
@@ -134,3 +142,29 @@ def test_pyx12_finds_our_999s_valid():
             param=pyx12_params.params(), src_file=io.StringIO(text), fd_997=None, fd_html=None
         )
         assert ok, text
+
+
+def test_one_bad_transaction_set_of_two_makes_the_group_partly_accepted():
+    body = INQUIRY_BODY
+    bad = tuple(s if s.id != "UM" else Segment.of("UM", "QQ", "I") for s in body)
+    group = GroupDraft(
+        "HI", "SYNSENDER", "SYNRECEIVER", "005010X215", 5,
+        (TransactionDraft("278", body), TransactionDraft("278", bad)),
+    )  # fmt: skip
+    received = build_interchange(InterchangeDraft(PartyId("A"), PartyId("B"), 8, AT, (group,)))
+    answer = answer_to(write_interchange(received))
+    assert ik_segments(answer) == [
+        "AK2*278*0001*005010X215",
+        "IK5*A",
+        "AK2*278*0002*005010X215",
+        "IK3*UM*12*2000*8",  # ST is 1
+        "IK4*1**7*QQ",
+        "IK5*R*5",
+        "AK9*P*2*2*1",
+    ]
+    assert validate(answer) == []
+
+
+def test_a_synthetic_inquiry_is_accepted():
+    answer = answer_to(synthetic_interchange())
+    assert ik_segments(answer) == ["AK2*278*0001*005010X215", "IK5*A", "AK9*A*1*1*1"]
