@@ -1,0 +1,191 @@
+"""The HL tree of a 278: loops as data, and one builder for the request, response and inquiry.
+
+Within an HL loop the segments before the first NM1 belong to the loop itself (2000x); each
+NM1 opens a party loop (2010x) holding everything up to the next NM1 or HL, which is how the
+X217 and X215 TR3s order them (party loops come last in every 2000 loop)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from itertools import pairwise
+from operator import itemgetter
+from types import MappingProxyType
+
+from adapters.x12.errors import ProblemCode, X12Problem
+from adapters.x12.segments import Segment
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    code: str  # HL03
+    loop: str  # 2000x
+    party_loop: str  # 2010x
+    name: str
+    parents: frozenset[str]  # HL03 codes this level may hang under ("" for the root)
+
+
+@dataclass(frozen=True, slots=True)
+class LoopTable:
+    levels: Mapping[str, Level]
+    # (HL03, NM101) -> party loop, where one level has several party loops
+    party_loops: Mapping[tuple[str, str], str] = field(default_factory=dict)
+
+    def party_loop(self, level: str, entity: str) -> str:
+        known = self.levels.get(level)
+        return self.party_loops.get((level, entity), known.party_loop if known else "")
+
+
+def _levels(*levels: Level) -> Mapping[str, Level]:
+    return MappingProxyType({level.code: level for level in levels})
+
+
+REVIEW_LEVELS = _levels(
+    Level("20", "2000A", "2010A", "utilization management organization", frozenset({""})),
+    Level("21", "2000B", "2010B", "requester", frozenset({"20"})),
+    Level("22", "2000C", "2010C", "subscriber", frozenset({"21"})),
+    Level("23", "2000D", "2010D", "dependent", frozenset({"22"})),
+    Level("EV", "2000E", "2010EA", "patient event", frozenset({"22", "23"})),
+    Level("SS", "2000F", "2010F", "service", frozenset({"EV"})),
+)
+# 2010EC: patient event transport information (pick-up, drop-off and destination addresses).
+TRANSPORT_ENTITIES = ("PW", "45", "FS", "ND", "R3")
+X217_LOOPS = LoopTable(
+    REVIEW_LEVELS, MappingProxyType({("EV", e): "2010EC" for e in TRANSPORT_ENTITIES})
+)
+X215_LOOPS = LoopTable(REVIEW_LEVELS)
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """A party loop (2010x): its NM1 first, then N3, N4, PER, PRV, REF, DMG, AAA..."""
+
+    loop: str
+    segments: tuple[Segment, ...]
+
+    @property
+    def name(self) -> Segment:
+        return self.segments[0]
+
+
+@dataclass(frozen=True, slots=True)
+class HLNode:
+    hl: Segment
+    id: str  # HL01
+    parent_id: str  # HL02, "" for the root
+    level: str  # HL03
+    loop: str  # 2000x, "" for an unknown HL03
+    segments: tuple[Segment, ...]  # the loop's own segments after HL, before its parties
+    parties: tuple[Party, ...]
+    children: tuple[HLNode, ...]
+
+    def walk(self) -> Iterator[HLNode]:
+        """This node and its descendants, in document order (iteratively: no recursion limit)."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+
+@dataclass(frozen=True, slots=True)
+class Hierarchy:
+    header: tuple[Segment, ...]  # before the first HL (BHT)
+    roots: tuple[HLNode, ...]
+    nodes: tuple[HLNode, ...]  # document order
+    problems: tuple[X12Problem, ...]  # ids used twice, parents missing: the tree is usable
+    table: LoopTable
+
+    def level(self, code: str) -> tuple[HLNode, ...]:
+        return tuple(node for node in self.nodes if node.level == code)
+
+
+def build_hierarchy(body: tuple[Segment, ...], table: LoopTable) -> Hierarchy:
+    """The HL tree of a transaction body (the segments between ST and SE)."""
+    ids = list(map(itemgetter(0), body))  # segment ids
+    starts = [i for i, segment_id in enumerate(ids) if segment_id == "HL"]
+    header = body[: starts[0]] if starts else body
+    problems: list[X12Problem] = []
+    pending: dict[str, list[HLNode]] = {}
+    seen: set[str] = set()
+    backwards: list[HLNode] = []
+    roots: list[HLNode] = []
+    for start, end in reversed(_spans(starts, len(body))):
+        node = _node(body, ids, start, end, table, pending)
+        if node.id in seen:
+            problems.append(_hl_problem(node, f"HL01 {node.id!r} is used twice", 1))
+        seen.add(node.id)
+        backwards.append(node)
+        (pending.setdefault(node.parent_id, []) if node.parent_id else roots).append(node)
+    for orphans in pending.values():
+        for orphan in orphans:
+            message = f"HL02 {orphan.parent_id!r} names no earlier HL"
+            problems.append(_hl_problem(orphan, message, 2))
+    nodes = tuple(reversed(backwards))
+    return Hierarchy(header, tuple(reversed(roots)), nodes, tuple(problems), table)
+
+
+def _node(
+    body: tuple[Segment, ...],
+    ids: list[str],
+    start: int,
+    end: int,
+    table: LoopTable,
+    pending: dict[str, list[HLNode]],
+) -> HLNode:
+    """The HL loop body[start:end]; its children were built before it (they come later)."""
+    hl = body[start]
+    node_id, parent_id, level = (*hl.elements[:3], "", "", "")[:3]
+    known = table.levels.get(level)
+    names = [i for i in range(start + 1, end) if ids[i] == "NM1"]
+    own = body[start + 1 : names[0]] if names else body[start + 1 : end]
+    parties: tuple[Party, ...] = ()
+    if names:
+        names.append(end)
+        usual, special = (known.party_loop if known else ""), table.party_loops
+        parties = tuple(
+            Party(special.get((level, body[i].element(1)), usual), body[i:j])
+            for i, j in pairwise(names)
+        )
+    children = tuple(reversed(pending.pop(node_id))) if node_id in pending else ()
+    loop = known.loop if known else ""
+    return HLNode(hl, node_id, parent_id, level, loop, own, parties, children)
+
+
+def _spans(starts: list[int], end: int) -> list[tuple[int, int]]:
+    """(start, end) of each run that begins at one of `starts`."""
+    return list(pairwise([*starts, end])) if starts else []
+
+
+def hierarchy_problems(hierarchy: Hierarchy) -> list[X12Problem]:
+    """Problems of the tree's shape: HL01 out of sequence, a level under the wrong parent,
+    and those found while building it."""
+    return list(hierarchy.problems) + _level_problems(hierarchy.nodes, hierarchy.table)
+
+
+def _level_problems(nodes: tuple[HLNode, ...], table: LoopTable) -> list[X12Problem]:
+    problems = []
+    levels = {node.id: node.level for node in nodes}
+    for number, node in enumerate(nodes, start=1):
+        if node.id != str(number):
+            message = f"HL01 should be {number}: HL ids count from 1 in order"
+            problems.append(_hl_problem(node, message, 1))
+        level = table.levels.get(node.level)
+        parent_level = levels.get(node.parent_id, "") if node.parent_id else ""
+        if level and parent_level not in level.parents:
+            under = f"an HL {parent_level}" if parent_level else "no parent"
+            message = f"An HL {node.level} ({level.name}) may not stand under {under}"
+            problems.append(_hl_problem(node, message, 2 if node.parent_id else 3))
+    return problems
+
+
+def _hl_problem(node: HLNode, message: str, element: int) -> X12Problem:
+    return X12Problem(
+        ProblemCode.INVALID_HIERARCHY,
+        message,
+        node.hl.position or None,
+        "HL",
+        element,
+        loop=node.loop or None,
+        value=node.hl.element(element),
+    )
