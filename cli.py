@@ -1,5 +1,5 @@
 """carebridge serve | demo | migrate | seed | token | create-organization | create-user |
-create-api-client | export-schema"""
+create-api-client | create-trading-partner | export-schema"""
 
 from __future__ import annotations
 
@@ -98,6 +98,25 @@ def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
                 email=args.email,
                 display_name=args.name,
                 roles=args.role,
+            )
+        )
+    )
+    return 0
+
+
+def cmd_create_trading_partner(args: argparse.Namespace, settings: Settings) -> int:
+    from db.accounts import add_trading_partner
+
+    print(
+        asyncio.run(
+            add_trading_partner(
+                settings,
+                payer=args.payer,
+                name=args.name,
+                protocol=args.protocol,
+                endpoint_url=args.endpoint,
+                expedited_hours=args.expedited_hours,
+                standard_days=args.standard_days,
             )
         )
     )
@@ -209,6 +228,15 @@ def build_parser() -> argparse.ArgumentParser:
     client.add_argument("--client-id", required=True)
     client.add_argument("--name", required=True)
     client.set_defaults(run=cmd_create_api_client)
+
+    partner = sub.add_parser("create-trading-partner", help="say how requests to a payer travel")
+    partner.add_argument("--payer", required=True, help="payer organisation name or id")
+    partner.add_argument("--name", required=True)
+    partner.add_argument("--protocol", required=True, choices=["MANUAL", "FHIR_PAS", "X12_CORE"])
+    partner.add_argument("--endpoint", help="the partner's URL (FHIR_PAS, X12_CORE)")
+    partner.add_argument("--expedited-hours", type=int, help="decision time frame (default 72)")
+    partner.add_argument("--standard-days", type=int, help="decision time frame (default 7)")
+    partner.set_defaults(run=cmd_create_trading_partner)
 
     export = sub.add_parser("export-schema", help="write (or --check) schema.graphql")
     export.add_argument("--output")

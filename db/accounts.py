@@ -15,6 +15,8 @@ from domain.clock import SystemClock
 from domain.errors import DomainError, ErrorCode
 from domain.identity import service as identity
 from domain.identity.models import Organization, OrganizationKind, Role
+from domain.partners import service as partners
+from domain.partners.models import Protocol
 from domain.uow import UnitOfWork
 from settings import Settings
 
@@ -81,3 +83,29 @@ async def add_api_client(
         )
         await uow.commit()
     return f"client id {client_id}\nsecret {secret}\n(the secret is not stored; keep it now)"
+
+
+async def add_trading_partner(
+    settings: Settings,
+    *,
+    payer: str,
+    name: str,
+    protocol: str,
+    endpoint_url: str | None = None,
+    expedited_hours: int | None = None,
+    standard_days: int | None = None,
+) -> str:
+    """How requests to a payer travel (MANUAL, FHIR_PAS or X12_CORE)."""
+    async with operator_units(settings) as units, units() as uow:
+        org = await find_organization(uow, payer)
+        partner = await partners.create_trading_partner(
+            uow=uow,
+            payer_organization_id=org.id,
+            name=name,
+            protocol=Protocol(protocol.upper()),
+            endpoint_url=endpoint_url,
+            expedited_hours=expedited_hours,
+            standard_days=standard_days,
+        )
+        await uow.commit()
+    return f"trading partner {partner.name} ({partner.protocol.value}) for {org.name}"

@@ -51,11 +51,11 @@ from schema.workflow_inputs import (
 DECIDERS = (*CASE_WORKERS, *PROVIDER_ROLES)
 
 
-def _request_id(value: relay.GlobalID, field: str = "id") -> uuid.UUID:
+def request_id_of(value: relay.GlobalID, field: str = "id") -> uuid.UUID:
     return decode_global_id(value, "AuthorizationRequest", field)
 
 
-def _uuid(value: str | strawberry.ID, field: str) -> uuid.UUID:
+def uuid_of(value: str | strawberry.ID, field: str) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
     except ValueError as error:
@@ -69,7 +69,7 @@ def _content(document: DocumentInput, field: str) -> bytes:
         raise DomainError(ErrorCode.INVALID, "Not base64", f"{field}.contentBase64") from error
 
 
-def _decision(line: LineDeterminationInput, index: int) -> LineDecision:
+def decision_of(line: LineDeterminationInput, index: int) -> LineDecision:
     return LineDecision(
         line_id=decode_global_id(line.line_id, "AuthorizationLine", f"lines.{index}.lineId"),
         review_action=line.review_action,
@@ -138,7 +138,7 @@ def _payer_data(input: CreateAuthorizationRequestInput) -> PayerRequestData:
         payer_id=decode_global_id(input.payer_id, "Organization", "payerId"),
         lines=tuple(lines),
         diagnoses=tuple(DiagnosisData(d.code, d.display) for d in input.diagnoses),
-        coverage_id=_uuid(input.coverage_id, "coverageId") if input.coverage_id else None,
+        coverage_id=uuid_of(input.coverage_id, "coverageId") if input.coverage_id else None,
         priority=input.priority or Priority.STANDARD,
         category=input.category or RequestCategory.OUTPATIENT_SERVICE,
         requesting_provider_id=_provider(input.requesting_provider_id, "requestingProviderId"),
@@ -148,7 +148,7 @@ def _payer_data(input: CreateAuthorizationRequestInput) -> PayerRequestData:
     )
 
 
-def _as_request(outcome: Outcome[Any]) -> AuthorizationRequest | None:
+def as_request(outcome: Outcome[Any]) -> AuthorizationRequest | None:
     return outcome.map(AuthorizationRequest.from_model)
 
 
@@ -158,7 +158,7 @@ class AuthorizationsQuery:
     async def authorization_request(
         self, info: Info[Context, None], id: relay.GlobalID
     ) -> AuthorizationRequest | None:
-        found = await info.context.loaders.authorization_request.load(_request_id(id))
+        found = await info.context.loaders.authorization_request.load(request_id_of(id))
         return AuthorizationRequest.from_model(found) if found else None
 
 
@@ -180,7 +180,7 @@ class AuthorizationsMutation:
 
         outcome = await perform(info, use_case)
         return CreateAuthorizationRequestPayload(
-            authorization_request=_as_request(outcome), errors=outcome.errors
+            authorization_request=as_request(outcome), errors=outcome.errors
         )
 
     @strawberry.mutation(
@@ -199,15 +199,15 @@ class AuthorizationsMutation:
             lambda uow, actor: coordinator.record_determination(
                 uow=uow,
                 actor=actor,
-                request_id=_request_id(input.request_id, "requestId"),
-                decisions=tuple(_decision(line, i) for i, line in enumerate(input.lines)),
+                request_id=request_id_of(input.request_id, "requestId"),
+                decisions=tuple(decision_of(line, i) for i, line in enumerate(input.lines)),
                 policy=policy,
                 payer_reference=input.payer_reference,
                 notes=input.notes,
             ),
         )
         return RecordDeterminationPayload(
-            authorization_request=_as_request(outcome), errors=outcome.errors
+            authorization_request=as_request(outcome), errors=outcome.errors
         )
 
     @strawberry.mutation(extensions=signed_in(*PROVIDER_ROLES))
@@ -217,11 +217,11 @@ class AuthorizationsMutation:
         outcome = await perform(
             info,
             lambda uow, actor: payer.submit_request(
-                uow=uow, actor=actor, request_id=_request_id(input.id)
+                uow=uow, actor=actor, request_id=request_id_of(input.id)
             ),
         )
         return SubmitAuthorizationRequestPayload(
-            authorization_request=_as_request(outcome), errors=outcome.errors
+            authorization_request=as_request(outcome), errors=outcome.errors
         )
 
     @strawberry.mutation(extensions=signed_in(*PROVIDER_ROLES))
@@ -231,11 +231,11 @@ class AuthorizationsMutation:
         outcome = await perform(
             info,
             lambda uow, actor: payer.cancel_request(
-                uow=uow, actor=actor, request_id=_request_id(input.id), reason=input.reason
+                uow=uow, actor=actor, request_id=request_id_of(input.id), reason=input.reason
             ),
         )
         return CancelAuthorizationRequestPayload(
-            authorization_request=_as_request(outcome), errors=outcome.errors
+            authorization_request=as_request(outcome), errors=outcome.errors
         )
 
     @strawberry.mutation(extensions=signed_in(*PROVIDER_ROLES))
@@ -247,14 +247,14 @@ class AuthorizationsMutation:
             lambda uow, actor: payer.assign_request(
                 uow=uow,
                 actor=actor,
-                request_id=_request_id(input.id),
+                request_id=request_id_of(input.id),
                 assignee_id=decode_global_id(input.assignee_id, "User", "assigneeId")
                 if input.assignee_id
                 else None,
             ),
         )
         return AssignAuthorizationRequestPayload(
-            authorization_request=_as_request(outcome), errors=outcome.errors
+            authorization_request=as_request(outcome), errors=outcome.errors
         )
 
     @strawberry.mutation(extensions=signed_in(*PROVIDER_ROLES))
@@ -267,7 +267,7 @@ class AuthorizationsMutation:
             lambda uow, actor: payer.attach_document(
                 uow=uow,
                 actor=actor,
-                request_id=_request_id(input.request_id, "requestId"),
+                request_id=request_id_of(input.request_id, "requestId"),
                 kind=document.kind,
                 title=document.title,
                 content_type=document.content_type,
@@ -302,7 +302,7 @@ class AuthorizationsMutation:
             lambda uow, actor: coordinator.record_manual_information_request(
                 uow=uow,
                 actor=actor,
-                request_id=_request_id(input.request_id, "requestId"),
+                request_id=request_id_of(input.request_id, "requestId"),
                 requested=input.requested,
                 due_at=input.due_at,
             ),
@@ -337,12 +337,14 @@ class AuthorizationsMutation:
             lambda uow, actor: coordinator.provide_additional_information(
                 uow=uow,
                 actor=actor,
-                request_id=_request_id(input.request_id, "requestId"),
-                information_request_id=_uuid(input.information_request_id, "informationRequestId"),
+                request_id=request_id_of(input.request_id, "requestId"),
+                information_request_id=uuid_of(
+                    input.information_request_id, "informationRequestId"
+                ),
                 response=input.response,
                 documents=documents(),
             ),
         )
         return ProvideAdditionalInformationPayload(
-            authorization_request=_as_request(outcome), errors=outcome.errors
+            authorization_request=as_request(outcome), errors=outcome.errors
         )

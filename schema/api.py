@@ -14,6 +14,7 @@ from resolvers.audit import AuditQuery
 from resolvers.authorizations import AuthorizationsMutation, AuthorizationsQuery
 from resolvers.cases import CasesMutation, CasesQuery
 from resolvers.catalog import CatalogMutation, CatalogQuery
+from resolvers.followup import FollowUpMutation
 from resolvers.identity import IdentityQuery
 from resolvers.people import PeopleMutation, PeopleQuery
 from resolvers.providers import ProvidersMutation, ProvidersQuery
@@ -46,6 +47,7 @@ Mutation = merge_types(
         CasesMutation,
         ReferralsMutation,
         AuthorizationsMutation,
+        FollowUpMutation,
     ),
 )
 Subscription = merge_types("Subscription", (ReferralsSubscription, WorklistSubscription))

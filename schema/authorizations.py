@@ -13,12 +13,19 @@ from strawberry import relay
 from strawberry.types import Info
 
 from domain.authorizations import lifecycle, models
-from domain.authorizations.lifecycle import AuthorizationAction, AuthorizationStatus, ReviewAction
+from domain.authorizations.lifecycle import (
+    AppealOutcome,
+    AuthorizationAction,
+    AuthorizationStatus,
+    ReviewAction,
+)
 from domain.authorizations.models import (
+    AppealStatus,
     AttachmentKind,
     AuthorizerKind,
     CodeSystem,
     InformationRequestStatus,
+    PeerToPeerStatus,
     Priority,
     RequestCategory,
 )
@@ -36,6 +43,7 @@ if TYPE_CHECKING:
 
 strawberry.enum(AuthorizationStatus)
 strawberry.enum(AuthorizationAction)
+strawberry.enum(AppealOutcome)
 strawberry.enum(ReviewAction, description="A line's determination; `code` gives X12 HCR01.")
 strawberry.enum(AuthorizerKind)
 strawberry.enum(Priority)
@@ -44,6 +52,8 @@ strawberry.enum(CodeSystem)
 strawberry.enum(AttachmentKind)
 strawberry.enum(InformationRequestStatus)
 strawberry.enum(WorklistOrder)
+strawberry.enum(AppealStatus)
+strawberry.enum(PeerToPeerStatus)
 
 
 @strawberry.type(description="A requested service and its current determination.")
@@ -153,6 +163,73 @@ class Exchange:
     detail: str | None
 
 
+@strawberry.type(description="A claim that used the authorization.")
+class ClaimReference:
+    claim_id: str
+    line_id: strawberry.ID
+    units_used: Decimal
+    service_date: datetime.date
+    submitted_at: datetime.datetime
+
+
+@strawberry.type(description="A request to reconsider a denial or partial approval.")
+class Appeal:
+    id: strawberry.ID
+    reason: str
+    expedited: bool
+    status: AppealStatus
+    submitted_at: datetime.datetime
+    due_at: datetime.datetime
+    decided_at: datetime.datetime | None
+    outcome_notes: str | None
+    via_peer_to_peer: bool
+
+
+@strawberry.type(
+    description="A discussion of the denial between the physician and the payer's reviewer."
+)
+class PeerToPeer:
+    id: strawberry.ID
+    proposed_times: list[datetime.datetime]
+    contact_name: str
+    contact_phone: str
+    status: PeerToPeerStatus
+    requested_at: datetime.datetime
+    due_at: datetime.datetime
+    scheduled_at: datetime.datetime | None
+    outcome: AppealStatus | None
+    outcome_notes: str | None
+
+
+def appeal_from(m: models.Appeal) -> Appeal:
+    return Appeal(
+        id=strawberry.ID(str(m.id)),
+        reason=m.reason,
+        expedited=m.expedited,
+        status=m.status,
+        submitted_at=m.submitted_at,
+        due_at=m.due_at,
+        decided_at=m.decided_at,
+        outcome_notes=m.outcome_notes,
+        via_peer_to_peer=m.via_peer_to_peer,
+    )
+
+
+def peer_to_peer_from(m: models.PeerToPeer) -> PeerToPeer:
+    return PeerToPeer(
+        id=strawberry.ID(str(m.id)),
+        proposed_times=[datetime.datetime.fromisoformat(t) for t in m.proposed_times],
+        contact_name=m.contact_name,
+        contact_phone=m.contact_phone,
+        status=m.status,
+        requested_at=m.requested_at,
+        due_at=m.due_at,
+        scheduled_at=m.scheduled_at,
+        outcome=m.outcome,
+        outcome_notes=m.outcome_notes,
+    )
+
+
 @strawberry.type(description="A request for authorization to an agency or a payer.")
 class AuthorizationRequest(relay.Node):
     id: relay.NodeID[str]
@@ -228,6 +305,30 @@ class AuthorizationRequest(relay.Node):
             )
             for r in rows
         ]
+
+    @strawberry.field(description="Claims that used this authorization.")
+    async def claim_references(self, info: Info) -> list[ClaimReference]:
+        rows = await info.context.loaders.claims_by_request.load(self.key)
+        return [
+            ClaimReference(
+                claim_id=r.claim_id,
+                line_id=strawberry.ID(str(relay.GlobalID("AuthorizationLine", str(r.line_id)))),
+                units_used=r.units_used,
+                service_date=r.service_date,
+                submitted_at=r.submitted_at,
+            )
+            for r in rows
+        ]
+
+    @strawberry.field
+    async def appeals(self, info: Info) -> list[Appeal]:
+        rows = await info.context.loaders.appeals_by_request.load(self.key)
+        return [appeal_from(r) for r in rows]
+
+    @strawberry.field
+    async def peer_to_peer_reviews(self, info: Info) -> list[PeerToPeer]:
+        rows = await info.context.loaders.peer_to_peer_by_request.load(self.key)
+        return [peer_to_peer_from(r) for r in rows]
 
     @strawberry.field(description="Every attempt to reach the authorizer's trading partner.")
     async def exchanges(self, info: Info) -> list[Exchange]:

@@ -255,3 +255,15 @@ class Loaders:
     @cached_property
     def exchanges_by_request(self) -> DataLoader[uuid.UUID, list[Any]]:
         return self._by_request(worklist.exchanges_by_request_ids)
+
+    @cached_property
+    def claims_by_request(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._by_request(worklist.claims_by_request_ids)
+
+    @cached_property
+    def appeals_by_request(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._by_request(worklist.appeals_by_request_ids)
+
+    @cached_property
+    def peer_to_peer_by_request(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._by_request(worklist.peer_to_peer_by_request_ids)

@@ -194,3 +194,16 @@ def test_demo_partner_gets_a_machine_token(scratch_db, capsys):
     assert cli.main(["token", "--role", "PARTNER", "--org", "Northside Wellness Clinic"]) == 0
     principal = read_token(Settings(), capsys.readouterr().out.strip(), datetime.now(UTC))
     assert principal.is_machine and principal.roles == frozenset({Role.PARTNER})
+
+
+def test_operators_say_how_a_payer_is_reached(scratch_db, capsys):
+    assert cli.main(["migrate"]) == 0
+    assert cli.main(["create-organization", "--name", "Keystone Plan", "--kind", "PAYER"]) == 0
+    capsys.readouterr()
+    args = ["create-trading-partner", "--payer", "Keystone Plan", "--name", "Keystone portal"]
+    assert cli.main([*args, "--protocol", "MANUAL", "--standard-days", "5"]) == 0
+    assert "Keystone portal (MANUAL) for Keystone Plan" in capsys.readouterr().out
+    assert cli.main([*args, "--protocol", "MANUAL"]) == 2
+    assert "This payer has a trading partner" in capsys.readouterr().err
+    assert cli.main([*args, "--protocol", "FHIR_PAS"]) == 2
+    assert "has an endpoint" in capsys.readouterr().err

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from db.seed.demo_priorauth import load_prior_authorization_story
 from db.seed.demo_referrals import STORY_STAFF, ReferralStory, load_referral_story
 from domain.catalog import service as catalog
 from domain.catalog.models import BenefitCategory, Frequency, UnitOfMeasure
@@ -370,8 +371,11 @@ async def load_demo(uow_factory: Callable[[], UnitOfWork]) -> str:
         steve=person.id,
     )
     await load_referral_story(uow_factory, story)
+    await load_prior_authorization_story(
+        uow_factory, actors["olive@northside.example"], orgs[PAYER]
+    )
     return (
         f"demo data loaded: {len(orgs)} organisations, {len(DEMO_USERS)} users, "
         f"{len(BENEFITS)} benefits, {len(PROVIDERS)} providers, 1 constituent, "
-        "1 case with a referral to 3 providers"
+        "1 case with a referral to 3 providers, 1 prior authorization request"
     )

@@ -50,7 +50,7 @@ async def snapshot(uow: UnitOfWork, request: AuthorizationRequest) -> PartnerReq
     """What the partner adapters need of a request, read in the dispatcher's transaction."""
     person = await uow.session.get(Person, request.patient_id)
     coverage = await uow.session.get(Coverage, request.coverage_id) if request.coverage_id else None
-    lines = await _lines(uow, request.id)
+    lines = await lines_of(uow, request.id)
     diagnoses = await uow.session.scalars(
         select(AuthorizationDiagnosis.code)
         .where(AuthorizationDiagnosis.request_id == request.id)
@@ -85,7 +85,7 @@ async def snapshot(uow: UnitOfWork, request: AuthorizationRequest) -> PartnerReq
     )
 
 
-async def _lines(uow: UnitOfWork, request_id: uuid.UUID) -> list[AuthorizationLine]:
+async def lines_of(uow: UnitOfWork, request_id: uuid.UUID) -> list[AuthorizationLine]:
     query = select(AuthorizationLine).where(AuthorizationLine.request_id == request_id)
     return list(await uow.session.scalars(query.order_by(AuthorizationLine.sequence)))
 
@@ -104,7 +104,7 @@ async def apply_partner_answer(
         await move_request(uow, None, request, AuthorizationAction.CANCEL, answer.reason)
     elif answer.kind is AnswerKind.DECIDED:
         by_sequence = {line.sequence: line for line in answer.lines}
-        lines = await _lines(uow, request.id)
+        lines = await lines_of(uow, request.id)
         for line in lines:
             given = by_sequence.get(line.sequence)
             if given is not None:
@@ -156,7 +156,7 @@ async def record_payer_determination(
     notes: str | None,
 ) -> AuthorizationRequest:
     """What a MANUAL payer answered (by portal, phone or fax), as the coordinator records it."""
-    lines = await _lines(uow, request.id)
+    lines = await lines_of(uow, request.id)
     requested = {
         line.id: RequestedLine(line.id, line.quantity, line.requested_start, line.requested_end)
         for line in lines
@@ -166,7 +166,7 @@ async def record_payer_determination(
     for line in lines:
         decision = by_line.get(line.id)
         if decision is not None:
-            record_line(uow, line, _manual(decision, line), actor.subject_id)
+            record_line(uow, line, manual_determination(decision, line), actor.subject_id)
     if payer_reference:
         request.payer_reference = payer_reference.strip()
     await _apply_status(uow, actor, request, [line.review_action for line in lines], notes)
@@ -182,7 +182,7 @@ async def record_payer_determination(
     return request
 
 
-def _manual(decision: LineDecision, line: AuthorizationLine) -> Determination:
+def manual_determination(decision: LineDecision, line: AuthorizationLine) -> Determination:
     approving = decision.review_action in (
         ReviewAction.CERTIFIED,
         ReviewAction.PARTIALLY_CERTIFIED,

@@ -230,3 +230,69 @@ class InformationRequest(HasId, Base):
     response: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = mapped_column()
     answered_by_id: Mapped[uuid.UUID | None] = mapped_column()
+
+
+class ClaimReference(HasId, Base):
+    """A claim that used an authorization: which line, how many units, for which date."""
+
+    __tablename__ = "claim_references"
+    __table_args__ = (UniqueConstraint("claim_id", "line_id"),)
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("authorization_requests.id", ondelete="CASCADE"), index=True
+    )
+    line_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("authorization_lines.id"))
+    claim_id: Mapped[str] = mapped_column(String(80))
+    units_used: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    service_date: Mapped[date] = mapped_column(Date)
+    submitted_at: Mapped[datetime] = mapped_column()
+    submitted_by_id: Mapped[uuid.UUID] = mapped_column()
+
+
+class AppealStatus(StrEnum):
+    OPEN = "OPEN"
+    OVERTURNED = "OVERTURNED"
+    UPHELD = "UPHELD"
+
+
+class Appeal(HasId, Base):
+    __tablename__ = "appeals"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("authorization_requests.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    expedited: Mapped[bool] = mapped_column()
+    status: Mapped[AppealStatus] = mapped_column(enum_column(AppealStatus))
+    submitted_at: Mapped[datetime] = mapped_column()
+    due_at: Mapped[datetime] = mapped_column()
+    decided_at: Mapped[datetime | None] = mapped_column()
+    outcome_notes: Mapped[str | None] = mapped_column(Text)
+    via_peer_to_peer: Mapped[bool] = mapped_column(default=False)
+
+
+class PeerToPeerStatus(StrEnum):
+    REQUESTED = "REQUESTED"
+    SCHEDULED = "SCHEDULED"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+
+
+class PeerToPeer(HasId, Base):
+    """The requesting physician asks to discuss a denial with the payer's medical reviewer."""
+
+    __tablename__ = "peer_to_peer_reviews"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("authorization_requests.id", ondelete="CASCADE"), index=True
+    )
+    proposed_times: Mapped[list[str]] = mapped_column(JSON, default=list)
+    contact_name: Mapped[str] = mapped_column(String(200))
+    contact_phone: Mapped[str] = mapped_column(String(40))
+    status: Mapped[PeerToPeerStatus] = mapped_column(enum_column(PeerToPeerStatus))
+    requested_at: Mapped[datetime] = mapped_column()
+    due_at: Mapped[datetime] = mapped_column()
+    scheduled_at: Mapped[datetime | None] = mapped_column()
+    outcome: Mapped[AppealStatus | None] = mapped_column(enum_column(AppealStatus))
+    outcome_notes: Mapped[str | None] = mapped_column(Text)
+    completed_at: Mapped[datetime | None] = mapped_column()

@@ -169,3 +169,9 @@ def committed_amount(lines: list[tuple[Decimal | None, Decimal | None]]) -> Deci
     """What an approval commits the agency to: approved units x rate, summed, rounded once."""
     total = sum((q * r for q, r in lines if q is not None and r is not None), Decimal(0))
     return cents(total) or Decimal(0)
+
+
+# A pre-service appeal is decided within 72 hours when expedited, else 30 days; a peer-to-peer
+# discussion is held within 3 days of the request (payers' usual windows).
+APPEAL_TIME = {True: timedelta(hours=72), False: timedelta(days=30)}
+PEER_TO_PEER_TIME = timedelta(days=3)

@@ -16,10 +16,13 @@ from domain.audit.models import AuditAction
 from domain.audit.service import record_access
 from domain.authorizations.lifecycle import AuthorizationStatus
 from domain.authorizations.models import (
+    Appeal,
     AuthorizationAttachment,
     AuthorizationDiagnosis,
     AuthorizationRequest,
+    ClaimReference,
     InformationRequest,
+    PeerToPeer,
     Priority,
 )
 from domain.authorizations.service import ENTITY, authorization_scope
@@ -214,3 +217,27 @@ def matches(request: AuthorizationRequest, filter: WorklistFilter, now: datetime
         ),
     )
     return all(checks)
+
+
+async def claims_by_request_ids(
+    *, uow: UnitOfWork, request_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[ClaimReference]]:
+    query = select(ClaimReference).where(ClaimReference.request_id.in_(set(request_ids)))
+    rows = await uow.session.scalars(query.order_by(ClaimReference.submitted_at))
+    return group_by(rows, request_ids, lambda r: r.request_id)
+
+
+async def appeals_by_request_ids(
+    *, uow: UnitOfWork, request_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Appeal]]:
+    query = select(Appeal).where(Appeal.request_id.in_(set(request_ids)))
+    rows = await uow.session.scalars(query.order_by(Appeal.submitted_at))
+    return group_by(rows, request_ids, lambda r: r.request_id)
+
+
+async def peer_to_peer_by_request_ids(
+    *, uow: UnitOfWork, request_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[PeerToPeer]]:
+    query = select(PeerToPeer).where(PeerToPeer.request_id.in_(set(request_ids)))
+    rows = await uow.session.scalars(query.order_by(PeerToPeer.requested_at))
+    return group_by(rows, request_ids, lambda r: r.request_id)

@@ -1,4 +1,5 @@
-"""The demo story: Connor's case for Steve, grief counselling referred to three providers."""
+"""The demo stories: Connor's case for Steve, grief counselling referred to three providers;
+Olive's prior authorization request to the payer."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from sqlalchemy import select
 
 from db.seed import demo
 from domain.authorizations.lifecycle import AuthorizationStatus
-from domain.authorizations.models import AuthorizationRequest
+from domain.authorizations.models import AuthorizationRequest, AuthorizerKind
 from domain.cases.models import Case
+from domain.partners.models import OutboxMessage
 from domain.referrals.models import Referral, ReferralRecipient
 
 
@@ -19,8 +21,14 @@ async def test_the_demo_has_one_referral_accepted_declined_and_pending(uow_facto
         answers = sorted(
             r.status.value for r in await uow.session.scalars(select(ReferralRecipient))
         )
-        request = (await uow.session.scalars(select(AuthorizationRequest))).one()
+        requests = {
+            r.authorizer_kind: r for r in await uow.session.scalars(select(AuthorizationRequest))
+        }
+        outbox = (await uow.session.scalars(select(OutboxMessage))).one()
     assert case.title == "Steve Marshall's care plan" and referral.case_id == case.id
     assert answers == ["ACCEPTED", "DECLINED", "PENDING"]
-    assert request.status is AuthorizationStatus.SUBMITTED
+    assert requests[AuthorizerKind.AGENCY].status is AuthorizationStatus.SUBMITTED
+    # Olive's request to the payer waits in the outbox for the dispatcher the demo starts.
+    assert requests[AuthorizerKind.PAYER].status is AuthorizationStatus.SUBMITTING
+    assert outbox.request_id == requests[AuthorizerKind.PAYER].id
     assert await demo.load_demo(uow_factory) == "demo data already loaded"

@@ -1,0 +1,97 @@
+"""The demo's prior-authorization story (seed 004): the Cosville Health Plan is reached by hand
+(MANUAL), and Olive, the coordinator at Northside Wellness Clinic, has submitted an MRI and a
+course of physical therapy for her patient Maria Lopez. The embedded dispatcher sends it when
+the demo starts, so it shows on her worklist as SUBMITTED, waiting for the payer's answer."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+
+from domain.authorizations import payer
+from domain.authorizations.models import CodeSystem, Priority, RequestCategory
+from domain.authorizations.payer_rules import DiagnosisData, PayerRequestData, ServiceLineData
+from domain.catalog.models import UnitOfMeasure
+from domain.identity.rules import Principal
+from domain.partners import service as partners
+from domain.partners.models import Protocol
+from domain.people import service as people
+from domain.people.models import IdentifierSystem, Sex
+from domain.people.rules import Identifier, PersonData
+from domain.uow import UnitOfWork
+
+
+async def load_prior_authorization_story(
+    uow_factory: Callable[[], UnitOfWork], olive: Principal, payer_id: uuid.UUID
+) -> None:
+    async with uow_factory() as uow:
+        await partners.create_trading_partner(
+            uow=uow,
+            payer_organization_id=payer_id,
+            name="Cosville Health Plan provider portal",
+            protocol=Protocol.MANUAL,
+        )
+        await uow.commit()
+    async with uow_factory() as uow:
+        maria = await people.create_person(
+            uow=uow,
+            actor=olive,
+            data=PersonData(
+                given_name="Maria",
+                family_name="Lopez",
+                birth_date=date(1979, 9, 23),
+                sex=Sex.FEMALE,
+                preferred_language="es",
+                identifiers=(Identifier(IdentifierSystem.MEDICAL_RECORD_NUMBER, "NWC-55102"),),
+            ),
+        )
+        today = uow.clock.now().date()
+    async with uow_factory() as uow:
+        coverage = await people.add_coverage(
+            uow=uow,
+            actor=olive,
+            person_id=maria.id,
+            data=people.CoverageData(
+                payer_id, "CHP-7730415", "Cosville Health Plan Silver", date(today.year, 1, 1)
+            ),
+        )
+    async with uow_factory() as uow:
+        request = await payer.create_payer_request(
+            uow=uow,
+            actor=olive,
+            data=PayerRequestData(
+                patient_id=maria.id,
+                payer_id=payer_id,
+                coverage_id=coverage.id,
+                priority=Priority.STANDARD,
+                category=RequestCategory.OUTPATIENT_SERVICE,
+                diagnoses=(DiagnosisData("M54.16", "Radiculopathy, lumbar region"),),
+                lines=(
+                    ServiceLineData(
+                        CodeSystem.CPT,
+                        "72148",
+                        Decimal(1),
+                        UnitOfMeasure.UNIT,
+                        requested_start=today + timedelta(days=3),
+                        requested_end=today + timedelta(days=33),
+                        place_of_service="22",
+                        description="MRI lumbar spine without contrast",
+                    ),
+                    ServiceLineData(
+                        CodeSystem.CPT,
+                        "97110",
+                        Decimal(12),
+                        UnitOfMeasure.VISIT,
+                        ("GP",),
+                        requested_start=today + timedelta(days=7),
+                        requested_end=today + timedelta(days=97),
+                        place_of_service="11",
+                        description="Therapeutic exercise",
+                    ),
+                ),
+            ),
+        )
+    async with uow_factory() as uow:
+        await payer.submit_request(uow=uow, actor=olive, request_id=request.id)
