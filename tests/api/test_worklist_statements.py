@@ -3,9 +3,9 @@ many rows the page has (no N+1)."""
 
 from __future__ import annotations
 
-import pytest
-
 from decimal import Decimal
+
+import pytest
 
 from domain.authorizations import payer
 from domain.authorizations.models import CodeSystem
