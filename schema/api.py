@@ -19,6 +19,7 @@ from resolvers.identity import IdentityQuery
 from resolvers.people import PeopleMutation, PeopleQuery
 from resolvers.providers import ProvidersMutation, ProvidersQuery
 from resolvers.referrals import ReferralsMutation, ReferralsQuery, ReferralsSubscription
+from resolvers.requirements import RequirementsMutation, RequirementsQuery
 from resolvers.worklist import WorklistQuery, WorklistSubscription
 from schema.extensions import ErrorShaping
 from schema.limits import error_code_for, query_limits_extension
@@ -35,6 +36,7 @@ Query = merge_types(
         ReferralsQuery,
         AuthorizationsQuery,
         WorklistQuery,
+        RequirementsQuery,
         AuditQuery,
     ),
 )
@@ -48,6 +50,7 @@ Mutation = merge_types(
         ReferralsMutation,
         AuthorizationsMutation,
         FollowUpMutation,
+        RequirementsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (ReferralsSubscription, WorklistSubscription))

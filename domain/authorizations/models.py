@@ -296,3 +296,32 @@ class PeerToPeer(HasId, Base):
     outcome: Mapped[AppealStatus | None] = mapped_column(enum_column(AppealStatus))
     outcome_notes: Mapped[str | None] = mapped_column(Text)
     completed_at: Mapped[datetime | None] = mapped_column()
+
+
+class Requirement(StrEnum):
+    REQUIRED = "REQUIRED"
+    NOT_REQUIRED = "NOT_REQUIRED"
+    UNKNOWN = "UNKNOWN"  # no rule of the payer covers it: ask the payer
+
+
+class AuthorizationRule(HasId, Timestamped, Base):
+    """One of a payer's prior-authorization rules: services in a code range (optionally only
+    with some diagnoses, at some places of service, or above a quantity) need authorization, or
+    do not, and with which documentation. More specific rules win over broader ones."""
+
+    __tablename__ = "authorization_rules"
+    __table_args__ = (
+        Index("ix_authorization_rules_payer_code", "payer_organization_id", "code_system"),
+    )
+
+    payer_organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
+    code_system: Mapped[CodeSystem] = mapped_column(enum_column(CodeSystem))
+    code_from: Mapped[str] = mapped_column(String(20))
+    code_to: Mapped[str] = mapped_column(String(20))
+    diagnosis_prefixes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    places_of_service: Mapped[list[str]] = mapped_column(JSON, default=list)
+    quantity_over: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    requirement: Mapped[Requirement] = mapped_column(enum_column(Requirement))
+    documentation: Mapped[list[str]] = mapped_column(JSON, default=list)
+    description: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
