@@ -62,12 +62,14 @@ Mutation = Callable[[dict[str, Any]], Any]
 class EhrFaults:
     """Misbehaviour on demand. `status` answers every request with that HTTP status (and an
     OperationOutcome); `body` answers every request 200 with those bytes; `mutations` change
-    the JSON of the resources named by "Type/id" wherever they are served."""
+    the JSON of the resources named by "Type/id" wherever they are served, `bundle_mutation`
+    the JSON of every search result Bundle."""
 
     delay_seconds: float = 0.0
     status: int | None = None
     body: bytes | None = None
     mutations: dict[str, Mutation] = field(default_factory=dict)
+    bundle_mutation: Mutation | None = None
     ignore_include: bool = False
 
 
@@ -161,7 +163,8 @@ class EhrSimulator:
         body = bundle.model_dump(mode="json")
         for entry, resource in zip(body.get("entry", []), resources, strict=True):
             entry["resource"] = self._served(resource)
-        return body
+        mutation = self.faults.bundle_mutation
+        return mutation(body) if mutation is not None else body
 
 
 def _searchset(
