@@ -301,9 +301,14 @@ def to_date(value: Any, *, end: bool = False) -> dt.date | None:
         return value
     if not isinstance(value, str):
         return None
-    parts = value.split("-")
-    if not parts[0].isdigit() or len(parts[0]) != 4:
+    parts = value[:10].split("-")
+    if not parts[0].isdigit() or len(parts[0]) != 4 or len(parts) > 3:
         return None
+    if len(parts) == 3:
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
     year = int(parts[0])
     if len(parts) == 1:
         return dt.date(year, 12, 31) if end else dt.date(year, 1, 1)
