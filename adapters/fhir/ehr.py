@@ -23,7 +23,7 @@ from fhir.resources.R4B.resource import Resource
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from adapters.fhir.ehr_http import EhrConnection, FhirRestClient
-from adapters.fhir.ehr_index import ResourceIndex, resource_key
+from adapters.fhir.ehr_index import FHIR_ID, ResourceIndex, resource_key
 from adapters.fhir.ehr_intake import EhrError, EhrErrorKind, EhrIntake, PatientRef
 from adapters.fhir.ehr_services import intake_from_fhir
 
@@ -66,6 +66,8 @@ class EhrClient:
         self, *, patient: PatientRef, service_request_id: str | None = None
     ) -> EhrIntake:
         """The patient's intake for one service request, or for all their active ones."""
+        _check_id("Patient", patient.patient_id)
+        _check_id("ServiceRequest", service_request_id)
         index = ResourceIndex(self._rest.base_url)
         fhir_patient = await self._patient(patient)
         patient_key = resource_key(fhir_patient)
@@ -152,6 +154,16 @@ class EhrClient:
         keys = sorted(index.missing(references, _PROVIDER_TYPES))
         fetched = await _all(*(self._rest.read(*key.split("/", 1)) for key in keys))
         index.add(fetched)
+
+
+def _check_id(resource_type: str, resource_id: str | None) -> None:
+    """An id that no FHIR resource can have is not sent (it could walk the EHR's paths)."""
+    if resource_id is not None and not FHIR_ID.match(resource_id):
+        raise EhrError(
+            EhrErrorKind.NOT_FOUND,
+            f"{resource_id!r} is not a FHIR id, so the EHR has no such {resource_type}",
+            resource=f"{resource_type}/{resource_id}",
+        )
 
 
 def _first_hop(

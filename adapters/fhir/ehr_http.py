@@ -121,7 +121,10 @@ class FhirRestClient:
         link = next((lk for lk in bundle.link or () if lk.relation == "next"), None)
         if link is None or not link.url:
             return None
-        url = httpx.URL(self.base_url + "/").join(link.url)
+        try:
+            url = httpx.URL(self.base_url + "/").join(link.url)
+        except httpx.InvalidURL as error:
+            raise _invalid("The next page link is not a URL", label, "Bundle.link") from error
         base = httpx.URL(self.base_url)
         if (url.scheme, url.host, url.port) != (base.scheme, base.host, base.port):
             raise _invalid("The next page link leaves the EHR", label, "Bundle.link")

@@ -12,6 +12,7 @@ from fhir.resources.R4B.reference import Reference
 from fhir.resources.R4B.resource import Resource
 
 _ID = r"[A-Za-z0-9\-.]{1,64}"
+FHIR_ID = re.compile(rf"^{_ID}$")
 _RELATIVE = re.compile(rf"^([A-Z][A-Za-z]+)/({_ID})(?:/_history/{_ID})?$")
 
 

@@ -25,6 +25,7 @@ from adapters.fhir.ehr_intake import (
     ServiceCodeSystem,
 )
 from adapters.simulator.ehr import EhrSimulator
+from settings import Settings
 from tests.adapters.ehr_support import MRN, free_port, serving
 
 MARIA = PatientRef.by_identifier(MRN, "NWC-100234")
@@ -227,6 +228,47 @@ async def test_an_unknown_order_read_by_id_is_not_found_with_the_ehrs_outcome(fe
     error = await failure(fetch, MARIA, "no-such-order", use_include=False)
     assert (error.kind, error.status) == (EhrErrorKind.NOT_FOUND, 404)
     assert error.issues[0].code == "not-found"
+
+
+@pytest.mark.parametrize(
+    ("patient", "request_id"),
+    [
+        (PatientRef.by_id("../metadata"), None),
+        (MARIA, "x/../../Patient/james-whitfield"),
+        (MARIA, ""),
+    ],
+)
+async def test_an_id_no_fhir_resource_can_have_is_not_found_without_asking(
+    fetch, simulator, patient, request_id
+):
+    error = await failure(fetch, patient, request_id)
+    assert error.kind == EhrErrorKind.NOT_FOUND
+    assert simulator.requests == []
+
+
+async def test_a_next_link_that_is_not_a_url_is_invalid(fetch, simulator):
+    simulator.faults.bundle_mutation = _next_link_to("http://[::1")
+    error = await failure(fetch, MARIA)
+    assert (error.kind, error.path) == (EhrErrorKind.INVALID_FHIR, "Bundle.link")
+
+
+def test_the_connection_comes_from_settings():
+    settings = Settings(
+        ehr_base_url="https://ehr.example/fhir",
+        ehr_bearer_token="tok",
+        ehr_timeout_seconds=3,
+        ehr_page_size=25,
+        ehr_max_pages=4,
+    )
+    assert EhrConnection.from_settings(settings) == EhrConnection(
+        base_url="https://ehr.example/fhir",
+        bearer_token="tok",
+        timeout_seconds=3,
+        page_size=25,
+        max_pages=4,
+    )
+    with pytest.raises(ValueError, match="CAREBRIDGE_EHR_BASE_URL"):
+        EhrConnection.from_settings(Settings())
 
 
 async def test_another_patients_service_request_is_refused(fetch):
