@@ -84,7 +84,8 @@ class EhrClient:
 
     async def _patient(self, ref: PatientRef) -> Patient:
         if ref.patient_id is not None:
-            return _typed(await self._rest.read("Patient", ref.patient_id), Patient, "Patient")
+            label = f"Patient/{ref.patient_id}"
+            return _typed(await self._rest.read("Patient", ref.patient_id), Patient, label)
         token = f"{ref.system}|{ref.value}" if ref.system else str(ref.value)
         found = await self._rest.search("Patient", [("identifier", token)], max_pages=1)
         patients = [p for p in found.matches if isinstance(p, Patient)]
@@ -95,6 +96,9 @@ class EhrClient:
             raise EhrError(
                 EhrErrorKind.AMBIGUOUS, "More than one patient has that identifier", resource=label
             )
+        if not patients[0].id:
+            message = "The EHR found a patient without an id"
+            raise EhrError(EhrErrorKind.INVALID_FHIR, message, resource=label, path="Patient.id")
         return patients[0]
 
     async def _coverages(self, patient_key: str, index: ResourceIndex) -> list[Coverage]:

@@ -13,6 +13,8 @@ from typing import Any
 import uvicorn
 from starlette.types import ASGIApp
 
+from adapters.fhir.ehr_intake import EhrError, EhrErrorKind, EhrIntake, PatientRef
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PAS_EXAMPLES = REPO_ROOT.parent / "shared" / "conformance" / "pas" / "examples"
 MRN = "http://northside-wellness.example/fhir/sid/mrn"
@@ -57,3 +59,24 @@ def pas_resources(resource_type: str) -> list[tuple[str, dict[str, Any]]]:
             if resource.get("resourceType") == resource_type:
                 found.append((f"{path.parent.name}/{path.name}#{position}", resource))
     return found
+
+
+class FakeEhrSource:
+    """An EhrSource with intakes set by the test, keyed by (PatientRef, service request id);
+    `error` makes every fetch fail with it."""
+
+    def __init__(self, intakes: dict[tuple[PatientRef, str | None], EhrIntake] | None = None):
+        self.intakes = dict(intakes or {})
+        self.error: EhrError | None = None
+        self.calls: list[tuple[PatientRef, str | None]] = []
+
+    async def fetch_intake(
+        self, *, patient: PatientRef, service_request_id: str | None = None
+    ) -> EhrIntake:
+        self.calls.append((patient, service_request_id))
+        if self.error is not None:
+            raise self.error
+        try:
+            return self.intakes[(patient, service_request_id)]
+        except KeyError:
+            raise EhrError(EhrErrorKind.NOT_FOUND, "The fake EHR has no such intake") from None

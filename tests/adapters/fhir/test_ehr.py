@@ -26,7 +26,7 @@ from adapters.fhir.ehr_intake import (
 )
 from adapters.simulator.ehr import EhrSimulator
 from settings import Settings
-from tests.adapters.ehr_support import MRN, free_port, serving
+from tests.adapters.ehr_support import MRN, FakeEhrSource, free_port, serving
 
 MARIA = PatientRef.by_identifier(MRN, "NWC-100234")
 JAMES = PatientRef.by_id("james-whitfield")
@@ -284,6 +284,19 @@ async def test_an_identifier_two_patients_share_is_ambiguous(fetch, simulator):
     assert error.kind == EhrErrorKind.AMBIGUOUS
 
 
+async def test_a_patient_found_without_an_id_is_invalid(fetch, simulator):
+    simulator.faults.mutations["Patient/maria-lopez"] = lambda r: {
+        k: v for k, v in r.items() if k != "id"
+    }
+    error = await failure(fetch, MARIA)
+    assert (error.kind, error.path) == (EhrErrorKind.INVALID_FHIR, "Patient.id")
+
+
+async def test_a_named_service_request_comes_whatever_its_status(fetch):
+    [xray] = (await fetch(JAMES, "james-knee-xray")).requested_services
+    assert (xray.status, xray.code, xray.servicing_provider) == ("completed", "73562", None)
+
+
 async def test_a_slow_ehr_times_out_and_may_be_retried(fetch, simulator):
     simulator.faults.delay_seconds = 1.0
     error = await failure(fetch, MARIA, timeout_seconds=0.2)
@@ -401,3 +414,12 @@ def test_a_connection_needs_an_absolute_http_url_and_positive_limits():
         with pytest.raises(ValueError):
             EhrConnection(**bad)
     assert "token" not in repr(EhrConnection(base_url="http://e/fhir", bearer_token="token"))
+
+
+async def test_the_fake_ehr_source_answers_like_the_client(fetch):
+    intake = await fetch(MARIA, "maria-mri-lumbar")
+    fake: EhrSource = FakeEhrSource({(MARIA, "maria-mri-lumbar"): intake})
+    assert await fake.fetch_intake(patient=MARIA, service_request_id="maria-mri-lumbar") == intake
+    with pytest.raises(EhrError) as raised:
+        await fake.fetch_intake(patient=JAMES)
+    assert raised.value.kind == EhrErrorKind.NOT_FOUND
