@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from adapters.simulator.ehr_data import EhrData, synthetic_ehr
+from adapters.simulator.ehr_data import synthetic_ehr
 from adapters.simulator.ehr_search import (
     INCLUDES,
     MATCHERS,
@@ -40,6 +40,7 @@ from adapters.simulator.ehr_search import (
     matches,
     parse_search,
 )
+from adapters.simulator.ehr_store import EhrData
 
 FHIR_JSON = "application/fhir+json"
 READABLE = frozenset(

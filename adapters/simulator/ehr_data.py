@@ -6,8 +6,6 @@ identifier and NPI here is made up (the NPIs only pass the Luhn check)."""
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterable
 from typing import Any
 
 from fhir.resources.R4B.condition import Condition
@@ -20,6 +18,8 @@ from fhir.resources.R4B.practitionerrole import PractitionerRole
 from fhir.resources.R4B.resource import Resource
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
+from adapters.simulator.ehr_store import EhrData
+
 NPI = "http://hl7.org/fhir/sid/us-npi"
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 SNOMED = "http://snomed.info/sct"
@@ -31,27 +31,6 @@ V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
 MRN_SYSTEM = "http://northside-wellness.example/fhir/sid/mrn"
 PAYER_ID_SYSTEM = "http://carebridge.example/fhir/sid/payer-id"
 MEMBER_SYSTEM = "http://evergreen-health.example/fhir/sid/member"
-
-
-class EhrData:
-    """The records by "Type/id"."""
-
-    def __init__(self, resources: Iterable[Resource] = ()) -> None:
-        self.resources: dict[str, Resource] = {}
-        for resource in resources:
-            self.add(resource)
-
-    def add(self, resource: Resource) -> None:
-        self.resources[f"{resource.get_resource_type()}/{resource.id}"] = resource
-
-    def get(self, resource_type: str, resource_id: str) -> Resource | None:
-        return self.resources.get(f"{resource_type}/{resource_id}")
-
-    def of_type(self, resource_type: str) -> list[Resource]:
-        return [r for r in self.resources.values() if r.get_resource_type() == resource_type]
-
-    def copy(self) -> EhrData:
-        return EhrData(copy.deepcopy(list(self.resources.values())))
 
 
 def _concept(system: str, code: str, display: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from fhir.resources.R4B.resource import Resource
 
-from adapters.simulator.ehr_data import EhrData
+from adapters.simulator.ehr_store import EhrData
 
 
 class SearchError(Exception):
