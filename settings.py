@@ -80,6 +80,19 @@ class Settings(BaseSettings):
     outbox_scan_seconds: float = Field(
         5.0, gt=0, description="how often the in-process dispatcher rescans the outbox"
     )
+    ehr_base_url: str | None = Field(
+        None,
+        description="FHIR R4 base URL of the EHR that importFromEhr reads, e.g."
+        " https://ehr.example/fhir; none = the embedded simulated EHR in the demo",
+    )
+    ehr_bearer_token: SecretStr | None = Field(None, description="bearer token for the EHR")
+    ehr_timeout_seconds: float = Field(
+        10.0, gt=0, le=120, description="per EHR request, connection to last byte"
+    )
+    ehr_page_size: int = Field(50, ge=1, le=1000, description="_count of each EHR search")
+    ehr_max_pages: int = Field(
+        20, ge=1, le=1000, description="pages of one EHR search before the intake gives up"
+    )
 
     gc_young_threshold: int = Field(
         20_000, ge=0, description="allocations between young-generation collections; 0 = default"

@@ -1,0 +1,122 @@
+"""Whatever the EHR serves in place of its records, an intake is either an EhrIntake or an
+EhrError: never an httpx, JSON, pydantic or any other exception."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import uvicorn
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from adapters.fhir.ehr import EhrClient, EhrConnection
+from adapters.fhir.ehr_intake import EhrError, EhrIntake, PatientRef
+from adapters.simulator.ehr import EhrSimulator
+from tests.adapters.ehr_support import MRN, free_port
+
+SIMULATOR = EhrSimulator()
+SERVED = {key: r.model_dump(mode="json") for key, r in SIMULATOR.data.resources.items()}
+INTAKES = [
+    (PatientRef.by_identifier(MRN, "NWC-100234"), "maria-mri-lumbar"),
+    (PatientRef.by_id("james-whitfield"), None),
+]
+NASTY = st.sampled_from(
+    ["", " ", "Patient/james-whitfield", "Patient/maria-lopez", "#missing", "urn:uuid:1",
+     "http://attacker.example/fhir/Organization/x", "2026-13-45", "1978", "Nonsense", "active",
+     "urgent", "whenever", "http://hl7.org/fhir/sid/us-npi", "http://www.ama-assn.org/go/cpt",
+     "http://hl7.org/fhir/sid/icd-10-cm", "Organization/../../Patient", "x" * 300]
+)  # fmt: skip
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**53), 2**53),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=12),
+    NASTY,
+)
+KEYS = st.sampled_from(
+    ["resourceType", "id", "reference", "system", "code", "value", "coding", "start", "end",
+     "extension", "url", "contained", "status", "display"]
+)  # fmt: skip
+JSON = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(KEYS, inner, max_size=3)),
+    max_leaves=6,
+)
+
+
+def _slots(node: Any) -> list[tuple[Any, Any]]:
+    """Every (container, key) in a JSON tree."""
+    found: list[tuple[Any, Any]] = []
+    items = node.items() if isinstance(node, dict) else enumerate(node)
+    for key, child in list(items):
+        found.append((node, key))
+        if isinstance(child, (dict, list)):
+            found.extend(_slots(child))
+    return found
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> dict[str, Any]:
+    """One to three served records with a few elements replaced, dropped or added."""
+    mutations: dict[str, Any] = {}
+    for key in draw(st.lists(st.sampled_from(sorted(SERVED)), min_size=1, max_size=3, unique=True)):
+        body = copy.deepcopy(SERVED[key])
+        for _ in range(draw(st.integers(1, 3))):
+            container, slot = draw(st.sampled_from(_slots(body)))
+            action = draw(st.sampled_from(["replace", "drop", "add"]))
+            if action == "replace":
+                container[slot] = draw(JSON)
+            elif action == "drop" and isinstance(container, dict):
+                del container[slot]
+            elif isinstance(container, dict):
+                container[draw(KEYS)] = draw(JSON)
+        mutations[key] = draw(st.one_of(st.just(body), st.just(body), JSON))
+    return mutations
+
+
+@pytest.fixture(scope="module")
+def intake() -> Iterator[Any]:
+    """Runs intakes on this module's own loop, against the simulator served over HTTP on it
+    (hypothesis drives a synchronous test)."""
+    loop = asyncio.new_event_loop()
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(SIMULATOR.app(), host="127.0.0.1", port=port, log_level="critical")
+    )
+    task = loop.create_task(server.serve())
+    while not server.started:
+        loop.run_until_complete(asyncio.sleep(0.02))
+    client = EhrClient(EhrConnection(base_url=f"http://127.0.0.1:{port}/fhir", timeout_seconds=5))
+
+    def fetch(patient: PatientRef, request_id: str | None) -> EhrIntake:
+        call = client.fetch_intake(patient=patient, service_request_id=request_id)
+        return loop.run_until_complete(call)
+
+    yield fetch
+    loop.run_until_complete(client.aclose())
+    server.should_exit = True
+    loop.run_until_complete(task)
+    loop.close()
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutations=mutated(), which=st.sampled_from(INTAKES))
+def test_a_mutated_ehr_record_gives_an_intake_or_an_ehr_error(intake, mutations, which):
+    SIMULATOR.faults.mutations = {
+        key: (lambda _, body=body: body) for key, body in mutations.items()
+    }
+    try:
+        result = intake(*which)
+    except EhrError as error:
+        event(f"EhrError {error.kind}")
+        assert error.message and error.resource
+    else:
+        event("intake")
+        assert isinstance(result, EhrIntake)
+    finally:
+        SIMULATOR.faults.mutations = {}
