@@ -162,6 +162,9 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     asyncio.run(run_seed(settings, with_demo=True, providers=0))
     host = args.host or settings.host
     port = args.port or settings.port
+    # The demo serves its simulated EHR itself, and reads it over real HTTP like any EHR.
+    ehr_url = settings.ehr_base_url or f"http://{host}:{port}/simulator/ehr/fhir"
+    settings = settings.model_copy(update={"simulators": True, "ehr_base_url": ehr_url})
     print(asyncio.run(demo_banner(settings, host, port)), flush=True)
     _serve(settings, host, port)
     return 0

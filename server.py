@@ -13,13 +13,16 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from adapters.eventbus import create_event_bus
+from adapters.fhir.ehr import EhrClient
+from adapters.fhir.ehr_http import EhrConnection
 from adapters.http_limits import BodySizeLimitMiddleware
 from adapters.observability import Metrics, RequestContextMiddleware, configure_logging
 from adapters.partners.directory import PartnerRegistry
 from adapters.partners.dispatcher import OutboxDispatcher
+from adapters.simulator.ehr import EhrSimulator
 from adapters.tokens import TokenReader
 from db.engine import create_engine
 from db.uow import Database
@@ -89,6 +92,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             )
             await dispatcher.start()
         app.state.dispatcher = dispatcher
+        ehr = EhrClient(EhrConnection.from_settings(settings)) if settings.ehr_base_url else None
+        app.state.ehr = ehr
         # Everything built so far lives as long as the process: keep it out of the cyclic
         # garbage collector's scans, which otherwise cost whole milliseconds per request.
         gc.collect()
@@ -103,11 +108,17 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         finally:
             if dispatcher is not None:
                 await dispatcher.stop()
+            if ehr is not None:
+                await ehr.aclose()
             await database.dispose()
             await bus.stop()
 
+    simulated: list[BaseRoute] = (
+        [Mount("/simulator/ehr", app=EhrSimulator().app())] if settings.simulators else []
+    )
     app = Starlette(
         routes=[
+            *simulated,
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),

@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     outbox_scan_seconds: float = Field(
         5.0, gt=0, description="how often the in-process dispatcher rescans the outbox"
     )
+    simulators: bool = Field(
+        False,
+        description="serve the simulated partners (EHR) inside the app under /simulator, for"
+        " the demo; `carebridge demo` turns it on",
+    )
     ehr_base_url: str | None = Field(
         None,
         description="FHIR R4 base URL of the EHR that importFromEhr reads, e.g."

@@ -16,6 +16,7 @@ from resolvers.cases import CasesMutation, CasesQuery
 from resolvers.catalog import CatalogMutation, CatalogQuery
 from resolvers.followup import FollowUpMutation
 from resolvers.identity import IdentityQuery
+from resolvers.intake import IntakeMutation
 from resolvers.people import PeopleMutation, PeopleQuery
 from resolvers.providers import ProvidersMutation, ProvidersQuery
 from resolvers.referrals import ReferralsMutation, ReferralsQuery, ReferralsSubscription
@@ -51,6 +52,7 @@ Mutation = merge_types(
         AuthorizationsMutation,
         FollowUpMutation,
         RequirementsMutation,
+        IntakeMutation,
     ),
 )
 Subscription = merge_types("Subscription", (ReferralsSubscription, WorklistSubscription))

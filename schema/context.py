@@ -26,6 +26,7 @@ class Context:
     settings: Settings
     correlation_id: str
     bus: Any = None
+    ehr: Any = None  # the EhrSource port, when an EHR is configured
     loaders: Loaders = field(init=False)
     connection_params: dict[str, Any] | None = None
 

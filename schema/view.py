@@ -46,6 +46,7 @@ class CareBridgeGraphQL(GraphQL[Context, None]):
             settings=state.settings,
             correlation_id=correlation_id,
             bus=state.bus,
+            ehr=getattr(state, "ehr", None),
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

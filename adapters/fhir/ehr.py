@@ -24,8 +24,8 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from adapters.fhir.ehr_http import EhrConnection, FhirRestClient
 from adapters.fhir.ehr_index import FHIR_ID, ResourceIndex, resource_key
-from adapters.fhir.ehr_intake import EhrError, EhrErrorKind, EhrIntake, PatientRef
 from adapters.fhir.ehr_services import intake_from_fhir
+from domain.authorizations.intake import EhrError, EhrErrorKind, EhrIntake, PatientRef
 
 __all__ = ["EhrClient", "EhrConnection"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.fhir.ehr_intake import Priority, ServiceCodeSystem
+from domain.authorizations.intake import Priority, ServiceCodeSystem
 
 NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
 ICD10CM_SYSTEM = "http://hl7.org/fhir/sid/icd-10-cm"

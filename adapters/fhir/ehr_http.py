@@ -16,7 +16,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.resource import Resource
 
-from adapters.fhir.ehr_intake import EhrError, EhrErrorKind, EhrIssue
+from domain.authorizations.intake import EhrError, EhrErrorKind, EhrIssue
 from settings import Settings
 
 FHIR_JSON = "application/fhir+json"

@@ -20,7 +20,7 @@ from fhir.resources.R4B.reference import Reference
 
 from adapters.fhir import ehr_codes as codes
 from adapters.fhir.ehr_index import ResourceIndex
-from adapters.fhir.ehr_intake import (
+from domain.authorizations.intake import (
     Address,
     Code,
     Identifier,

@@ -14,17 +14,6 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from adapters.fhir import ehr_codes as codes
 from adapters.fhir.ehr_index import ResourceIndex, resource_key
-from adapters.fhir.ehr_intake import (
-    EhrError,
-    EhrErrorKind,
-    EhrIntake,
-    IntakeFacility,
-    IntakeProvider,
-    Period,
-    Priority,
-    RequestedService,
-    ServiceCodeSystem,
-)
 from adapters.fhir.ehr_mapping import (
     condition_text,
     coverage_from_fhir,
@@ -36,6 +25,17 @@ from adapters.fhir.ehr_mapping import (
     period_of,
     provider_from_reference,
     to_date,
+)
+from domain.authorizations.intake import (
+    EhrError,
+    EhrErrorKind,
+    EhrIntake,
+    IntakeFacility,
+    IntakeProvider,
+    Period,
+    Priority,
+    RequestedService,
+    ServiceCodeSystem,
 )
 
 

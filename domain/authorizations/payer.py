@@ -53,6 +53,15 @@ async def create_payer_request(
     *, uow: UnitOfWork, actor: Principal, data: PayerRequestData
 ) -> AuthorizationRequest:
     """A DRAFT request from the actor's provider organisation to a payer."""
+    request = await draft_payer_request(uow=uow, actor=actor, data=data)
+    await uow.commit()
+    return request
+
+
+async def draft_payer_request(
+    *, uow: UnitOfWork, actor: Principal, data: PayerRequestData
+) -> AuthorizationRequest:
+    """`create_payer_request` within a larger use case: the caller commits."""
     require_role(actor, *COORDINATORS)
     if actor.organization_kind is not OrganizationKind.PROVIDER:
         raise forbidden("Prior authorization is requested by a provider organisation")
@@ -92,7 +101,6 @@ async def create_payer_request(
     await record_access(
         uow=uow, actor=actor, action=AuditAction.CREATE, entity=ENTITY, entity_ids=[request.id]
     )
-    await uow.commit()
     return request
 
 

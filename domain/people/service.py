@@ -109,6 +109,13 @@ async def _check_identifiers_free(
 
 async def create_person(*, uow: UnitOfWork, actor: Principal, data: PersonData) -> Person:
     """Register a person; the actor's organisation may see the record from now on."""
+    person = await register_person(uow=uow, actor=actor, data=data)
+    await uow.commit()
+    return person
+
+
+async def register_person(*, uow: UnitOfWork, actor: Principal, data: PersonData) -> Person:
+    """`create_person` within a larger use case: the caller commits."""
     require_role(actor, *REGISTRARS)
     now = uow.clock.now()
     check_person(data, now.date())
@@ -140,7 +147,7 @@ async def create_person(*, uow: UnitOfWork, actor: Principal, data: PersonData) 
         uow=uow, actor=actor, action=AuditAction.CREATE, entity="Person", entity_ids=[person.id]
     )
     uow.record(_event("person.created", person, actor, now))
-    await uow.commit()
+    await uow.session.flush()  # so the rest of a larger use case sees the person as visible
     return person
 
 
@@ -307,6 +314,15 @@ async def add_coverage(
     *, uow: UnitOfWork, actor: Principal, person_id: uuid.UUID, data: CoverageData
 ) -> Coverage:
     """Record a person's membership in a payer's plan."""
+    coverage = await record_coverage(uow=uow, actor=actor, person_id=person_id, data=data)
+    await uow.commit()
+    return coverage
+
+
+async def record_coverage(
+    *, uow: UnitOfWork, actor: Principal, person_id: uuid.UUID, data: CoverageData
+) -> Coverage:
+    """`add_coverage` within a larger use case: the caller commits."""
     require_role(actor, *REGISTRARS)
     person = await _load_visible(uow, actor, person_id, field="personId")
     check_coverage(
@@ -350,7 +366,7 @@ async def add_coverage(
         fields=["coverages"],
     )
     uow.record(_event("person.coverage_added", person, actor, now))
-    await uow.commit()
+    await uow.session.flush()
     return coverage
 
 

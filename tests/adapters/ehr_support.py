@@ -13,7 +13,7 @@ from typing import Any
 import uvicorn
 from starlette.types import ASGIApp
 
-from adapters.fhir.ehr_intake import EhrError, EhrErrorKind, EhrIntake, PatientRef
+from domain.authorizations.intake import EhrError, EhrErrorKind, EhrIntake, PatientRef
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PAS_EXAMPLES = REPO_ROOT.parent / "shared" / "conformance" / "pas" / "examples"

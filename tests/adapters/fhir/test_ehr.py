@@ -11,7 +11,8 @@ import pytest
 from fhir.resources.R4B.patient import Patient
 
 from adapters.fhir.ehr import EhrClient, EhrConnection
-from adapters.fhir.ehr_intake import (
+from adapters.simulator.ehr import EhrSimulator
+from domain.authorizations.intake import (
     Address,
     Code,
     EhrError,
@@ -24,7 +25,6 @@ from adapters.fhir.ehr_intake import (
     Priority,
     ServiceCodeSystem,
 )
-from adapters.simulator.ehr import EhrSimulator
 from settings import Settings
 from tests.adapters.ehr_support import MRN, FakeEhrSource, free_port, serving
 

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from adapters.fhir.ehr import EhrClient, EhrConnection
-from adapters.fhir.ehr_intake import EhrError, EhrIntake, PatientRef
 from adapters.simulator.ehr import EhrSimulator
+from domain.authorizations.intake import EhrError, EhrIntake, PatientRef
 from tests.adapters.ehr_support import MRN, free_port
 
 SIMULATOR = EhrSimulator()

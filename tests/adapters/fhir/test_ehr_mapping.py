@@ -19,7 +19,18 @@ from fhir.resources.R4B.practitionerrole import PractitionerRole
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from adapters.fhir.ehr_index import ResourceIndex
-from adapters.fhir.ehr_intake import (
+from adapters.fhir.ehr_mapping import (
+    coverage_from_fhir,
+    diagnosis_from_fhir,
+    facility_from_fhir,
+    organization_from_fhir,
+    patient_from_fhir,
+    practitioner_from_fhir,
+    provider_from_reference,
+    to_date,
+)
+from adapters.fhir.ehr_services import service_from_fhir
+from domain.authorizations.intake import (
     Address,
     Identifier,
     IntakeCoverage,
@@ -33,17 +44,6 @@ from adapters.fhir.ehr_intake import (
     RequestedService,
     ServiceCodeSystem,
 )
-from adapters.fhir.ehr_mapping import (
-    coverage_from_fhir,
-    diagnosis_from_fhir,
-    facility_from_fhir,
-    organization_from_fhir,
-    patient_from_fhir,
-    practitioner_from_fhir,
-    provider_from_reference,
-    to_date,
-)
-from adapters.fhir.ehr_services import service_from_fhir
 from tests.adapters.ehr_support import pas_example, pas_resources
 
 BASE = "https://ehr.example/fhir"

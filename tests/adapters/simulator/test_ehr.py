@@ -18,9 +18,9 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from adapters.fhir.ehr import EhrClient, EhrConnection
-from adapters.fhir.ehr_intake import PatientRef
 from adapters.simulator.ehr import FHIR_JSON, EhrSimulator, main
 from adapters.simulator.ehr_data import synthetic_ehr
+from domain.authorizations.intake import PatientRef
 from domain.identifiers import is_valid_npi
 from tests.adapters.ehr_support import MRN, PAS_EXAMPLES, serving
 
