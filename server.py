@@ -22,6 +22,7 @@ from adapters.http_limits import BodySizeLimitMiddleware
 from adapters.observability import Metrics, RequestContextMiddleware, configure_logging
 from adapters.partners.directory import PartnerRegistry
 from adapters.partners.dispatcher import OutboxDispatcher
+from adapters.reporting import PriorAuthorizationReport
 from adapters.simulator.ehr import EhrSimulator
 from adapters.tokens import TokenReader
 from db.engine import create_engine
@@ -58,6 +59,8 @@ async def readyz(request: Request) -> Response:
 
 async def metrics(request: Request) -> Response:
     registry = request.app.state.metrics.registry
+    database: Database = request.app.state.database
+    await request.app.state.report.refresh(database.uow_factory("metrics", read_only=True))
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -134,6 +137,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     app.state.metrics = app_metrics
+    app.state.report = PriorAuthorizationReport(app_metrics.registry)
     app.state.tokens = TokenReader(settings)
     app.state.partners = PartnerRegistry()
     return app

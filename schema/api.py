@@ -20,6 +20,7 @@ from resolvers.intake import IntakeMutation
 from resolvers.people import PeopleMutation, PeopleQuery
 from resolvers.providers import ProvidersMutation, ProvidersQuery
 from resolvers.referrals import ReferralsMutation, ReferralsQuery, ReferralsSubscription
+from resolvers.reporting import ReportingQuery
 from resolvers.requirements import RequirementsMutation, RequirementsQuery
 from resolvers.worklist import WorklistQuery, WorklistSubscription
 from schema.extensions import ErrorShaping
@@ -38,6 +39,7 @@ Query = merge_types(
         AuthorizationsQuery,
         WorklistQuery,
         RequirementsQuery,
+        ReportingQuery,
         AuditQuery,
     ),
 )
