@@ -46,6 +46,8 @@ from schema.workflow_inputs import (
     RecordInformationRequestPayload,
     SubmitAuthorizationRequestInput,
     SubmitAuthorizationRequestPayload,
+    UpdateAuthorizationRequestInput,
+    UpdateAuthorizationRequestPayload,
 )
 
 DECIDERS = (*CASE_WORKERS, *PROVIDER_ROLES)
@@ -207,6 +209,23 @@ class AuthorizationsMutation:
             ),
         )
         return RecordDeterminationPayload(
+            authorization_request=as_request(outcome), errors=outcome.errors
+        )
+
+    @strawberry.mutation(extensions=signed_in(*PROVIDER_ROLES))
+    async def update_authorization_request(
+        self, info: Info[Context, None], input: UpdateAuthorizationRequestInput
+    ) -> UpdateAuthorizationRequestPayload:
+        outcome = await perform(
+            info,
+            lambda uow, actor: payer.update_payer_request(
+                uow=uow,
+                actor=actor,
+                request_id=request_id_of(input.id),
+                data=_payer_data(input.request),
+            ),
+        )
+        return UpdateAuthorizationRequestPayload(
             authorization_request=as_request(outcome), errors=outcome.errors
         )
 

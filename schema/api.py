@@ -17,6 +17,7 @@ from resolvers.catalog import CatalogMutation, CatalogQuery
 from resolvers.followup import FollowUpMutation
 from resolvers.identity import IdentityQuery
 from resolvers.intake import IntakeMutation
+from resolvers.partners import PartnersQuery
 from resolvers.people import PeopleMutation, PeopleQuery
 from resolvers.providers import ProvidersMutation, ProvidersQuery
 from resolvers.referrals import ReferralsMutation, ReferralsQuery, ReferralsSubscription
@@ -40,6 +41,7 @@ Query = merge_types(
         WorklistQuery,
         RequirementsQuery,
         ReportingQuery,
+        PartnersQuery,
         AuditQuery,
     ),
 )

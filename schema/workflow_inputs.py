@@ -207,6 +207,14 @@ class CreateAuthorizationRequestInput:
     )
 
 
+@strawberry.input(description="Replaces the details of an unsent or rejected request to a payer.")
+class UpdateAuthorizationRequestInput:
+    id: relay.GlobalID
+    request: CreateAuthorizationRequestInput = strawberry.field(
+        description="The same patient and payer; everything else is replaced"
+    )
+
+
 @strawberry.input
 class SubmitAuthorizationRequestInput:
     id: relay.GlobalID
@@ -422,5 +430,11 @@ class RecordInformationRequestPayload:
 
 @strawberry.type
 class ProvideAdditionalInformationPayload:
+    authorization_request: AuthorizationRequest | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class UpdateAuthorizationRequestPayload:
     authorization_request: AuthorizationRequest | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)

@@ -7,7 +7,7 @@ import hashlib
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from domain.audit.models import AuditAction
 from domain.audit.service import record_access
@@ -373,6 +373,53 @@ async def assign_request(
         entity=ENTITY,
         entity_ids=[request.id],
         fields=["assignee"],
+    )
+    uow.record(request_event(request))
+    await uow.commit()
+    return request
+
+
+EDITABLE = frozenset(
+    {AuthorizationStatus.DRAFT, AuthorizationStatus.SUBMIT_FAILED, AuthorizationStatus.REJECTED}
+)
+
+
+async def update_payer_request(
+    *, uow: UnitOfWork, actor: Principal, request_id: uuid.UUID, data: PayerRequestData
+) -> AuthorizationRequest:
+    """Replace an unsent (or rejected) request's clinical details: diagnoses, lines, priority,
+    category, providers and notes. The patient and the payer stay as they are."""
+    require_role(actor, *COORDINATORS)
+    request = await load_own_request(uow, actor, request_id)
+    if request.status not in EDITABLE:
+        raise DomainError(
+            ErrorCode.ILLEGAL_TRANSITION, f"A {request.status} request cannot be changed", "id"
+        )
+    if (data.patient_id, data.payer_id) != (request.patient_id, request.authorizer_organization_id):
+        raise DomainError(
+            ErrorCode.INVALID, "Start a new request for another patient or payer", "payerId"
+        )
+    check_payer_request(data)
+    await _check_references(uow, actor, data)
+    for table in (AuthorizationLine, AuthorizationDiagnosis):
+        await uow.session.execute(delete(table).where(table.request_id == request.id))
+    _add_clinical(uow, request.id, data)
+    request.coverage_id, request.priority, request.category = (
+        data.coverage_id,
+        data.priority,
+        data.category,
+    )
+    request.requesting_provider_id = data.requesting_provider_id
+    request.servicing_provider_id = data.servicing_provider_id or data.requesting_provider_id
+    request.facility_provider_id, request.notes = data.facility_provider_id, data.notes
+    request.updated_at = uow.clock.now()
+    await record_access(
+        uow=uow,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        entity=ENTITY,
+        entity_ids=[request.id],
+        fields=["diagnoses", "lines", "priority", "category", "providers", "notes"],
     )
     uow.record(request_event(request))
     await uow.commit()

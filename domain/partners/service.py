@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
+from domain.authorizations.models import AuthorizationRequest
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.identity.models import Organization, OrganizationKind
-from domain.partners.models import Protocol, TradingPartner
+from domain.identity.rules import Principal
+from domain.partners.models import Exchange, Protocol, TradingPartner
 from domain.uow import UnitOfWork
 
 
@@ -64,3 +66,26 @@ async def get_trading_partners(
         return {}
     rows = await uow.session.scalars(select(TradingPartner).where(TradingPartner.id.in_(set(ids))))
     return {p.id: p for p in rows}
+
+
+async def list_trading_partners(*, uow: UnitOfWork) -> list[TradingPartner]:
+    """The directory of how payers are reached (names, protocols, time frames; no secrets)."""
+    query = select(TradingPartner).where(TradingPartner.active.is_(True))
+    return list(await uow.session.scalars(query.order_by(TradingPartner.name)))
+
+
+async def list_exchanges(
+    *, uow: UnitOfWork, actor: Principal, request_id: uuid.UUID | None = None, limit: int = 100
+) -> list[Exchange]:
+    """Attempts to reach partners for the actor's organisation's requests, newest first."""
+    mine = select(AuthorizationRequest.id).where(
+        or_(
+            AuthorizationRequest.requesting_organization_id == actor.organization_id,
+            AuthorizationRequest.authorizer_organization_id == actor.organization_id,
+        )
+    )
+    query = select(Exchange).where(Exchange.request_id.in_(mine))
+    if request_id is not None:
+        query = query.where(Exchange.request_id == request_id)
+    query = query.order_by(Exchange.started_at.desc(), Exchange.id).limit(limit)
+    return list(await uow.session.scalars(query))

@@ -306,3 +306,71 @@ async def test_the_worklist_orders_by_decision_due_and_filters(app_client, offic
         "{ authorizationRequests(filter: {assignedToMe: true}) { totalCount } }", as_=olive
     )
     assert mine["authorizationRequests"]["totalCount"] == 3
+
+
+async def test_an_unsent_request_is_updated_and_a_sent_one_is_not(app_client, office):
+    olive = office["olive"]
+    draft = (
+        await mutate(app_client, CREATE, draft_input(office), olive, "createAuthorizationRequest")
+    )["authorizationRequest"]
+    update = """mutation($input: UpdateAuthorizationRequestInput!) { updateAuthorizationRequest(input: $input) {
+      authorizationRequest { priority diagnoses { code } lines { serviceCode } } errors { code field } } }"""
+    changed = draft_input(office) | {
+        "priority": "EXPEDITED",
+        "diagnoses": [{"code": "M51.16"}],
+        "lines": [{"codeSystem": "CPT", "serviceCode": "72158", "quantity": "1"}],
+    }
+    body = (
+        await app_client.data(update, {"input": {"id": draft["id"], "request": changed}}, as_=olive)
+    )["updateAuthorizationRequest"]
+    assert body["errors"] == []
+    assert body["authorizationRequest"] == {
+        "priority": "EXPEDITED",
+        "diagnoses": [{"code": "M51.16"}],
+        "lines": [{"serviceCode": "72158"}],
+    }
+
+    await mutate(
+        app_client,
+        "mutation($input: SubmitAuthorizationRequestInput!) { submitAuthorizationRequest(input: $input) { errors { code } } }",
+        {"id": draft["id"]},
+        olive,
+        "submitAuthorizationRequest",
+    )
+    refused = (
+        await app_client.data(update, {"input": {"id": draft["id"], "request": changed}}, as_=olive)
+    )["updateAuthorizationRequest"]
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [("ILLEGAL_TRANSITION", "id")]
+
+
+async def test_trading_partners_and_the_exchange_log(app_client, office):
+    olive = office["olive"]
+    draft = (
+        await mutate(app_client, CREATE, draft_input(office), olive, "createAuthorizationRequest")
+    )["authorizationRequest"]
+    await mutate(
+        app_client,
+        "mutation($input: SubmitAuthorizationRequestInput!) { submitAuthorizationRequest(input: $input) { errors { code } } }",
+        {"id": draft["id"]},
+        olive,
+        "submitAuthorizationRequest",
+    )
+    await wait_for_status(app_client, draft["id"], olive, "SUBMITTED")
+    data = await app_client.data(
+        "query($id: ID!) { tradingPartners { name protocol standardDays payer { name } } exchanges(requestId: $id) { operation outcome requestId } }",
+        {"id": draft["id"]},
+        as_=olive,
+    )
+    assert data["tradingPartners"] == [
+        {
+            "name": "Cosville Health Plan portal",
+            "protocol": "MANUAL",
+            "standardDays": 7,
+            "payer": {"name": "Cosville Health Plan"},
+        }
+    ]
+    assert data["exchanges"] == [
+        {"operation": "SUBMIT", "outcome": "SUCCEEDED", "requestId": draft["id"]}
+    ]
+    hidden = await app_client.data("{ exchanges { operation } }", as_=office["stranger"])
+    assert hidden["exchanges"] == []
