@@ -96,20 +96,7 @@ async def apply_partner_answer(
     """The partner took the message: move the request as its answer says (the system acts)."""
     if kind is OutboxKind.SUBMIT and request.status is AuthorizationStatus.SUBMITTING:
         await move_request(uow, None, request, AuthorizationAction.SUBMISSION_SUCCEEDED)
-    if answer.payer_reference:
-        request.payer_reference = answer.payer_reference
-    if answer.kind is AnswerKind.REJECTED:
-        await move_request(uow, None, request, AuthorizationAction.REJECT, answer.reason)
-    elif answer.kind is AnswerKind.CANCELLED:
-        await move_request(uow, None, request, AuthorizationAction.CANCEL, answer.reason)
-    elif answer.kind is AnswerKind.DECIDED:
-        by_sequence = {line.sequence: line for line in answer.lines}
-        lines = await lines_of(uow, request.id)
-        for line in lines:
-            given = by_sequence.get(line.sequence)
-            if given is not None:
-                record_line(uow, line, _determination(given), None)
-        await _apply_status(uow, None, request, [line.review_action for line in lines], None)
+    await apply_inquiry_answer(uow, request, answer)
 
 
 def _determination(given: LineAnswer) -> Determination:
@@ -136,6 +123,26 @@ async def _apply_status(
         await move_request(uow, actor, request, DETERMINATION_ACTION[target], notes)
     if target not in (AuthorizationStatus.PENDED, AuthorizationStatus.INFO_REQUESTED):
         request.decided_at = uow.clock.now()
+
+
+async def apply_inquiry_answer(
+    uow: UnitOfWork, request: AuthorizationRequest, answer: PartnerAnswer
+) -> None:
+    """What a status inquiry said: a decision, a rejection, or still nothing new."""
+    if answer.payer_reference:
+        request.payer_reference = answer.payer_reference
+    if answer.kind is AnswerKind.REJECTED:
+        await move_request(uow, None, request, AuthorizationAction.REJECT, answer.reason)
+    elif answer.kind is AnswerKind.CANCELLED:
+        await move_request(uow, None, request, AuthorizationAction.CANCEL, answer.reason)
+    elif answer.kind is AnswerKind.DECIDED:
+        by_sequence = {line.sequence: line for line in answer.lines}
+        lines = await lines_of(uow, request.id)
+        for line in lines:
+            given = by_sequence.get(line.sequence)
+            if given is not None:
+                record_line(uow, line, _determination(given), None)
+        await _apply_status(uow, None, request, [line.review_action for line in lines], None)
 
 
 async def apply_partner_failure(
