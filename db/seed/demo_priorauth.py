@@ -1,7 +1,9 @@
 """The demo's prior-authorization story (seed 004): the Cosville Health Plan is reached by hand
 (MANUAL), and Olive, the coordinator at Northside Wellness Clinic, has submitted an MRI and a
 course of physical therapy for her patient Maria Lopez. The embedded dispatcher sends it when
-the demo starts, so it shows on her worklist as SUBMITTED, waiting for the payer's answer."""
+the demo starts, so it shows on her worklist as SUBMITTED, waiting for the payer's answer.
+The Evergreen Health Plan, the payer of the simulated EHR's patients, is reached by hand too,
+so `importFromEhr` works from the first minute."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from domain.authorizations import payer
 from domain.authorizations.models import CodeSystem, Priority, RequestCategory
 from domain.authorizations.payer_rules import DiagnosisData, PayerRequestData, ServiceLineData
 from domain.catalog.models import UnitOfMeasure
+from domain.identity import service as identity
+from domain.identity.models import OrganizationKind
 from domain.identity.rules import Principal
 from domain.partners import service as partners
 from domain.partners.models import Protocol
@@ -22,17 +26,23 @@ from domain.people.models import IdentifierSystem, Sex
 from domain.people.rules import Identifier, PersonData
 from domain.uow import UnitOfWork
 
+EVERGREEN = "Evergreen Health Plan"  # the payer on the simulated EHR's coverages
+
 
 async def load_prior_authorization_story(
     uow_factory: Callable[[], UnitOfWork], olive: Principal, payer_id: uuid.UUID
 ) -> None:
     async with uow_factory() as uow:
-        await partners.create_trading_partner(
-            uow=uow,
-            payer_organization_id=payer_id,
-            name="Cosville Health Plan provider portal",
-            protocol=Protocol.MANUAL,
+        evergreen = await identity.create_organization(
+            uow=uow, name=EVERGREEN, kind=OrganizationKind.PAYER, payer_id="EVG01"
         )
+        for payer_org, name in (
+            (payer_id, "Cosville Health Plan provider portal"),
+            (evergreen.id, "Evergreen Health Plan provider portal"),
+        ):
+            await partners.create_trading_partner(
+                uow=uow, payer_organization_id=payer_org, name=name, protocol=Protocol.MANUAL
+            )
         await uow.commit()
     async with uow_factory() as uow:
         maria = await people.create_person(
@@ -44,7 +54,8 @@ async def load_prior_authorization_story(
                 birth_date=date(1979, 9, 23),
                 sex=Sex.FEMALE,
                 preferred_language="es",
-                identifiers=(Identifier(IdentifierSystem.MEDICAL_RECORD_NUMBER, "NWC-55102"),),
+                # Her record number in the clinic's EHR, so importFromEhr finds her again.
+                identifiers=(Identifier(IdentifierSystem.MEDICAL_RECORD_NUMBER, "NWC-100234"),),
             ),
         )
         today = uow.clock.now().date()

@@ -187,8 +187,11 @@ async def test_caseworker_finds_payers_in_the_organisation_directory(app_client,
         '  benefits(filter: {text: "grief"}) { edges { node { code organization { name kind } } } } }',
         as_=demo_world,
     )
-    assert data["organizations"]["totalCount"] == 1
-    assert data["organizations"]["edges"][0]["node"]["name"] == "Cosville Health Plan"
+    assert data["organizations"]["totalCount"] == 2
+    assert [e["node"]["name"] for e in data["organizations"]["edges"]] == [
+        "Cosville Health Plan",
+        "Evergreen Health Plan",
+    ]
     assert data["benefits"]["edges"][0]["node"]["organization"] == {
         "name": "City of Cosville",
         "kind": "AGENCY",
