@@ -21,7 +21,7 @@ from domain.authorizations.rules import LineData, LineDecision
 from domain.authorizations.worklist import WORKLIST_ROLES
 from domain.cases.rules import CASE_WORKERS
 from domain.errors import DomainError, ErrorCode
-from domain.referrals.service import PROVIDER_ROLES
+from domain.referrals.access import PROVIDER_ROLES
 from resolvers.outcome import Outcome, perform
 from schema.authorizations import Attachment, AuthorizationRequest, InformationRequest
 from schema.context import Context

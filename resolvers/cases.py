@@ -8,7 +8,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from domain.cases import benefits, members
+from domain.cases import benefits, members, ownership
 from domain.cases import service as cases
 from domain.cases.lifecycle import CaseStatus
 from domain.cases.rules import CASE_WORKERS, BenefitAssignmentData, CaseData, ParticipantData
@@ -279,7 +279,7 @@ class CasesMutation:
     ) -> SetCaseOwnershipRulePayload:
         outcome = await perform(
             info,
-            lambda uow, actor: members.set_ownership_rule(
+            lambda uow, actor: ownership.set_ownership_rule(
                 uow=uow,
                 actor=actor,
                 case_type=input.case_type,

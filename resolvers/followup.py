@@ -6,7 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from domain.authorizations import after_decision
-from domain.referrals.service import PROVIDER_ROLES
+from domain.referrals.access import PROVIDER_ROLES
 from resolvers.authorizations import as_request, decision_of, request_id_of, uuid_of
 from resolvers.outcome import perform
 from schema.authorizations import appeal_from, peer_to_peer_from

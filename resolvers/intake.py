@@ -9,7 +9,7 @@ from strawberry.types import Info
 from domain.authorizations.ehr_import import ImportRequest, import_from_ehr
 from domain.authorizations.intake import PatientRef
 from domain.errors import DomainError, ErrorCode
-from domain.referrals.service import PROVIDER_ROLES
+from domain.referrals.access import PROVIDER_ROLES
 from resolvers.authorizations import as_request
 from resolvers.outcome import perform
 from schema.authorizations import AuthorizationRequest

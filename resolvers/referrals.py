@@ -13,6 +13,8 @@ from strawberry.types import Info
 from domain.cases.rules import CASE_WORKERS
 from domain.errors import DomainError, ErrorCode
 from domain.events import DomainEvent
+from domain.referrals import access as referral_access
+from domain.referrals import readers as referral_readers
 from domain.referrals import service as referrals
 from domain.referrals.lifecycle import ReferralRecipientStatus
 from domain.referrals.models import ReferralStatus
@@ -34,7 +36,7 @@ from schema.workflow_inputs import (
     WithdrawReferralPayload,
 )
 
-READERS = referrals.READERS
+READERS = referral_access.READERS
 
 
 def _enum(kind: type, value: str | None, field: str):  # type: ignore[no-untyped-def]
@@ -44,10 +46,10 @@ def _enum(kind: type, value: str | None, field: str):  # type: ignore[no-untyped
         raise DomainError(ErrorCode.INVALID, f"Not a {kind.__name__}", field) from error
 
 
-def _criteria(given: ReferralFilter | None) -> referrals.ReferralFilter:
+def _criteria(given: ReferralFilter | None) -> referral_readers.ReferralFilter:
     if given is None:
-        return referrals.ReferralFilter()
-    return referrals.ReferralFilter(
+        return referral_readers.ReferralFilter()
+    return referral_readers.ReferralFilter(
         case_id=decode_global_id(given.case_id, "Case", "filter.caseId") if given.case_id else None,
         person_id=decode_global_id(given.person_id, "Person", "filter.personId")
         if given.person_id
@@ -105,7 +107,7 @@ class ReferralsQuery:
         request = page_request(info.context, first, after)
         page = await read(
             info,
-            lambda uow, actor: referrals.list_referrals(
+            lambda uow, actor: referral_readers.list_referrals(
                 uow=uow,
                 actor=actor,
                 filter=criteria,
@@ -151,7 +153,7 @@ class ReferralsMutation:
             referral=outcome.map(Referral.from_model), errors=outcome.errors
         )
 
-    @strawberry.mutation(extensions=signed_in(*referrals.PROVIDER_ROLES))
+    @strawberry.mutation(extensions=signed_in(*referral_access.PROVIDER_ROLES))
     async def respond_to_referral(
         self, info: Info[Context, None], input: RespondToReferralInput
     ) -> RespondToReferralPayload:

@@ -18,7 +18,7 @@ from domain.catalog import service as catalog
 from domain.identity import service as identity
 from domain.people import service as people
 from domain.providers import service as providers
-from domain.referrals import service as referrals
+from domain.referrals import readers as referral_readers
 from domain.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -156,7 +156,9 @@ class Loaders:
     def referrals_by_case(self) -> DataLoader[uuid.UUID, list[Any]]:
         actor = self._context.actor
         return self._loader(
-            lambda uow, ids: referrals.referrals_by_case_ids(uow=uow, actor=actor, case_ids=ids),
+            lambda uow, ids: referral_readers.referrals_by_case_ids(
+                uow=uow, actor=actor, case_ids=ids
+            ),
             list,
         )
 
@@ -183,21 +185,22 @@ class Loaders:
         """Scoped: the agency's own, or addressed to the provider; reads audited."""
         actor = self._context.actor
         return self._loader(
-            lambda uow, ids: referrals.get_referrals(uow=uow, actor=actor, ids=ids), writes=True
+            lambda uow, ids: referral_readers.get_referrals(uow=uow, actor=actor, ids=ids),
+            writes=True,
         )
 
     @cached_property
     def referral_recipient(self) -> DataLoader[uuid.UUID, Any]:
         actor = self._context.actor
         return self._loader(
-            lambda uow, ids: referrals.get_recipients(uow=uow, actor=actor, ids=ids)
+            lambda uow, ids: referral_readers.get_recipients(uow=uow, actor=actor, ids=ids)
         )
 
     @cached_property
     def recipients_by_referral(self) -> DataLoader[uuid.UUID, list[Any]]:
         actor = self._context.actor
         return self._loader(
-            lambda uow, ids: referrals.recipients_by_referral_ids(
+            lambda uow, ids: referral_readers.recipients_by_referral_ids(
                 uow=uow, actor=actor, referral_ids=ids
             ),
             list,

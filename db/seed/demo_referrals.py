@@ -18,6 +18,7 @@ from domain.cases.lifecycle import CaseType
 from domain.cases.models import DeliveryMode
 from domain.cases.rules import BenefitAssignmentData, CaseData
 from domain.identity.rules import Principal
+from domain.referrals import readers as referral_readers
 from domain.referrals import service as referrals
 from domain.referrals.models import Urgency
 from domain.referrals.rules import ReferralData
@@ -91,7 +92,7 @@ async def _answer(
     uow_factory: Callable[[], UnitOfWork], story: ReferralStory, referral_id: uuid.UUID
 ) -> None:
     async with uow_factory() as uow:
-        found = await referrals.recipients_by_referral_ids(
+        found = await referral_readers.recipients_by_referral_ids(
             uow=uow, actor=story.caseworker, referral_ids=[referral_id]
         )
     by_provider = {r.provider_id: r.id for r in found[referral_id]}

@@ -38,11 +38,11 @@ from domain.identity.rules import Principal, require_role
 from domain.models import group_by
 from domain.money import cents
 from domain.numbers import next_number
+from domain.referrals.access import PROVIDER_ROLES, load_recipient
 from domain.referrals.closing import refresh_authorization_status
 from domain.referrals.lifecycle import ReferralRecipientStatus
 from domain.referrals.models import Referral
 from domain.referrals.rules import priority_for
-from domain.referrals.service import PROVIDER_ROLES, load_recipient
 from domain.uow import UnitOfWork
 
 ENTITY = "AuthorizationRequest"

@@ -18,8 +18,9 @@ from domain.audit.service import record_access
 from domain.cases import lifecycle
 from domain.cases.access import case_scope, load_case
 from domain.cases.lifecycle import CaseAction, CaseStatus, CaseType
-from domain.cases.members import cancel_open_reviews, owner_for_new_case, require_supervisor
+from domain.cases.members import cancel_open_reviews, require_supervisor
 from domain.cases.models import Case, CaseParticipant, CaseRole, CaseUserRole, ParticipantRole
+from domain.cases.ownership import owner_for_new_case
 from domain.cases.rules import CASE_WORKERS, CaseData, check_case, check_parent
 from domain.cases.timeline import add_case_event, case_event
 from domain.errors import DomainError, ErrorCode, not_found

@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 
 from domain.audit.models import AuditAction
 from domain.audit.service import record_access
@@ -23,14 +20,12 @@ from domain.cases.timeline import add_case_event
 from domain.errors import DomainError, ErrorCode, ErrorCollector, not_found
 from domain.events import DomainEvent
 from domain.history import record_status
-from domain.identity.models import OrganizationKind, Role
 from domain.identity.rules import Principal, require_role
-from domain.models import group_by, keyset_after
 from domain.numbers import next_number
-from domain.pagination import Page, PageRequest, decode_cursor, page_from_rows
 from domain.people.models import AccessReason
 from domain.people.service import grant_access
 from domain.providers.models import Provider, ProviderService
+from domain.referrals.access import PROVIDER_ROLES, load_recipient, load_referral
 from domain.referrals.closing import (
     close_referral,
     move_recipient,
@@ -47,8 +42,6 @@ from domain.referrals.rules import ReferralData, check_provider_can_receive, che
 from domain.uow import UnitOfWork
 
 ENTITY = "Referral"
-PROVIDER_ROLES = (Role.PROVIDER_STAFF, Role.AUTH_COORDINATOR)
-READERS = (*CASE_WORKERS, *PROVIDER_ROLES)
 
 
 async def create_referral(*, uow: UnitOfWork, actor: Principal, data: ReferralData) -> Referral:
@@ -320,159 +313,6 @@ async def expire_overdue_recipients(*, uow: UnitOfWork, limit: int = 500) -> int
     return len(rows)
 
 
-def referral_scope(actor: Principal) -> Any:
-    """A WHERE clause on Referral: the agency's own, or those addressed to the provider."""
-    if actor.organization_kind is OrganizationKind.AGENCY and (
-        actor.is_admin or actor.has_any(*CASE_WORKERS)
-    ):
-        return Referral.organization_id == actor.organization_id
-    if actor.is_admin or actor.has_any(*PROVIDER_ROLES):
-        return exists().where(
-            ReferralRecipient.referral_id == Referral.id,
-            ReferralRecipient.provider_organization_id == actor.organization_id,
-        )
-    return Referral.id.is_(None)
-
-
-def recipient_scope(actor: Principal) -> Any:
-    """A WHERE clause on ReferralRecipient joined to its Referral: a provider sees only its
-    own answers; the agency sees every provider's."""
-    if actor.organization_kind is OrganizationKind.AGENCY:
-        return Referral.organization_id == actor.organization_id
-    return ReferralRecipient.provider_organization_id == actor.organization_id
-
-
-async def load_referral(
-    uow: UnitOfWork,
-    actor: Principal,
-    referral_id: uuid.UUID,
-    field: str = "referralId",
-    *,
-    for_update: bool = False,
-) -> Referral:
-    query = select(Referral).where(Referral.id == referral_id, referral_scope(actor))
-    referral = await uow.session.scalar(query.with_for_update() if for_update else query)
-    if referral is None:
-        raise not_found("Referral", field)
-    return referral
-
-
-async def load_recipient(
-    uow: UnitOfWork,
-    actor: Principal,
-    recipient_id: uuid.UUID,
-    field: str = "id",
-    *,
-    for_update: bool = False,
-) -> tuple[ReferralRecipient, Referral]:
-    query = (
-        select(ReferralRecipient, Referral)
-        .join(Referral, Referral.id == ReferralRecipient.referral_id)
-        .where(ReferralRecipient.id == recipient_id, recipient_scope(actor))
-    )
-    if for_update:
-        query = query.with_for_update()
-    found = (await uow.session.execute(query)).one_or_none()
-    if found is None:
-        raise not_found("Referral recipient", field)
-    return found[0], found[1]
-
-
-@dataclass(frozen=True, slots=True)
-class ReferralFilter:
-    case_id: uuid.UUID | None = None
-    person_id: uuid.UUID | None = None
-    status: ReferralStatus | None = None
-    recipient_status: ReferralRecipientStatus | None = None
-
-
-async def list_referrals(
-    *,
-    uow: UnitOfWork,
-    actor: Principal,
-    filter: ReferralFilter,
-    page: PageRequest,
-    with_total: bool = False,
-) -> Page[Referral]:
-    """Referrals the actor may see, newest first, each read audited."""
-    require_role(actor, *READERS)
-    base = select(Referral).where(referral_scope(actor))
-    if filter.case_id:
-        base = base.where(Referral.case_id == filter.case_id)
-    if filter.person_id:
-        base = base.where(Referral.person_id == filter.person_id)
-    if filter.status:
-        base = base.where(Referral.status == filter.status)
-    if filter.recipient_status:
-        mine = exists().where(
-            ReferralRecipient.referral_id == Referral.id,
-            ReferralRecipient.status == filter.recipient_status,
-            recipient_scope(actor),
-        )
-        base = base.where(mine)
-    query = base
-    if page.after:
-        at, last_id = decode_cursor(page.after, (datetime, uuid.UUID))
-        query = query.where(
-            keyset_after((Referral.created_at, Referral.id), (at, last_id), descending=True)
-        )
-    query = query.order_by(Referral.created_at.desc(), Referral.id.desc()).limit(page.first + 1)
-    rows = (await uow.session.scalars(query)).all()
-    result = page_from_rows(rows, page, lambda r: (r.created_at, r.id))
-    total = None
-    if with_total:
-        total = await uow.session.scalar(select(func.count()).select_from(base.subquery()))
-    await record_access(
-        uow=uow,
-        actor=actor,
-        action=AuditAction.READ,
-        entity=ENTITY,
-        entity_ids=[r.id for r in result.items],
-    )
-    await uow.commit()
-    return result.with_total(total)
-
-
-async def get_referrals(
-    *, uow: UnitOfWork, actor: Principal, ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, Referral]:
-    if not ids:
-        return {}
-    query = select(Referral).where(Referral.id.in_(set(ids)), referral_scope(actor))
-    found = {r.id: r for r in await uow.session.scalars(query)}
-    await record_access(
-        uow=uow, actor=actor, action=AuditAction.READ, entity=ENTITY, entity_ids=found
-    )
-    await uow.commit()
-    return found
-
-
-async def recipients_by_referral_ids(
-    *, uow: UnitOfWork, actor: Principal, referral_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[ReferralRecipient]]:
-    """For a DataLoader: the recipients the actor may see (a provider only its own)."""
-    query = (
-        select(ReferralRecipient)
-        .join(Referral, Referral.id == ReferralRecipient.referral_id)
-        .where(ReferralRecipient.referral_id.in_(set(referral_ids)), recipient_scope(actor))
-        .order_by(ReferralRecipient.created_at, ReferralRecipient.id)
-    )
-    return group_by(await uow.session.scalars(query), referral_ids, lambda r: r.referral_id)
-
-
-async def get_recipients(
-    *, uow: UnitOfWork, actor: Principal, ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, ReferralRecipient]:
-    if not ids:
-        return {}
-    query = (
-        select(ReferralRecipient)
-        .join(Referral, Referral.id == ReferralRecipient.referral_id)
-        .where(ReferralRecipient.id.in_(set(ids)), recipient_scope(actor))
-    )
-    return {r.id: r for r in await uow.session.scalars(query)}
-
-
 def _referral_event(name: str, referral: Referral, provider_orgs: list[uuid.UUID]) -> DomainEvent:
     return DomainEvent(
         name=name,
@@ -482,12 +322,3 @@ def _referral_event(name: str, referral: Referral, provider_orgs: list[uuid.UUID
         occurred_at=referral.updated_at,
         payload={"status": referral.status.value},
     )
-
-
-async def referrals_by_case_ids(
-    *, uow: UnitOfWork, actor: Principal, case_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[Referral]]:
-    """The case's referrals (its referrals tab), newest first."""
-    query = select(Referral).where(Referral.case_id.in_(set(case_ids)), referral_scope(actor))
-    rows = await uow.session.scalars(query.order_by(Referral.created_at.desc(), Referral.id))
-    return group_by(rows, case_ids, lambda r: r.case_id)

@@ -23,6 +23,7 @@ from domain.errors import DomainError, ErrorCode, ValidationErrors
 from domain.history import StatusChange
 from domain.people.models import PersonOrganization
 from domain.providers.models import Provider
+from domain.referrals import readers as referral_readers
 from domain.referrals import service as referrals
 from domain.referrals.lifecycle import ReferralRecipientStatus
 from domain.referrals.models import ReferralAuthorizationStatus, ReferralStatus
@@ -79,7 +80,7 @@ async def refer(world: World, uow_factory, assignment_id, providers=None):
 
 async def recipients_of(world, uow_factory, referral_id):
     async with uow_factory() as uow:
-        found = await referrals.recipients_by_referral_ids(
+        found = await referral_readers.recipients_by_referral_ids(
             uow=uow, actor=world.caseworker, referral_ids=[referral_id]
         )
     return {r.provider_id: r for r in found[referral_id]}
@@ -146,7 +147,9 @@ async def test_the_preferred_provider_is_authorized_and_the_others_close(world, 
     assert line.authorization_number and line.authorization_number.startswith("AUTH-2026-")
     async with uow_factory() as uow:
         other = await uow.session.get(type(second), second.id)
-        found = await referrals.get_referrals(uow=uow, actor=world.caseworker, ids=[referral.id])
+        found = await referral_readers.get_referrals(
+            uow=uow, actor=world.caseworker, ids=[referral.id]
+        )
         steady = await uow.session.get(type(assignment), assignment.id)
         loads = dict((await uow.session.execute(select(Provider.id, Provider.current_load))).all())
     assert other.status is AuthorizationStatus.NOT_SELECTED
