@@ -13,7 +13,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from domain.authorizations import agency, coordinator, payer
+from domain.authorizations import agency, coordinator, documents, payer
 from domain.authorizations import service as authorizations
 from domain.authorizations.models import Priority, RequestCategory
 from domain.authorizations.payer_rules import DiagnosisData, PayerRequestData, ServiceLineData
@@ -283,7 +283,7 @@ class AuthorizationsMutation:
         document = input.document
         outcome = await perform(
             info,
-            lambda uow, actor: payer.attach_document(
+            lambda uow, actor: documents.attach_document(
                 uow=uow,
                 actor=actor,
                 request_id=request_id_of(input.request_id, "requestId"),
@@ -345,9 +345,9 @@ class AuthorizationsMutation:
     async def provide_additional_information(
         self, info: Info[Context, None], input: ProvideAdditionalInformationInput
     ) -> ProvideAdditionalInformationPayload:
-        def documents() -> tuple[coordinator.Document, ...]:
+        def given() -> tuple[documents.Document, ...]:
             return tuple(
-                coordinator.Document(d.kind, d.title, d.content_type, _content(d, f"documents.{i}"))
+                documents.Document(d.kind, d.title, d.content_type, _content(d, f"documents.{i}"))
                 for i, d in enumerate(input.documents)
             )
 
@@ -361,7 +361,7 @@ class AuthorizationsMutation:
                     input.information_request_id, "informationRequestId"
                 ),
                 response=input.response,
-                documents=documents(),
+                documents=given(),
             ),
         )
         return ProvideAdditionalInformationPayload(

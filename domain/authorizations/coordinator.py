@@ -3,9 +3,7 @@ a MANUAL payer said, and answering a payer's request for information."""
 
 from __future__ import annotations
 
-import hashlib
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -18,19 +16,13 @@ from domain.authorizations.answers import (
     record_information_request,
     record_payer_determination,
 )
+from domain.authorizations.documents import Document, add_attachment, check_document
 from domain.authorizations.models import (
-    AttachmentKind,
-    AuthorizationAttachment,
     AuthorizationRequest,
     AuthorizerKind,
     InformationRequest,
 )
-from domain.authorizations.payer import (
-    COORDINATORS,
-    check_document,
-    load_own_request,
-    partner_for,
-)
+from domain.authorizations.payer import COORDINATORS, load_own_request, partner_for
 from domain.authorizations.rules import LineDecision
 from domain.authorizations.service import ENTITY, authorization_scope
 from domain.errors import forbidden, not_found
@@ -38,14 +30,6 @@ from domain.identity.rules import Principal, require_role
 from domain.partners.models import OutboxKind, Protocol
 from domain.partners.outbox import enqueue
 from domain.uow import UnitOfWork
-
-
-@dataclass(frozen=True, slots=True)
-class Document:
-    kind: AttachmentKind
-    title: str
-    content_type: str
-    content: bytes
 
 
 async def _manual_request(
@@ -124,20 +108,7 @@ async def provide_additional_information(
         check_document(
             document.title, document.content_type, document.content, f"documents.{index}"
         )
-        uow.session.add(
-            AuthorizationAttachment(
-                request_id=request.id,
-                information_request_id=asked.id,
-                kind=document.kind,
-                title=document.title.strip(),
-                content_type=document.content_type,
-                size_bytes=len(document.content),
-                sha256=hashlib.sha256(document.content).hexdigest(),
-                content=document.content,
-                attached_at=uow.clock.now(),
-                attached_by_id=actor.subject_id,
-            )
-        )
+        add_attachment(uow, actor, request.id, document, asked.id)
     enqueue(
         uow,
         OutboxKind.PROVIDE_INFO,

@@ -3,7 +3,6 @@ submit it through the payer's trading partner, cancel it, hand it to a colleague
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import timedelta
 
@@ -13,8 +12,6 @@ from domain.audit.models import AuditAction
 from domain.audit.service import record_access
 from domain.authorizations.lifecycle import AuthorizationAction, AuthorizationStatus
 from domain.authorizations.models import (
-    AttachmentKind,
-    AuthorizationAttachment,
     AuthorizationDiagnosis,
     AuthorizationLine,
     AuthorizationRequest,
@@ -178,85 +175,6 @@ async def load_own_request(
     if request is None:
         raise not_found("Authorization request", field)
     return request
-
-
-async def attach_document(
-    *,
-    uow: UnitOfWork,
-    actor: Principal,
-    request_id: uuid.UUID,
-    kind: AttachmentKind,
-    title: str,
-    content_type: str,
-    content: bytes,
-    information_request_id: uuid.UUID | None = None,
-) -> AuthorizationAttachment:
-    """Attach a document (kept with its SHA-256) to a request not yet decided."""
-    require_role(actor, *COORDINATORS)
-    request = await load_own_request(uow, actor, request_id, "requestId")
-    if request.status not in _OPEN_FOR_DOCUMENTS:
-        raise DomainError(
-            ErrorCode.ILLEGAL_TRANSITION, f"The request is {request.status}", "requestId"
-        )
-    check_document(title, content_type, content)
-    now = uow.clock.now()
-    attachment = AuthorizationAttachment(
-        request_id=request.id,
-        information_request_id=information_request_id,
-        kind=kind,
-        title=title.strip(),
-        content_type=content_type,
-        size_bytes=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
-        content=content,
-        attached_at=now,
-        attached_by_id=actor.subject_id,
-    )
-    uow.session.add(attachment)
-    request.updated_at = now
-    await record_access(
-        uow=uow,
-        actor=actor,
-        action=AuditAction.UPDATE,
-        entity=ENTITY,
-        entity_ids=[request.id],
-        fields=["attachments"],
-    )
-    await uow.commit()
-    return attachment
-
-
-_OPEN_FOR_DOCUMENTS = frozenset(
-    {
-        AuthorizationStatus.DRAFT,
-        AuthorizationStatus.SUBMIT_FAILED,
-        AuthorizationStatus.REJECTED,
-        AuthorizationStatus.SUBMITTED,
-        AuthorizationStatus.PENDED,
-        AuthorizationStatus.INFO_REQUESTED,
-        AuthorizationStatus.DENIED,
-        AuthorizationStatus.PARTIALLY_APPROVED,
-        AuthorizationStatus.MODIFIED,
-    }
-)
-
-
-def check_document(title: str, content_type: str, content: bytes, at: str = "") -> None:
-    """A document has a title, an accepted type and at most 10 MiB; `at` prefixes fields."""
-    prefix = f"{at}." if at else ""
-    if not title.strip() or len(title) > 200:
-        raise DomainError(ErrorCode.INVALID, "A title of 1-200 characters", f"{prefix}title")
-    if content_type not in CONTENT_TYPES:
-        allowed = ", ".join(sorted(CONTENT_TYPES))
-        raise DomainError(
-            ErrorCode.INVALID, f"Documents are one of: {allowed}", f"{prefix}contentType"
-        )
-    if not content:
-        raise DomainError(ErrorCode.REQUIRED, "The document is empty", f"{prefix}content")
-    if len(content) > MAX_ATTACHMENT_BYTES:
-        raise DomainError(
-            ErrorCode.LIMIT_EXCEEDED, "Documents are at most 10 MiB", f"{prefix}content"
-        )
 
 
 async def partner_for(uow: UnitOfWork, payer_id: uuid.UUID) -> TradingPartner:
