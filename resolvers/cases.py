@@ -15,11 +15,7 @@ from domain.cases.rules import CASE_WORKERS, BenefitAssignmentData, CaseData, Pa
 from domain.errors import DomainError, ErrorCode
 from domain.identity.models import Role
 from resolvers.outcome import perform, read
-from schema.cases import BenefitAssignment, Case, CaseReview
-from schema.context import Context
-from schema.permissions import signed_in
-from schema.relay import Connection, decode_global_id, page_request, selects
-from schema.workflow_inputs import (
+from schema.case_inputs import (
     AddCaseParticipantInput,
     AddCaseParticipantPayload,
     AssignBenefitInput,
@@ -43,6 +39,10 @@ from schema.workflow_inputs import (
     TransitionCaseInput,
     TransitionCasePayload,
 )
+from schema.cases import BenefitAssignment, Case, CaseReview
+from schema.context import Context
+from schema.permissions import signed_in
+from schema.relay import Connection, decode_global_id, page_request, selects
 
 
 def _case_id(value: relay.GlobalID, field: str = "caseId") -> uuid.UUID:
