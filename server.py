@@ -92,6 +92,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 app.state.partners,
                 bus,
                 interval_seconds=settings.outbox_scan_seconds,
+                expiry_seconds=settings.expiry_scan_seconds,
             )
             await dispatcher.start()
         app.state.dispatcher = dispatcher

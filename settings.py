@@ -80,6 +80,12 @@ class Settings(BaseSettings):
     outbox_scan_seconds: float = Field(
         5.0, gt=0, description="how often the in-process dispatcher rescans the outbox"
     )
+    expiry_scan_seconds: float = Field(
+        300.0,
+        gt=0,
+        description="how often the embedded worker expires referral recipients past their"
+        " date to respond and approvals past their period",
+    )
     simulators: bool = Field(
         False,
         description="serve the simulated partners (EHR) inside the app under /simulator, for"

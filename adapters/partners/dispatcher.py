@@ -1,6 +1,7 @@
-"""The in-process outbox dispatcher of the embedded mode: woken by the outbox's events after
-commit, and rescanning on an interval so that a missed wake-up only delays work. In production
-Celery workers do the same with the same domain function (`domain.partners.outbox.dispatch`)."""
+"""The embedded mode's worker, inside the API process: the outbox dispatcher, woken by the
+outbox's events after commit and rescanning on an interval so that a missed wake-up only delays
+work, and the expiry of referral recipients and approvals on their dates. In production Celery
+workers run the same domain functions."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from domain.authorizations.after_decision import expire_authorizations
 from domain.partners.outbox import WAKE_EVENT, RetryPolicy, dispatch, due_message_ids
 from domain.partners.ports import PartnerDirectory
+from domain.referrals.service import expire_overdue_recipients
 from domain.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -25,6 +28,7 @@ class OutboxDispatcher:
         bus: Any,
         *,
         interval_seconds: float = 5.0,
+        expiry_seconds: float = 300.0,
         policy: RetryPolicy | None = None,
     ) -> None:
         self._uow_factory = uow_factory
@@ -34,6 +38,8 @@ class OutboxDispatcher:
         self._policy = policy or RetryPolicy()
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._expiry_every = expiry_seconds
+        self._last_expiry = -float("inf")
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
@@ -64,12 +70,36 @@ class OutboxDispatcher:
                 log.exception("outbox dispatch failed", extra={"message_id": str(message_id)})
         return handled
 
+    async def expire_due(self) -> tuple[int, int]:
+        """Referral recipients past their date to respond, approvals past their period: how
+        many of each expired (in batches, until none is left)."""
+        totals = [0, 0]
+        for index, job in enumerate((expire_overdue_recipients, expire_authorizations)):
+            while True:
+                async with self._uow_factory() as uow:
+                    done = await job(uow=uow)
+                totals[index] += done
+                if done == 0:
+                    break
+        return totals[0], totals[1]
+
+    async def _maybe_expire(self) -> None:
+        loop = asyncio.get_running_loop()
+        if loop.time() - self._last_expiry < self._expiry_every:
+            return
+        self._last_expiry = loop.time()
+        try:
+            await self.expire_due()
+        except Exception:
+            log.exception("expiry scan failed")
+
     async def _run(self) -> None:
         async with self._bus.subscribe(lambda e: e.name == WAKE_EVENT) as queue:
             waker = asyncio.create_task(self._forward(queue))
             try:
                 while True:
                     await self.run_once()
+                    await self._maybe_expire()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self._interval)
                     self._wake.clear()

@@ -340,3 +340,15 @@ async def test_the_providers_are_told_how_the_referral_ended_for_them(world, eng
     told = {e.name: e.organization_ids for e in bus.events if e.entity == "Referral"}
     assert told["referral.authorized"] == (world.agency, world.provider_orgs[0])
     assert told["referral.not_selected"] == (world.agency, world.provider_orgs[1])
+
+
+async def test_the_embedded_worker_expires_what_is_due(world, uow_factory, clock):
+    from adapters.partners.directory import PartnerRegistry
+    from adapters.partners.dispatcher import OutboxDispatcher
+
+    _, assignment = await open_case_with_benefit(world, uow_factory)
+    await refer(world, uow_factory, assignment.id, world.providers[:2])
+    worker = OutboxDispatcher(uow_factory, PartnerRegistry(), bus=None)
+    assert await worker.expire_due() == (0, 0)
+    clock.advance(timedelta(days=8))
+    assert await worker.expire_due() == (2, 0)
