@@ -102,12 +102,17 @@ query Worklist($first: Int!) {
 }
 """
 
-_PAGE_SQL = """
-SELECT r.id, r.number, r.status, r.priority, r.decision_due_at, r.patient_id,
-       r.authorizer_organization_id
-FROM authorization_requests r
-WHERE r.requesting_organization_id = $1 AND r.status = ANY($2::text[])
-ORDER BY r.decision_due_at, r.id
+# The top of each status's index range (organisation, status, decision_due_at, id), then the
+# top of their union: as fast at 100,000 requests as at 10,000 (a plain `status = ANY($2)`
+# sorts every waiting request of the organisation for each page).
+_BRANCH = """(SELECT r.id, r.number, r.status, r.priority, r.decision_due_at, r.patient_id,
+        r.authorizer_organization_id
+ FROM authorization_requests r
+ WHERE r.requesting_organization_id = $1 AND r.status = ($2::text[])[{n}]
+ ORDER BY r.decision_due_at, r.id LIMIT $3)"""
+_PAGE_SQL = f"""
+SELECT * FROM ({" UNION ALL ".join(_BRANCH.format(n=n + 1) for n in range(len(STATUSES)))}) b
+ORDER BY decision_due_at, id
 LIMIT $3
 """
 
