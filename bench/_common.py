@@ -487,6 +487,32 @@ def gc_watch() -> Iterator[GcTally]:
         gc.callbacks.remove(callback)
 
 
+def json_difference(a: Any, b: Any, path: str = "") -> str | None:
+    """Where two decoded JSON values differ (floats to 1e-9 relative), or None."""
+    if isinstance(a, float) or isinstance(b, float):
+        numbers = isinstance(a, int | float) and isinstance(b, int | float)
+        if numbers and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9):
+            return None
+        return f"{path}: {a!r} != {b!r}"
+    if isinstance(a, dict) and isinstance(b, dict):
+        if list(a) != list(b):
+            return f"{path}: keys {list(a)} != {list(b)}"
+        for key in a:
+            found = json_difference(a[key], b[key], f"{path}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return f"{path}: {len(a)} items != {len(b)}"
+        for index, (x, y) in enumerate(zip(a, b, strict=True)):
+            found = json_difference(x, y, f"{path}[{index}]")
+            if found:
+                return found
+        return None
+    return None if a == b else f"{path}: {a!r} != {b!r}"
+
+
 # --- profiling ---------------------------------------------------------------------------
 
 PROFILE_SCOPE = re.compile(

@@ -55,6 +55,7 @@ from bench._common import (  # noqa: E402
     database_name,
     gc_watch,
     handle_sigterm,
+    json_difference,
     migrate,
     py_spy_profile,
     run,
@@ -278,32 +279,6 @@ def floor_side(client: Any) -> Callable[[int], Awaitable[bytes]]:
     return request
 
 
-def _same(a: Any, b: Any, path: str = "") -> str | None:
-    """Where two decoded JSON values differ (floats to 1e-9 relative), or None."""
-    if isinstance(a, float) or isinstance(b, float):
-        numbers = isinstance(a, int | float) and isinstance(b, int | float)
-        if numbers and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9):
-            return None
-        return f"{path}: {a!r} != {b!r}"
-    if isinstance(a, dict) and isinstance(b, dict):
-        if list(a) != list(b):
-            return f"{path}: keys {list(a)} != {list(b)}"
-        for key in a:
-            found = _same(a[key], b[key], f"{path}.{key}")
-            if found:
-                return found
-        return None
-    if isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b):
-            return f"{path}: {len(a)} items != {len(b)}"
-        for index, (x, y) in enumerate(zip(a, b, strict=True)):
-            found = _same(x, y, f"{path}[{index}]")
-            if found:
-                return found
-        return None
-    return None if a == b else f"{path}: {a!r} != {b!r}"
-
-
 def _uuid(global_id: str) -> str:
     try:
         return base64.b64decode(global_id).decode().partition(":")[2][:8]
@@ -327,7 +302,7 @@ async def check(
                 f"result mismatch at {point}: provider ids (decoded, first 8 hex) differ\n"
                 f"  graphql: {[_uuid(i) for i in ids]}\n  sql:     {[_uuid(i) for i in expected]}"
             )
-        difference = _same(ours, theirs, "edges")
+        difference = json_difference(ours, theirs, "edges")
         if difference:
             raise BenchError(f"result mismatch at {point}: {difference}")
         sizes.append(len(ids))

@@ -12,13 +12,14 @@ from strawberry.types import Info
 
 from domain.authorizations import worklist
 from domain.authorizations.worklist import WORKLIST_ROLES, WorklistOrder
+from domain.authorizations.worklist_sql import EMBEDDABLE
 from domain.events import DomainEvent
 from resolvers.outcome import read
 from schema.authorizations import AuthorizationRequest
 from schema.context import Context
 from schema.loaders import Loaders
 from schema.permissions import signed_in
-from schema.relay import Connection, decode_global_id, page_request, selects
+from schema.relay import Connection, decode_global_id, page_request, requested_fields, selects
 from schema.workflow_inputs import WorklistFilter
 
 ENTITY = "AuthorizationRequest"
@@ -96,6 +97,7 @@ class WorklistQuery:
                 order=order_by,
                 page=request,
                 with_total=selects(info, "totalCount"),
+                include=requested_fields(info) & set(EMBEDDABLE),
             ),
         )
         return Connection.from_page(page, AuthorizationRequest.from_model)

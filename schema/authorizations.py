@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self, TypeVar
 
 import strawberry
 from strawberry import relay
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from domain.authorizations import lifecycle, models
@@ -40,6 +41,8 @@ from schema.relay import load_nodes
 
 if TYPE_CHECKING:
     from schema.referrals import Referral
+
+T = TypeVar("T")
 
 strawberry.enum(AuthorizationStatus)
 strawberry.enum(AuthorizationAction)
@@ -266,10 +269,31 @@ class AuthorizationRequest(relay.Node):
     async def assignee(self, info: Info) -> User | None:
         return await user_or_none(info, self.assignee_id)
 
-    @strawberry.field
-    async def diagnoses(self, info: Info) -> list[Diagnosis]:
-        rows = await info.context.loaders.diagnoses_by_request.load(self.key)
-        return [Diagnosis(sequence=r.sequence, code=r.code, display=r.display) for r in rows]
+    prefetched: strawberry.Private[dict[str, list[Any]]]
+
+    def _related(
+        self, info: Info, name: str, convert: Callable[[Any], T]
+    ) -> list[T] | Awaitable[list[T]]:
+        """Read with the worklist's page when it was asked to include it, else batched."""
+        rows = self.prefetched.get(name)
+        if rows is not None:
+            return [convert(r) for r in rows]
+        loader: DataLoader[uuid.UUID, list[Any]] = getattr(
+            info.context.loaders, f"{name}_by_request"
+        )
+
+        async def load() -> list[T]:
+            return [convert(r) for r in await loader.load(self.key)]
+
+        return load()
+
+    @strawberry.field(graphql_type=list[Diagnosis])
+    def diagnoses(self, info: Info) -> list[Diagnosis] | Awaitable[list[Diagnosis]]:
+        return self._related(
+            info,
+            "diagnoses",
+            lambda r: Diagnosis(sequence=r.sequence, code=r.code, display=r.display),
+        )
 
     @strawberry.field
     async def attachments(self, info: Info) -> list[Attachment]:
@@ -384,20 +408,25 @@ class AuthorizationRequest(relay.Node):
         found = await info.context.loaders.referral.load(self.referral_id)
         return Referral.from_model(found) if found else None
 
-    @strawberry.field
-    async def lines(self, info: Info) -> list[AuthorizationLine]:
-        rows = await info.context.loaders.lines_by_request.load(self.key)
-        return [AuthorizationLine.from_model(r) for r in rows]
+    @strawberry.field(graphql_type=list[AuthorizationLine])
+    def lines(self, info: Info) -> list[AuthorizationLine] | Awaitable[list[AuthorizationLine]]:
+        return self._related(info, "lines", AuthorizationLine.from_model)
 
     @strawberry.field
     async def status_history(self, info: Info) -> list[StatusChange]:
         return await status_history(info, "AuthorizationRequest", self.key)
 
     @classmethod
-    def from_model(cls, m: models.AuthorizationRequest) -> Self:
+    def from_model(cls, m: Any) -> Self:
+        """From a model or a worklist row (which may carry its lines and diagnoses)."""
         return cls(
             id=str(m.id),
             key=m.id,
+            prefetched={
+                name: rows
+                for name in ("diagnoses", "lines")
+                if (rows := getattr(m, name, None)) is not None
+            },
             number=m.number,
             authorizer_kind=m.authorizer_kind,
             status=m.status,

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from domain.audit.models import AuditAction
 from domain.audit.service import record_access
@@ -25,14 +26,21 @@ from domain.authorizations.models import (
     PeerToPeer,
     Priority,
 )
-from domain.authorizations.service import ENTITY, authorization_scope
+from domain.authorizations.service import ENTITY, lines_by_request_ids
+from domain.authorizations.worklist_sql import (
+    EMBEDDABLE,
+    Shape,
+    count_statement,
+    escape_like,
+    page_statement,
+    related_from_json,
+)
 from domain.clock import require_aware
 from domain.identity.models import Role
 from domain.identity.rules import Principal, require_role
-from domain.models import group_by, keyset_after
+from domain.models import group_by
 from domain.pagination import Page, PageRequest, decode_cursor, page_from_rows
 from domain.partners.models import Exchange
-from domain.people.models import Person
 from domain.uow import UnitOfWork
 
 WORKLIST_ROLES = (
@@ -71,43 +79,7 @@ class WorklistFilter:
     text: str | None = None
 
 
-def filtered(query: Any, filter: WorklistFilter, now: datetime) -> Any:
-    if filter.statuses:
-        query = query.where(AuthorizationRequest.status.in_(filter.statuses))
-    if filter.priority:
-        query = query.where(AuthorizationRequest.priority == filter.priority)
-    if filter.payer_id:
-        query = query.where(AuthorizationRequest.authorizer_organization_id == filter.payer_id)
-    if filter.assignee_id:
-        query = query.where(AuthorizationRequest.assignee_id == filter.assignee_id)
-    if filter.unassigned:
-        query = query.where(AuthorizationRequest.assignee_id.is_(None))
-    if filter.due_before:
-        query = query.where(AuthorizationRequest.decision_due_at < filter.due_before)
-    if filter.overdue:
-        query = query.where(
-            AuthorizationRequest.status.in_(WAITING), AuthorizationRequest.decision_due_at < now
-        )
-    if filter.patient_id:
-        query = query.where(AuthorizationRequest.patient_id == filter.patient_id)
-    for word in (filter.text or "").lower().split()[:5]:
-        names = select(Person.id).where(
-            or_(
-                func.lower(Person.family_name).contains(word, autoescape=True),
-                func.lower(Person.given_name).contains(word, autoescape=True),
-            )
-        )
-        query = query.where(
-            or_(
-                func.lower(AuthorizationRequest.number).contains(word, autoescape=True),
-                func.lower(AuthorizationRequest.payer_reference).contains(word, autoescape=True),
-                AuthorizationRequest.patient_id.in_(names),
-            )
-        )
-    return query
-
-
-def _sort_key(request: AuthorizationRequest, order: WorklistOrder) -> tuple[Any, ...]:
+def _sort_key(request: Any, order: WorklistOrder) -> tuple[Any, ...]:
     if order is WorklistOrder.NEWEST:
         return (request.created_at, request.id)
     return (request.decision_due_at or FAR_FUTURE, request.id)
@@ -121,39 +93,83 @@ async def list_worklist(
     order: WorklistOrder,
     page: PageRequest,
     with_total: bool = False,
-) -> Page[AuthorizationRequest]:
-    """Requests the actor's organisation made or must decide, each read audited."""
+    include: frozenset[str] = frozenset(),
+) -> Page[Any]:
+    """Requests the actor's organisation made or must decide, each read audited: rows with
+    the request's columns, and its `lines` / `diagnoses` when `include` names them (read with
+    the page: in its statement on PostgreSQL, one batch each elsewhere)."""
     require_role(actor, *WORKLIST_ROLES)
     require_aware(filter.due_before, "filter.dueBefore")
-    base = filtered(
-        select(AuthorizationRequest).where(authorization_scope(actor)), filter, uow.clock.now()
-    )
-    due = func.coalesce(AuthorizationRequest.decision_due_at, FAR_FUTURE)
-    columns = (
-        (AuthorizationRequest.created_at, AuthorizationRequest.id)
-        if order is WorklistOrder.NEWEST
-        else (due, AuthorizationRequest.id)
-    )
-    descending = order is WorklistOrder.NEWEST
-    query = base
-    if page.after:
-        values = decode_cursor(page.after, (datetime, uuid.UUID))
-        query = query.where(keyset_after(columns, values, descending=descending))
-    ordering = [c.desc() for c in columns] if descending else list(columns)
-    rows = (await uow.session.scalars(query.order_by(*ordering).limit(page.first + 1))).all()
+    wanted = tuple(sorted(include & set(EMBEDDABLE)))
+    embedded = wanted if uow.dialect == "postgresql" else ()
+    shape, parameters = _shape(uow, actor, filter, order, page, embedded)
+    rows = (await uow.session.execute(page_statement(shape), parameters)).all()
     result = page_from_rows(rows, page, lambda r: _sort_key(r, order))
     total = None
     if with_total:
-        total = await uow.session.scalar(select(func.count()).select_from(base.subquery()))
+        total = await uow.session.scalar(count_statement(shape), parameters)
+    ids = [r.id for r in result.items]
+    batched: dict[str, dict[uuid.UUID, list[Any]]] = {
+        name: await BATCHED[name](uow=uow, request_ids=ids)
+        for name in wanted
+        if name not in embedded
+    }
+    items = [
+        SimpleNamespace(
+            **row._mapping,
+            **{name: related_from_json(name, row._mapping[f"{name}_json"]) for name in embedded},
+            **{name: rows[row.id] for name, rows in batched.items()},
+        )
+        for row in result.items
+    ]
     await record_access(
-        uow=uow,
-        actor=actor,
-        action=AuditAction.READ,
-        entity=ENTITY,
-        entity_ids=[r.id for r in result.items],
+        uow=uow, actor=actor, action=AuditAction.READ, entity=ENTITY, entity_ids=ids
     )
     await uow.commit()
-    return result.with_total(total)
+    return Page(items, result.cursors, result.has_next_page, result.has_previous_page, total)
+
+
+def _shape(
+    uow: UnitOfWork,
+    actor: Principal,
+    filter: WorklistFilter,
+    order: WorklistOrder,
+    page: PageRequest,
+    embedded: tuple[str, ...],
+) -> tuple[Shape, dict[str, Any]]:
+    words = [f"%{escape_like(w)}%" for w in (filter.text or "").lower().split()[:5]]
+    values: dict[str, Any] = {
+        "organization_id": actor.organization_id,
+        "limit": page.first + 1,
+        "priority": filter.priority,
+        "payer_id": filter.payer_id,
+        "assignee_id": filter.assignee_id,
+        "due_before": filter.due_before,
+        "now": uow.clock.now(),
+        "patient_id": filter.patient_id,
+    } | {f"word_{i}": word for i, word in enumerate(words)}
+    undated = False
+    if page.after:
+        first, last_id = decode_cursor(page.after, (datetime, uuid.UUID))
+        undated = order is WorklistOrder.DECISION_DUE and first == FAR_FUTURE
+        values |= {"after_id": last_id, "after_due": first, "after_created": first}
+    shape = Shape(
+        dialect=uow.dialect,
+        newest=order is WorklistOrder.NEWEST,
+        statuses=tuple(dict.fromkeys(filter.statuses)),
+        priority=filter.priority is not None,
+        payer=filter.payer_id is not None,
+        assignee=filter.assignee_id is not None,
+        unassigned=filter.unassigned,
+        due_before=filter.due_before is not None,
+        overdue=WAITING if filter.overdue else None,
+        patient=filter.patient_id is not None,
+        words=len(words),
+        after=page.after is not None,
+        after_undated=undated,
+        embedded=embedded,
+    )
+    return shape, values
 
 
 async def diagnoses_by_request_ids(
@@ -191,6 +207,9 @@ async def exchanges_by_request_ids(
     query = select(Exchange).where(Exchange.request_id.in_(set(request_ids)))
     rows = await uow.session.scalars(query.order_by(Exchange.started_at, Exchange.id))
     return group_by(rows, request_ids, lambda r: r.request_id)
+
+
+BATCHED: dict[str, Any] = {"lines": lines_by_request_ids, "diagnoses": diagnoses_by_request_ids}
 
 
 def matches(request: AuthorizationRequest, filter: WorklistFilter, now: datetime) -> bool:

@@ -374,3 +374,55 @@ async def test_trading_partners_and_the_exchange_log(app_client, office):
     ]
     hidden = await app_client.data("{ exchanges { operation } }", as_=office["stranger"])
     assert hidden["exchanges"] == []
+
+
+async def _pages(app_client, olive, order: str, first: int) -> list[dict]:
+    query = """query($after: String, $first: Int!, $order: WorklistOrder!) {
+      authorizationRequests(first: $first, after: $after, orderBy: $order) {
+        pageInfo { hasNextPage endCursor }
+        edges { node { id status lines { serviceCode } diagnoses { code } } } } }"""
+    nodes: list[dict] = []
+    after = None
+    while True:
+        page = (
+            await app_client.data(
+                query, {"after": after, "first": first, "order": order}, as_=olive
+            )
+        )["authorizationRequests"]
+        nodes += [edge["node"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return nodes
+        after = page["pageInfo"]["endCursor"]
+
+
+async def test_the_worklist_pages_through_dated_then_undated_requests_in_both_orders(
+    app_client, office
+):
+    olive = office["olive"]
+    made = []
+    for index in range(5):
+        draft = (
+            await mutate(
+                app_client, CREATE, draft_input(office), olive, "createAuthorizationRequest"
+            )
+        )["authorizationRequest"]
+        if index % 2 == 0:
+            await mutate(
+                app_client,
+                "mutation($input: SubmitAuthorizationRequestInput!) { submitAuthorizationRequest(input: $input) { errors { code } } }",
+                {"id": draft["id"]},
+                olive,
+                "submitAuthorizationRequest",
+            )
+        made.append(draft["id"])
+        app_client.clock.advance(timedelta(hours=1))
+    everything = await _pages(app_client, olive, "DECISION_DUE", 10)
+    submitted = [made[0], made[2], made[4]]  # due in the order they were submitted
+    assert [n["id"] for n in everything[:3]] == submitted
+    assert {n["status"] for n in everything[3:]} == {"DRAFT"}
+    for first in (1, 2):  # the outbox may move SUBMITTING on meanwhile: compare the ids
+        paged = await _pages(app_client, olive, "DECISION_DUE", first)
+        assert [n["id"] for n in paged] == [n["id"] for n in everything]
+    newest = await _pages(app_client, olive, "NEWEST", 2)
+    assert [n["id"] for n in newest] == made[::-1]
+    assert all(n["lines"] and n["diagnoses"] for n in newest)
