@@ -4,7 +4,6 @@ bare ClaimResponse, read into the domain's per-line answers."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import Decimal
 
 from fhir.resources.R4B.bundle import Bundle
@@ -18,7 +17,7 @@ from fhir.resources.R4B.parameters import Parameters
 from fhir.resources.R4B.resource import Resource
 
 from adapters.fhir.pas_codes import REVIEW_ACTIONS, UNDECIDED_OUTCOMES, Ext
-from adapters.fhir.pas_elements import code_of, find, first
+from adapters.fhir.pas_elements import as_date, code_of, find, first
 from domain.authorizations.lifecycle import ReviewAction
 from domain.partners.ports import AnswerKind, LineAnswer, PartnerAnswer
 
@@ -89,8 +88,8 @@ def _line(item: ClaimResponseItem, response: ClaimResponse, undecided: bool) -> 
         sequence=sequence,
         review_action=action,
         approved_quantity=_authorized_quantity(item),
-        approved_start=_date(period.valuePeriod.start) if period and period.valuePeriod else None,
-        approved_end=_date(period.valuePeriod.end) if period and period.valuePeriod else None,
+        approved_start=as_date(period.valuePeriod.start) if period and period.valuePeriod else None,
+        approved_end=as_date(period.valuePeriod.end) if period and period.valuePeriod else None,
         authorization_number=(number.valueString if number else None)
         or (response.preAuthRef if action in APPROVING else None),
         reason_codes=tuple(
@@ -143,11 +142,3 @@ def _one_error(error: ClaimResponseError) -> str:
     path = first(error.extension, Ext.ERROR_PATH)
     where = path.valueString if path else None
     return f"{text} at {where}" if where else text
-
-
-def _date(value: date | datetime | str | None) -> date | None:
-    if value is None or isinstance(value, datetime):
-        return value.date() if isinstance(value, datetime) else None
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import date, datetime
 from typing import Any
 
 from fhir.resources.R4B.codeableconcept import CodeableConcept
@@ -55,3 +56,12 @@ def code_of(value: CodeableConcept | None, system: str | None = None) -> str | N
         if system is None or coding.system == system:
             return coding.code
     return None
+
+
+def as_date(value: date | datetime | str | None) -> date | None:
+    """A FHIR date or dateTime (R4B keeps either) as the calendar date it names."""
+    if value is None or isinstance(value, datetime):
+        return value.date() if isinstance(value, datetime) else None
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
