@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hmac
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -65,6 +66,8 @@ class PasPayerSimulator:
         self,
         rules: dict[str, PayerRule] | None = None,
         default: PayerRule = PayerRule(RuleKind.APPROVE),
+        *,
+        bearer_token: str | None = None,
     ) -> None:
         self.rules = dict(rules or {})
         self.default = default
@@ -73,6 +76,7 @@ class PasPayerSimulator:
         self.requests: list[str] = []  # "submit <bundle id>" / "inquire <number>", as asked
         self._numbers: dict[str, str] = {}  # Claim identifier -> Bundle identifier
         self._issued = 0
+        self._token = bearer_token
 
     def app(self, prefix: str = "/fhir") -> Starlette:
         return Starlette(routes=self.routes(prefix))
@@ -93,7 +97,7 @@ class PasPayerSimulator:
         return _fhir(capability_statement())
 
     async def _submit(self, request: Request) -> Response:
-        refusal = await self._faulty()
+        refusal = await self._faulty(request)
         if refusal is not None:
             return refusal
         try:
@@ -110,7 +114,7 @@ class PasPayerSimulator:
         return _fhir(to_pas_response(stored.bundle, stored.answer, now=datetime.now(UTC)))
 
     async def _inquire(self, request: Request) -> Response:
-        refusal = await self._faulty()
+        refusal = await self._faulty(request)
         if refusal is not None:
             return refusal
         try:
@@ -127,11 +131,16 @@ class PasPayerSimulator:
         now = datetime.now(UTC)
         return _fhir(inquiry_result(to_pas_response(stored.bundle, stored.answer, now=now)))
 
-    async def _faulty(self) -> Response | None:
+    async def _faulty(self, request: Request) -> Response | None:
+        """Applies the faults, then checks the bearer token."""
         if self.faults.delay_seconds:
             await asyncio.sleep(self.faults.delay_seconds)
         if self.faults.status is not None:
             return outcome(self.faults.status, "transient", "The simulated payer is failing")
+        if self._token is not None:
+            sent = request.headers.get("authorization", "")
+            if not hmac.compare_digest(sent.encode(), f"Bearer {self._token}".encode()):
+                return outcome(401, "login", "A valid bearer token is required")
         return None
 
     def rule_for(self, item: ClaimItem) -> PayerRule:
@@ -217,9 +226,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve the simulated PAS payer")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8092)
+    parser.add_argument("--token", default=None, help="require this bearer token")
     args = parser.parse_args(argv)
     print(f"simulated PAS payer at http://{args.host}:{args.port}/fhir")
-    uvicorn.run(PasPayerSimulator().app(), host=args.host, port=args.port)
+    uvicorn.run(PasPayerSimulator(bearer_token=args.token).app(), host=args.host, port=args.port)
 
 
 if __name__ == "__main__":
