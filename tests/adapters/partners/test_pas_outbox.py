@@ -110,6 +110,30 @@ async def test_submitted_then_pended_then_approved_with_the_authorization_number
     assert simulator.requests[1].startswith("inquire ")
 
 
+async def test_the_payer_receives_the_office_patient_coverage_and_service(
+    setup, uow_factory, simulator
+):
+    registry, request_id = setup
+    await run_outbox(uow_factory, registry)
+    async with uow_factory() as uow:
+        number = (await uow.session.get(AuthorizationRequest, request_id)).number
+    (stored,) = simulator.claims.values()
+    by_url = {entry.fullUrl: entry.resource for entry in stored.bundle.entry}
+    claim = stored.bundle.entry[0].resource
+    patient, payer_org = by_url[claim.patient.reference], by_url[claim.insurer.reference]
+    coverage = by_url[claim.insurance[0].coverage.reference]
+    assert (patient.name[0].family, patient.name[0].given, str(patient.birthDate)) == (
+        "Lopez",
+        ["Maria"],
+        "1980-05-01",
+    )
+    assert coverage.subscriberId == "CHP-1001"
+    assert payer_org.name == "Cosville Health Plan"
+    assert by_url[claim.provider.reference].name == "Northside Wellness Clinic"
+    assert [c.code for c in claim.item[0].productOrService.coding] == [CODE]
+    assert claim.identifier[0].value == number
+
+
 async def test_a_resend_with_the_same_bundle_identifier_creates_nothing_twice(
     setup, uow_factory, simulator
 ):
