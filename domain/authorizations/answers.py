@@ -30,6 +30,7 @@ from domain.authorizations.models import (
 from domain.authorizations.rules import LineDecision, RequestedLine, check_decisions
 from domain.authorizations.service import DETERMINATION_ACTION, ENTITY, move_request
 from domain.errors import DomainError, ErrorCode, not_found
+from domain.identity.models import Organization
 from domain.identity.rules import Principal
 from domain.partners.models import OutboxKind
 from domain.partners.ports import (
@@ -40,6 +41,7 @@ from domain.partners.ports import (
     PartnerRequest,
 )
 from domain.people.models import Coverage, Person
+from domain.providers.models import Provider
 from domain.uow import UnitOfWork
 
 # A payer may answer anything a line can carry, CT and NA included.
@@ -56,7 +58,11 @@ async def snapshot(uow: UnitOfWork, request: AuthorizationRequest) -> PartnerReq
         .where(AuthorizationDiagnosis.request_id == request.id)
         .order_by(AuthorizationDiagnosis.sequence)
     )
-    assert person is not None  # kept by a foreign key
+    payer = await uow.session.get(Organization, request.authorizer_organization_id)
+    requester = await uow.session.get(Organization, request.requesting_organization_id)
+    requesting = await _provider(uow, request.requesting_provider_id)
+    servicing = await _provider(uow, request.servicing_provider_id)
+    assert person is not None and payer is not None and requester is not None  # foreign keys
     return PartnerRequest(
         request_id=request.id,
         number=request.number,
@@ -82,7 +88,21 @@ async def snapshot(uow: UnitOfWork, request: AuthorizationRequest) -> PartnerReq
             for line in lines
         ),
         payer_reference=request.payer_reference,
+        payer_identifier=payer.payer_id,
+        payer_name=payer.name,
+        requester_name=requester.name,
+        requester_npi=requester.npi,
+        requesting_provider_name=requesting.name if requesting else None,
+        requesting_provider_npi=requesting.npi if requesting else None,
+        servicing_provider_name=servicing.name if servicing else None,
+        servicing_provider_npi=servicing.npi if servicing else None,
+        patient_sex=person.sex.value,
+        submitted_at=request.submitted_at,
     )
+
+
+async def _provider(uow: UnitOfWork, provider_id: uuid.UUID | None) -> Provider | None:
+    return await uow.session.get(Provider, provider_id) if provider_id else None
 
 
 async def lines_of(uow: UnitOfWork, request_id: uuid.UUID) -> list[AuthorizationLine]:

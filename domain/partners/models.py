@@ -36,6 +36,10 @@ class TradingPartner(HasId, Timestamped, Base):
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(default=True)
 
+    def adapter_options(self) -> dict[str, Any]:
+        """What the protocol adapter is configured with: the options and the endpoint URL."""
+        return {**(self.options or {}), "endpoint_url": self.endpoint_url}
+
 
 class OutboxKind(StrEnum):
     SUBMIT = "SUBMIT"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
@@ -41,6 +41,17 @@ class PartnerRequest:
     diagnoses: tuple[str, ...]
     lines: tuple[PartnerLine, ...]
     payer_reference: str | None = None
+    # Who is asked and who asks, as a PAS Claim names them (insurer, provider, careTeam).
+    payer_identifier: str | None = None
+    payer_name: str | None = None
+    requester_name: str | None = None
+    requester_npi: str | None = None
+    requesting_provider_name: str | None = None
+    requesting_provider_npi: str | None = None
+    servicing_provider_name: str | None = None
+    servicing_provider_npi: str | None = None
+    patient_sex: str | None = None
+    submitted_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

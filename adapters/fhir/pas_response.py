@@ -1,0 +1,128 @@
+"""PartnerAnswer -> PAS Response Bundle for a Request Bundle: the ClaimResponse first, echoing
+the Claim's identifiers and the request's fullUrls, then the Patient and Organizations it
+points at. The simulated payer answers with this; `pas_answer` reads it back."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from fhir.resources.R4B.bundle import Bundle, BundleEntry
+from fhir.resources.R4B.claim import Claim
+from fhir.resources.R4B.claimresponse import (
+    ClaimResponse,
+    ClaimResponseError,
+    ClaimResponseItem,
+    ClaimResponseItemAdjudication,
+)
+from fhir.resources.R4B.codeableconcept import CodeableConcept
+from fhir.resources.R4B.extension import Extension
+from fhir.resources.R4B.period import Period
+from fhir.resources.R4B.quantity import Quantity
+
+from adapters.fhir.pas_codes import (
+    REVIEW_ACTION_DISPLAY,
+    Ext,
+    Profile,
+    System,
+)
+from adapters.fhir.pas_elements import concept, extension, identifier, profile
+from domain.authorizations.lifecycle import ReviewAction
+from domain.partners.ports import AnswerKind, LineAnswer, PartnerAnswer
+
+
+def to_pas_response(request_bundle: Bundle, answer: PartnerAnswer, *, now: datetime) -> Bundle:
+    """The Response Bundle for the Claim that opens `request_bundle`."""
+    entries = request_bundle.entry or []
+    claim = entries[0].resource
+    assert isinstance(claim, Claim)  # the caller checked the request
+    response = _claim_response(claim, answer, entries[0].fullUrl, now)
+    echoed = {ref.reference for ref in (claim.patient, claim.insurer, claim.provider) if ref}
+    key = request_bundle.identifier.value if request_bundle.identifier else str(uuid.uuid4())
+    return Bundle(
+        meta=profile(Profile.RESPONSE_BUNDLE),
+        identifier=identifier(
+            System.BUNDLE_IDENTIFIER, f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, str(key))}"
+        ),
+        type="collection",
+        timestamp=now,
+        entry=[
+            BundleEntry(
+                fullUrl=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{key}#r')}", resource=response
+            ),
+            *(e for e in entries[1:] if e.fullUrl in echoed),
+        ],
+    )
+
+
+def _claim_response(
+    claim: Claim, answer: PartnerAnswer, claim_url: str | None, now: datetime
+) -> ClaimResponse:
+    rejected = answer.kind is AnswerKind.REJECTED
+    pended = all(line.review_action is ReviewAction.PENDED for line in answer.lines)
+    return ClaimResponse(
+        meta=profile(Profile.CLAIM_RESPONSE),
+        identifier=claim.identifier,
+        status="active",
+        type=claim.type,
+        use="preauthorization",
+        patient=claim.patient,
+        created=now,
+        insurer=claim.insurer,
+        requestor=claim.provider,
+        request={"reference": claim_url} if claim_url else None,
+        outcome="error" if rejected else ("queued" if pended else "complete"),
+        disposition=answer.reason,
+        preAuthRef=answer.payer_reference,
+        item=[_item(line) for line in answer.lines] or None,
+        error=[ClaimResponseError(code=CodeableConcept(text=answer.reason))] if rejected else None,
+    )
+
+
+def _item(line: LineAnswer) -> ClaimResponseItem:
+    review: list[Extension] = [
+        extension(
+            Ext.REVIEW_ACTION_CODE,
+            valueCodeableConcept=concept(
+                System.REVIEW_ACTION,
+                line.review_action.value,
+                REVIEW_ACTION_DISPLAY[line.review_action],
+            ),
+        )
+    ]
+    if line.authorization_number:
+        review.insert(0, extension(Ext.NUMBER, valueString=line.authorization_number))
+    review += [
+        extension(
+            Ext.REASON_CODE,
+            valueCodeableConcept=concept(System.HEALTH_CARE_SERVICES_DECISION_REASON, code),
+        )
+        for code in line.reason_codes
+    ]
+    details: list[Extension] = []
+    if line.approved_start or line.approved_end:
+        details.append(
+            extension(
+                Ext.ITEM_PRE_AUTH_PERIOD,
+                valuePeriod=Period(start=line.approved_start, end=line.approved_end),
+            )
+        )
+    if line.approved_quantity is not None:
+        details.append(
+            Extension(
+                url=Ext.ITEM_AUTHORIZED_DETAIL,
+                extension=[
+                    extension("quantity", valueQuantity=Quantity(value=line.approved_quantity))
+                ],
+            )
+        )
+    return ClaimResponseItem(
+        extension=details or None,
+        itemSequence=line.sequence,
+        adjudication=[
+            ClaimResponseItemAdjudication(
+                extension=[Extension(url=Ext.REVIEW_ACTION, extension=review)],
+                category=concept(System.ADJUDICATION, "submitted"),
+            )
+        ],
+    )

@@ -1,0 +1,59 @@
+"""What the simulated PAS payer says besides decisions: its CapabilityStatement, the 2.2.x
+`$inquire` result (Parameters of 0..* Response Bundles) and OperationOutcomes."""
+
+from __future__ import annotations
+
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+from fhir.resources.R4B.operationoutcome import OperationOutcome
+from fhir.resources.R4B.parameters import Parameters
+from starlette.responses import Response
+
+from adapters.fhir.pas import FHIR_JSON, dump
+
+_PAS = "http://hl7.org/fhir/us/davinci-pas"
+
+
+def capability_statement() -> CapabilityStatement:
+    return CapabilityStatement(
+        status="active",
+        date="2026-01-01",
+        kind="instance",
+        instantiates=[f"{_PAS}/CapabilityStatement/IntermediaryCapabilities"],
+        software={"name": "CareBridge simulated PAS payer"},
+        implementation={"description": "Da Vinci PAS 2.2.1 payer for demos and tests"},
+        fhirVersion="4.0.1",
+        format=["json"],
+        rest=[
+            {
+                "mode": "server",
+                "resource": [
+                    {
+                        "type": "Claim",
+                        "operation": [
+                            {
+                                "name": "submit",
+                                "definition": f"{_PAS}/OperationDefinition/Claim-submit",
+                            },
+                            {
+                                "name": "inquire",
+                                "definition": f"{_PAS}/OperationDefinition/Claim-inquiry",
+                            },
+                        ],
+                    }
+                ],
+            }
+        ],
+    )
+
+
+def inquiry_result(found: Bundle | None) -> Parameters:
+    """2.2.x: one `output` parameter per matching Response Bundle (none when nothing matches)."""
+    if found is None:
+        return Parameters()
+    return Parameters(parameter=[{"name": "output", "resource": found}])
+
+
+def outcome(status: int, code: str, message: str) -> Response:
+    body = OperationOutcome(issue=[{"severity": "error", "code": code, "diagnostics": message}])
+    return Response(dump(body), status_code=status, media_type=FHIR_JSON)
