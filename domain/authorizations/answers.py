@@ -30,6 +30,7 @@ from domain.authorizations.models import (
 from domain.authorizations.rules import LineDecision, RequestedLine, check_decisions
 from domain.authorizations.service import DETERMINATION_ACTION, ENTITY, move_request
 from domain.errors import DomainError, ErrorCode, not_found
+from domain.identity.models import Organization
 from domain.identity.rules import Principal
 from domain.partners.models import OutboxKind
 from domain.partners.ports import (
@@ -37,9 +38,11 @@ from domain.partners.ports import (
     LineAnswer,
     PartnerAnswer,
     PartnerLine,
+    PartnerParty,
     PartnerRequest,
 )
 from domain.people.models import Coverage, Person
+from domain.providers.models import Provider
 from domain.uow import UnitOfWork
 
 # A payer may answer anything a line can carry, CT and NA included.
@@ -82,7 +85,23 @@ async def snapshot(uow: UnitOfWork, request: AuthorizationRequest) -> PartnerReq
             for line in lines
         ),
         payer_reference=request.payer_reference,
+        patient_sex=person.sex.value,
+        payer=await _organization(uow, request.authorizer_organization_id, payer=True),
+        requester=await _provider(uow, request.requesting_provider_id)
+        or await _organization(uow, request.requesting_organization_id, payer=False),
+        servicing_provider=await _provider(uow, request.servicing_provider_id),
     )
+
+
+async def _organization(uow: UnitOfWork, org_id: uuid.UUID, *, payer: bool) -> PartnerParty:
+    org = await uow.session.get(Organization, org_id)
+    assert org is not None  # kept by a foreign key
+    return PartnerParty(org.name, org.payer_id if payer else org.npi)
+
+
+async def _provider(uow: UnitOfWork, provider_id: uuid.UUID | None) -> PartnerParty | None:
+    provider = await uow.session.get(Provider, provider_id) if provider_id else None
+    return PartnerParty(provider.name, provider.npi) if provider else None
 
 
 async def lines_of(uow: UnitOfWork, request_id: uuid.UUID) -> list[AuthorizationLine]:

@@ -36,6 +36,10 @@ class TradingPartner(HasId, Timestamped, Base):
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(default=True)
 
+    def port_options(self) -> dict[str, object]:
+        """What the partner's adapter is configured with: its options and its endpoint URL."""
+        return {**(self.options or {}), "endpoint_url": self.endpoint_url}
+
 
 class OutboxKind(StrEnum):
     SUBMIT = "SUBMIT"

@@ -120,7 +120,7 @@ async def dispatch(
     partner = await uow.session.get(TradingPartner, message.partner_id)
     request = await uow.session.get(AuthorizationRequest, message.request_id, with_for_update=True)
     assert partner is not None and request is not None  # kept by foreign keys
-    port = directory.for_partner(partner.protocol.value, dict(partner.options or {}))
+    port = directory.for_partner(partner.protocol.value, partner.port_options())
     started, began = uow.clock.now(), time.monotonic()
     message.attempts += 1
     try:

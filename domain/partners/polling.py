@@ -39,7 +39,7 @@ async def poll_request(
     partner = await uow.session.get(TradingPartner, request.trading_partner_id)
     if partner is None or partner.protocol is Protocol.MANUAL:
         return None
-    port = directory.for_partner(partner.protocol.value, dict(partner.options or {}))
+    port = directory.for_partner(partner.protocol.value, partner.port_options())
     started, began = uow.clock.now(), time.monotonic()
     try:
         answer = await port.inquire(await snapshot(uow, request))

@@ -27,8 +27,18 @@ class PartnerLine:
 
 
 @dataclass(frozen=True, slots=True)
+class PartnerParty:
+    """An organisation or practitioner named to the partner: its name and identifier (the
+    payer's id for the payer, the NPI for a provider)."""
+
+    name: str
+    identifier: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PartnerRequest:
-    """What a partner needs to know of a request: ids, codes and the patient's coverage."""
+    """What a partner needs to know of a request: ids, codes and the patient's coverage.
+    `diagnoses` are ICD-10-CM codes, the principal one first."""
 
     request_id: uuid.UUID
     number: str
@@ -41,6 +51,10 @@ class PartnerRequest:
     diagnoses: tuple[str, ...]
     lines: tuple[PartnerLine, ...]
     payer_reference: str | None = None
+    patient_sex: str | None = None  # people.Sex: FEMALE, MALE, OTHER, UNKNOWN
+    payer: PartnerParty | None = None
+    requester: PartnerParty | None = None  # the requesting provider, else organisation
+    servicing_provider: PartnerParty | None = None
 
 
 @dataclass(frozen=True, slots=True)
