@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from adapters.partners.manual import ManualPartner
+from adapters.partners.x12_core import X12CorePartner
 from domain.errors import DomainError, ErrorCode
 from domain.partners.models import Protocol
 from domain.partners.ports import TradingPartnerPort
@@ -16,7 +17,10 @@ class PartnerRegistry:
     """Protocol -> adapter factory; the FHIR PAS and X12 278 adapters register here too."""
 
     def __init__(self, factories: Mapping[str, Factory] | None = None) -> None:
-        self._factories: dict[str, Factory] = {Protocol.MANUAL.value: lambda _o: ManualPartner()}
+        self._factories: dict[str, Factory] = {
+            Protocol.MANUAL.value: lambda _o: ManualPartner(),
+            Protocol.X12_CORE.value: X12CorePartner,
+        }
         self._factories.update(factories or {})
 
     def register(self, protocol: Protocol, factory: Factory) -> None:
