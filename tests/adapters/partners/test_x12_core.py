@@ -206,3 +206,19 @@ async def test_wrong_credentials_fail_for_good(submitted, uow_factory):
     assert await status_of(uow_factory, submitted) is AuthorizationStatus.SUBMIT_FAILED
     message = await outbox_message(uow_factory)
     assert message.status is OutboxStatus.FAILED and message.attempts == 1
+
+
+async def test_a_payer_without_a_payer_id_fails_for_good_with_the_reason(
+    submitted, uow_factory, clearinghouse
+):
+    async with uow_factory() as uow:
+        for organization in await uow.session.scalars(select(Organization)):
+            organization.payer_id = None
+        await uow.commit()
+    await run_outbox(uow_factory, PartnerRegistry(), POLICY)
+    assert await status_of(uow_factory, submitted) is AuthorizationStatus.SUBMIT_FAILED
+    assert (await history_of(uow_factory, submitted))[-1] == (
+        "SUBMIT_FAILED",
+        "The request cannot be sent as a 278: the payer has no payer id",
+    )
+    assert clearinghouse.cases == {}  # nothing was sent
