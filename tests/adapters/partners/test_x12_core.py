@@ -123,6 +123,7 @@ async def test_submitted_and_pended_then_approved_on_inquiry(submitted, uow_fact
         number = request.number
     [case] = clearinghouse.cases.values()
     assert case.asked.trace_number == number and case.inquiries == 1
+    assert case.asked.member_id == "CHP-1001"
     assert request.payer_reference == case.reference
     assert line.review_action is ReviewAction.CERTIFIED
     assert line.authorization_number == f"{case.reference}-1"
