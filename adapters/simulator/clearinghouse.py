@@ -113,9 +113,14 @@ class SimulatedClearinghouse:
         return known
 
     def _answer(self, payload: str) -> CoreAnswer:
-        problems = validate(payload)
-        if problems:
+        if validate(payload):
             return self._acknowledgment(payload)
+        try:
+            return self._decision(payload)
+        except X12Error:  # valid, yet not answerable as read (a value holding a delimiter...)
+            return self._acknowledgment(payload)
+
+    def _decision(self, payload: str) -> CoreAnswer:
         review = parse_278(payload)
         asked = read_review_request(review)
         case = self.cases.get(asked.trace_number)

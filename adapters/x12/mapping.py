@@ -24,7 +24,7 @@ from adapters.x12.builder import (
 from adapters.x12.codes import HCR_ACTIONS, REJECT_REASONS
 from adapters.x12.envelope import Interchange, write_interchange
 from adapters.x12.review import X217, Transaction278
-from adapters.x12.segments import DEFAULT_DELIMITERS, Segment
+from adapters.x12.segments import DEFAULT_DELIMITERS, Delimiters, Segment
 from adapters.x12.typed import (
     AAA,
     DMG,
@@ -121,7 +121,9 @@ def to_278_request(request: PartnerRequest, parties: X12Parties, *, originator: 
     return write_interchange(envelope(body, parties))
 
 
-def envelope(body: tuple[Segment, ...], parties: X12Parties) -> Interchange:
+def envelope(
+    body: tuple[Segment, ...], parties: X12Parties, delimiters: Delimiters = D
+) -> Interchange:
     draft = InterchangeDraft(
         PartyId(parties.sender_id),
         PartyId(parties.receiver_id),
@@ -139,7 +141,7 @@ def envelope(body: tuple[Segment, ...], parties: X12Parties) -> Interchange:
         ),
         usage=parties.usage,
     )
-    return build_interchange(draft)
+    return build_interchange(draft, delimiters=delimiters)
 
 
 def _stamp(at: datetime) -> tuple[str, str]:

@@ -15,13 +15,11 @@ from adapters.x12.hierarchy import HLNode
 from adapters.x12.mapping import (
     ADMINISTRATIVE_REFERENCE,
     CERTIFIED_PERIOD,
-    D,
     X12Parties,
     envelope,
 )
 from adapters.x12.review import Transaction278
 from adapters.x12.segments import Segment
-from adapters.x12.typed import AAA, HCR, encode
 from domain.partners.ports import LineAnswer
 
 PENDED = "A4"
@@ -95,7 +93,8 @@ def to_278_response(
             services += 1
             decision = _decided(by_sequence.get(services), None)
         body += _echoed(node, decision)
-    return write_interchange(envelope(tuple(body), parties))
+    # Echoed composites keep the request's component separator: write with its delimiters.
+    return write_interchange(envelope(tuple(body), parties, review.delimiters))
 
 
 def _echoed(node: HLNode, decision: list[Segment]) -> list[Segment]:
@@ -119,7 +118,7 @@ def _decided(line: LineAnswer | None, payer_reference: str | None) -> list[Segme
     if line is not None:
         reason = line.reason_codes[0] if line.reason_codes else ""
         number = line.authorization_number or ""
-        segments.append(encode(HCR(line.review_action.value, number, reason), D))
+        segments.append(Segment.of("HCR", line.review_action.value, number, reason))
     if payer_reference:
         segments.append(Segment.of("REF", ADMINISTRATIVE_REFERENCE, payer_reference))
     if line is not None and line.approved_start:
@@ -132,4 +131,4 @@ def _period(start: date, end: date) -> Segment:
 
 
 def _rejected(rejection: Rejection) -> list[Segment]:
-    return [encode(AAA("N", "", rejection.reason, rejection.follow_up), D)]
+    return [Segment.of("AAA", "N", "", rejection.reason, rejection.follow_up)]
