@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 
 from adapters.partners.manual import ManualPartner
 from adapters.partners.pas import PasPartner
+from adapters.partners.x12_core import X12CorePartner
 from domain.errors import DomainError, ErrorCode
 from domain.partners.models import Protocol
 from domain.partners.ports import TradingPartnerPort
@@ -20,6 +21,7 @@ class PartnerRegistry:
         self._factories: dict[str, Factory] = {
             Protocol.MANUAL.value: lambda _o: ManualPartner(),
             Protocol.FHIR_PAS.value: PasPartner,
+            Protocol.X12_CORE.value: X12CorePartner,
         }
         self._factories.update(factories or {})
 

@@ -38,6 +38,7 @@ from domain.partners.ports import (
     LineAnswer,
     PartnerAnswer,
     PartnerLine,
+    PartnerParty,
     PartnerRequest,
 )
 from domain.people.models import Coverage, Person
@@ -98,6 +99,11 @@ async def snapshot(uow: UnitOfWork, request: AuthorizationRequest) -> PartnerReq
         servicing_provider_npi=servicing.npi if servicing else None,
         patient_sex=person.sex.value,
         submitted_at=request.submitted_at,
+        payer=PartnerParty(payer.name, payer.payer_id),
+        requester=PartnerParty(requesting.name, requesting.npi)
+        if requesting
+        else PartnerParty(requester.name, requester.npi),
+        servicing_provider=PartnerParty(servicing.name, servicing.npi) if servicing else None,
     )
 
 

@@ -27,8 +27,18 @@ class PartnerLine:
 
 
 @dataclass(frozen=True, slots=True)
+class PartnerParty:
+    """An organisation or practitioner named to the partner: its name and identifier (the
+    payer's id for the payer, the NPI for a provider)."""
+
+    name: str
+    identifier: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PartnerRequest:
-    """What a partner needs to know of a request: ids, codes and the patient's coverage."""
+    """What a partner needs to know of a request: ids, codes and the patient's coverage.
+    `diagnoses` are ICD-10-CM codes, the principal one first."""
 
     request_id: uuid.UUID
     number: str
@@ -52,6 +62,10 @@ class PartnerRequest:
     servicing_provider_npi: str | None = None
     patient_sex: str | None = None
     submitted_at: datetime | None = None
+    # The same parties as one value each, as a 278 names them (UMO, requester, servicing).
+    payer: PartnerParty | None = None
+    requester: PartnerParty | None = None  # the requesting provider, else organisation
+    servicing_provider: PartnerParty | None = None
 
 
 @dataclass(frozen=True, slots=True)
