@@ -18,6 +18,7 @@ from domain.delivery.access import (
     move,
     require_agency,
 )
+from domain.delivery.authorized import refresh_used_units
 from domain.delivery.lifecycle import (
     CORRECTION_TRANSITIONS,
     DISBURSEMENT_TRANSITIONS,
@@ -75,6 +76,8 @@ async def review_disbursements(
         await move(
             uow, actor, DISBURSEMENT_TRANSITIONS, disbursement, "Disbursement", action, reason
         )
+    await uow.session.flush()
+    await refresh_used_units(uow, {d.authorization_line_id for d in found.values()})
     await record_access(
         uow=uow,
         actor=actor,

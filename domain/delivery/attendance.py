@@ -16,6 +16,7 @@ from domain.audit.models import AuditAction
 from domain.audit.service import record_access
 from domain.authorizations.models import AuthorizationLine
 from domain.delivery.access import delivery_event, move, require_provider_worker, share_payments
+from domain.delivery.authorized import refresh_used_units
 from domain.delivery.lifecycle import (
     DISBURSEMENT_TRANSITIONS,
     LIVE_DISBURSEMENTS,
@@ -80,7 +81,7 @@ async def record_attendance(
     for change in changes:
         await _apply(uow, actor, change)
     await uow.session.flush()
-    await _refresh_used(uow, {c.disbursement.authorization_line_id for c in changes})
+    await refresh_used_units(uow, {c.disbursement.authorization_line_id for c in changes})
     await _refresh_counts(uow, actor, session, [e for e, _ in pairs.values()])
     if changes:
         await record_access(
@@ -287,20 +288,6 @@ async def _correct(uow: UnitOfWork, actor: Principal, disbursement: Disbursement
             amount=delta,
         )
     )
-
-
-async def _refresh_used(uow: UnitOfWork, line_ids: set[uuid.UUID]) -> None:
-    """Each line's used units: the sum of its live disbursements' disbursed units."""
-    for line_id in sorted(line_ids):
-        used = await uow.session.scalar(
-            select(func.coalesce(func.sum(Disbursement.disbursed_quantity), 0)).where(
-                Disbursement.authorization_line_id == line_id,
-                Disbursement.status.in_(LIVE_DISBURSEMENTS),
-            )
-        )
-        line = await uow.session.get(AuthorizationLine, line_id)
-        assert line is not None
-        line.used_quantity = Decimal(used)
 
 
 async def _refresh_counts(

@@ -198,3 +198,17 @@ def visible_line_ids(actor: Principal) -> Any:
         .join(AuthorizationRequest, AuthorizationRequest.id == AuthorizationLine.request_id)
         .where(or_(authorization_scope(actor)))
     )
+
+
+async def refresh_used_units(uow: UnitOfWork, line_ids: set[uuid.UUID]) -> None:
+    """Each line's used units: the sum of its live disbursements' disbursed units."""
+    for line_id in sorted(line_ids):
+        used = await uow.session.scalar(
+            select(func.coalesce(func.sum(Disbursement.disbursed_quantity), 0)).where(
+                Disbursement.authorization_line_id == line_id,
+                Disbursement.status.in_(LIVE_DISBURSEMENTS),
+            )
+        )
+        line = await uow.session.get(AuthorizationLine, line_id)
+        assert line is not None
+        line.used_quantity = Decimal(used)
