@@ -72,6 +72,14 @@ class Settings(BaseSettings):
         " the case supervisor",
     )
 
+    manual_approval_share: Decimal = Field(
+        Decimal("0"),
+        ge=0,
+        le=1,
+        description="share (0..1) of recorded disbursements a payment run sends to manual"
+        " approval instead of paying; the same disbursements are picked on every run",
+    )
+
     gc_young_threshold: int = Field(
         20_000, ge=0, description="allocations between young-generation collections; 0 = default"
     )

@@ -14,7 +14,9 @@ from resolvers.audit import AuditQuery
 from resolvers.authorizations import AuthorizationsMutation, AuthorizationsQuery
 from resolvers.cases import CasesMutation, CasesQuery
 from resolvers.catalog import CatalogMutation, CatalogQuery
+from resolvers.delivery import DeliveryMutation, DeliveryQuery
 from resolvers.identity import IdentityQuery
+from resolvers.payments import PaymentsMutation, PaymentsQuery
 from resolvers.people import PeopleMutation, PeopleQuery
 from resolvers.providers import ProvidersMutation, ProvidersQuery
 from resolvers.referrals import ReferralsMutation, ReferralsQuery, ReferralsSubscription
@@ -32,6 +34,8 @@ Query = merge_types(
         CasesQuery,
         ReferralsQuery,
         AuthorizationsQuery,
+        DeliveryQuery,
+        PaymentsQuery,
         AuditQuery,
     ),
 )
@@ -44,6 +48,8 @@ Mutation = merge_types(
         CasesMutation,
         ReferralsMutation,
         AuthorizationsMutation,
+        DeliveryMutation,
+        PaymentsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (ReferralsSubscription,))

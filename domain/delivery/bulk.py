@@ -3,13 +3,12 @@ the number of rows, so a period of 100,000 disbursements is never loaded into me
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from sqlalchemy import insert, literal, select, update
 
 from domain.delivery.lifecycle import DisbursementAction, DisbursementStatus
-from domain.delivery.models import Disbursement, ProviderPayment
+from domain.delivery.models import Disbursement
 from domain.history import StatusChange
 from domain.identity.rules import Principal
 from domain.models import UTCDateTime
@@ -62,15 +61,3 @@ async def set_status(uow: UnitOfWork, where: Any, status: DisbursementStatus, **
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-def payment_of_provider(run_id: uuid.UUID) -> Any:
-    """A correlated subquery: the run's payment to the disbursement's provider."""
-    return (
-        select(ProviderPayment.id)
-        .where(
-            ProviderPayment.run_id == run_id,
-            ProviderPayment.provider_id == Disbursement.provider_id,
-        )
-        .scalar_subquery()
-    )

@@ -157,7 +157,7 @@ class Disbursement(HasId, Timestamped, Base):
     provider_organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
     provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"))
     benefit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("benefits.id"))
-    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"))
     case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
     session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("benefit_sessions.id"), index=True)
     service_date: Mapped[date] = mapped_column(Date)

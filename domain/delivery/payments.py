@@ -119,7 +119,8 @@ def _payable(agency_id: uuid.UUID, period_end: date, *statuses: DisbursementStat
 
 async def _approve(uow: UnitOfWork, actor: Principal, period_end: date, threshold: int) -> int:
     """The approval check: recorded disbursements in the sampled buckets wait for a person;
-    the others are approved by the run."""
+    the others are approved by the run (their history says so; `_pay_disbursements` moves
+    them on to PAID in the same statement as the approved ones, one write per row)."""
     held = and_(
         _payable(actor.organization_id, period_end, D.RECORDED),
         Disbursement.approval_bucket < threshold,
@@ -128,7 +129,6 @@ async def _approve(uow: UnitOfWork, actor: Principal, period_end: date, threshol
     count = await bulk.set_status(uow, held, D.PENDING_APPROVAL)
     passed = _payable(actor.organization_id, period_end, D.RECORDED)
     await bulk.history_of(uow, actor, passed, D.RECORDED, D.APPROVED, DA.APPROVE)
-    await bulk.set_status(uow, passed, D.APPROVED)
     return count
 
 
@@ -138,7 +138,7 @@ async def _dues(
     dues: dict[uuid.UUID, Due] = {}
     approved = await uow.session.execute(
         select(Disbursement.provider_id, Disbursement.provider_organization_id)
-        .where(_payable(agency_id, period_end, D.APPROVED))
+        .where(_payable(agency_id, period_end, D.RECORDED, D.APPROVED))
         .group_by(Disbursement.provider_id, Disbursement.provider_organization_id)
     )
     for provider_id, organization_id in approved:
@@ -215,15 +215,20 @@ async def _new_payment(
 async def _pay_disbursements(
     uow: UnitOfWork, actor: Principal, run: PaymentRun, period_end: date
 ) -> int:
-    """Approved disbursements are paid by the run's payment to their provider, which keeps
-    what was paid on each of them."""
-    payable = _payable(run.organization_id, period_end, D.APPROVED)
+    """Approved disbursements (by a person, or by this run's check: still RECORDED here) are
+    paid by the run's payment to their provider, and keep what was paid on each of them."""
+    payable = _payable(run.organization_id, period_end, D.RECORDED, D.APPROVED)
     await bulk.history_of(uow, actor, payable, D.APPROVED, D.PAID, DA.PAY)
+    to_provider = and_(
+        payable,
+        ProviderPayment.run_id == run.id,
+        ProviderPayment.provider_id == Disbursement.provider_id,
+    )
     return await bulk.set_status(
         uow,
-        payable,
+        to_provider,
         D.PAID,
-        payment_id=bulk.payment_of_provider(run.id),
+        payment_id=ProviderPayment.id,
         paid_quantity=Disbursement.disbursed_quantity,
         paid_amount=Disbursement.amount,
     )

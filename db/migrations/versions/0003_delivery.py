@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-12-01 16:18:36.186397
+Create Date: 2026-12-01 16:29:27.192617
 
 """
 
@@ -213,7 +213,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_disbursements_authorization_line_id'), ['authorization_line_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_disbursements_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_disbursements_payment_id'), ['payment_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_disbursements_person_id'), ['person_id'], unique=False)
         batch_op.create_index('ix_disbursements_provider_org_date', ['provider_organization_id', 'service_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_disbursements_session_id'), ['session_id'], unique=False)
 
@@ -285,7 +284,6 @@ def downgrade() -> None:
     with op.batch_alter_table('disbursements', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_disbursements_session_id'))
         batch_op.drop_index('ix_disbursements_provider_org_date')
-        batch_op.drop_index(batch_op.f('ix_disbursements_person_id'))
         batch_op.drop_index(batch_op.f('ix_disbursements_payment_id'))
         batch_op.drop_index(batch_op.f('ix_disbursements_case_id'))
         batch_op.drop_index(batch_op.f('ix_disbursements_authorization_line_id'))
