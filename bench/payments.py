@@ -19,6 +19,7 @@ number of rows. Exit 1 on a mismatch.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import statistics
 import sys
@@ -26,6 +27,8 @@ import time
 import traceback
 import tracemalloc
 import uuid
+from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -37,7 +40,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import asyncpg  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import event, text  # noqa: E402
 
 from bench._common import (  # noqa: E402
     BenchError,
@@ -179,23 +182,50 @@ async def baseline(pool: asyncpg.Pool, agency: Agency, repeat: int = 3) -> tuple
     return statistics.median(times), result
 
 
-async def payment_run(database: Database, agency: Agency) -> tuple[float, int, Any]:
-    """The run through the domain service, timed, with its peak Python allocation."""
+@contextlib.contextmanager
+def statement_times(database: Database) -> Iterator[dict[str, float]]:
+    """Seconds spent in the database per kind of statement ("UPDATE disbursements", ...)."""
+    spent: dict[str, float] = defaultdict(float)
+    engine = database.engine.sync_engine
+
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        conn.info["bench_started"] = time.perf_counter()
+
+    def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        words = statement.split()
+        table = next((w for w in words[1:4] if w.isidentifier() and w.upper() != "INTO"), "")
+        spent[f"{words[0]} {table}"] += time.perf_counter() - conn.info["bench_started"]
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        yield spent
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+
+
+async def payment_run(
+    database: Database, agency: Agency
+) -> tuple[float, int, Any, dict[str, float]]:
+    """The run through the domain service, timed, with its peak Python allocation and where
+    its database time went."""
     factory = database.uow_factory("bench-payments")
-    tracemalloc.start()
-    started = time.perf_counter()
-    async with factory() as uow:
-        result = await delivery.run_provider_payments(
-            uow=uow,
-            actor=agency.principal,
-            period_start=PERIOD[0],
-            period_end=PERIOD[1],
-            manual_approval_share=SHARE,
-        )
-    elapsed = time.perf_counter() - started
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return elapsed, peak, result
+    with statement_times(database) as spent:
+        tracemalloc.start()
+        started = time.perf_counter()
+        async with factory() as uow:
+            result = await delivery.run_provider_payments(
+                uow=uow,
+                actor=agency.principal,
+                period_start=PERIOD[0],
+                period_end=PERIOD[1],
+                manual_approval_share=SHARE,
+            )
+        elapsed = time.perf_counter() - started
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    return elapsed, peak, result, dict(spent)
 
 
 async def held_amount(pool: asyncpg.Pool, agency: Agency) -> Decimal:
@@ -214,7 +244,7 @@ async def measure(database: Database, pool: asyncpg.Pool, agency: Agency) -> dic
     expected = sum((Decimal(r[3]) for r in rows), Decimal(0))
     if counted != agency.rows:
         raise BenchError(f"{agency.name}: the aggregate counted {counted}, seeded {agency.rows}")
-    run_time, peak, result = await payment_run(database, agency)
+    run_time, peak, result, spent = await payment_run(database, agency)
     paid = sum((p.total_amount for p in result.payments), Decimal(0))
     held = await held_amount(pool, agency)
     if paid + held != expected or len(result.payments) != PROVIDERS:
@@ -230,6 +260,7 @@ async def measure(database: Database, pool: asyncpg.Pool, agency: Agency) -> dic
         "paid": result.run.disbursements_paid,
         "held": result.run.disbursements_held,
         "amount": paid,
+        "spent": spent,
     }
 
 
@@ -240,6 +271,13 @@ def report(figures: dict[str, Any]) -> None:
         f" | run {took * 1000:8.1f} ms ({rows / took:>10,.0f} rows/s)"
         f" | ratio {base / took:5.3f} | peak {figures['peak'] / 1024:8.0f} KiB"
         f" | paid {figures['paid']:,} held {figures['held']:,} = {figures['amount']}"
+    )
+    top = sorted(figures["spent"].items(), key=lambda kv: -kv[1])[:4]
+    in_database = sum(figures["spent"].values())
+    print(
+        f"         in the database {in_database * 1000:.0f} ms ("
+        + ", ".join(f"{name} {seconds * 1000:.0f}" for name, seconds in top)
+        + f", ...), outside it {(took - in_database) * 1000:.0f} ms"
     )
 
 

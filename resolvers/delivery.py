@@ -73,9 +73,9 @@ class DeliveryQuery:
         self, info: Info[Context, None], person_id: relay.GlobalID | None = None
     ) -> list[ServiceAuthorization]:
         person = _optional(person_id, "Person", "personId")
-        found = await read_only(
+        found = await read(
             info,
-            lambda uow, actor: authorized.service_authorizations(
+            lambda uow, actor: authorized.list_service_authorizations(
                 uow=uow, actor=actor, person_id=person
             ),
         )

@@ -8,6 +8,7 @@ from decimal import Decimal
 import strawberry
 from strawberry.types import Info
 
+from domain.cases.rules import CASE_WORKERS
 from domain.delivery import reads
 from domain.delivery import service as delivery
 from domain.delivery.access import CONTRACT_MANAGERS, PAYMENT_RUNNERS, READERS
@@ -23,11 +24,13 @@ from schema.delivery_inputs import (
     ReviewDisbursementsPayload,
     RunProviderPaymentsInput,
     RunProviderPaymentsPayload,
+    SetDeliveryPatternInput,
+    SetDeliveryPatternPayload,
     TransitionProviderContractInput,
     TransitionProviderPaymentInput,
     TransitionProviderPaymentPayload,
 )
-from schema.payments import ProviderContract, ProviderPayment
+from schema.payments import DeliveryPattern, ProviderContract, ProviderPayment
 from schema.permissions import signed_in
 from schema.relay import Connection, decode_global_id, page_request, selects
 
@@ -185,4 +188,26 @@ class PaymentsMutation:
         )
         return ProviderContractPayload(
             contract=outcome.map(ProviderContract.from_model), errors=outcome.errors
+        )
+
+    @strawberry.mutation(
+        extensions=signed_in(*CASE_WORKERS),
+        description="How a case component's nominee is paid (product delivery).",
+    )
+    async def set_delivery_pattern(
+        self, info: Info[Context, None], input: SetDeliveryPatternInput
+    ) -> SetDeliveryPatternPayload:
+        outcome = await perform(
+            info,
+            lambda uow, actor: delivery.set_delivery_pattern(
+                uow=uow,
+                actor=actor,
+                case_id=decode_global_id(input.case_id, "Case", "caseId"),
+                component=input.component,
+                method=input.method,
+                frequency=input.frequency,
+            ),
+        )
+        return SetDeliveryPatternPayload(
+            delivery_pattern=outcome.map(DeliveryPattern.from_model), errors=outcome.errors
         )

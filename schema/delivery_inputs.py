@@ -15,10 +15,16 @@ from domain.delivery.lifecycle import (
     PaymentStatus,
     SessionStatus,
 )
-from domain.delivery.models import Attendance, ContractKind, Recurrence
+from domain.delivery.models import (
+    Attendance,
+    ContractKind,
+    DeliveryFrequency,
+    DeliveryMethod,
+    Recurrence,
+)
 from schema.delivery import BenefitSchedule, BenefitSession, Disbursement
 from schema.errors import UserError
-from schema.payments import ProviderContract, ProviderPayment
+from schema.payments import DeliveryPattern, ProviderContract, ProviderPayment
 
 
 @strawberry.input
@@ -186,4 +192,18 @@ class TransitionProviderContractInput:
 @strawberry.type
 class ProviderContractPayload:
     contract: ProviderContract | None
+    errors: list[UserError]
+
+
+@strawberry.input
+class SetDeliveryPatternInput:
+    case_id: relay.GlobalID
+    component: str = strawberry.field(description="The case component, e.g. a benefit's code")
+    method: DeliveryMethod
+    frequency: DeliveryFrequency
+
+
+@strawberry.type
+class SetDeliveryPatternPayload:
+    delivery_pattern: DeliveryPattern | None
     errors: list[UserError]

@@ -273,6 +273,7 @@ class Loaders:
                 uow=uow, actor=actor, session_ids=ids
             ),
             list,
+            writes=True,
         )
 
     @cached_property

@@ -19,11 +19,23 @@ from domain.delivery.lifecycle import (
     PaymentAction,
     PaymentStatus,
 )
-from domain.delivery.models import ContractKind, CorrectionKind, PaymentLineKind
+from domain.delivery.models import (
+    ContractKind,
+    CorrectionKind,
+    DeliveryFrequency,
+    DeliveryMethod,
+    PayeeKind,
+    PaymentLineKind,
+)
+from schema.cases import person_or_none
 from schema.catalog import Benefit
 from schema.delivery import benefit_of, provider_of
+from schema.people import Person
 from schema.providers import Provider
 from schema.relay import load_nodes
+
+for enum in (PayeeKind, DeliveryMethod, DeliveryFrequency):
+    strawberry.enum(enum)
 
 
 @strawberry.type(description="Disbursements of one benefit, a flat rate, or a correction.")
@@ -32,6 +44,7 @@ class ProviderPaymentLine:
     amount: Decimal
     quantity: Decimal | None
     disbursement_count: int
+    due_date: datetime.date | None = strawberry.field(description="Of a PRODUCT instalment")
     description: str | None
     benefit_id: strawberry.Private[uuid.UUID | None]
 
@@ -46,6 +59,7 @@ class ProviderPaymentLine:
             amount=m.amount,
             quantity=m.quantity,
             disbursement_count=m.disbursement_count,
+            due_date=m.due_date,
             description=m.description,
             benefit_id=m.benefit_id,
         )
@@ -79,21 +93,28 @@ class ProviderPayment(relay.Node):
     status: PaymentStatus
     period_start: datetime.date
     period_end: datetime.date
+    payee_kind: PayeeKind
+    delivery_method: DeliveryMethod | None = strawberry.field(description="A nominee's")
     payee_name: str
     total_amount: Decimal
     currency: str
     created_at: datetime.datetime
     issued_at: datetime.datetime | None
     key: strawberry.Private[uuid.UUID]
-    provider_id: strawberry.Private[uuid.UUID]
+    provider_id: strawberry.Private[uuid.UUID | None]
+    person_id: strawberry.Private[uuid.UUID | None]
 
     @strawberry.field(description="What may happen next.")
     def allowed_actions(self) -> list[PaymentAction]:
         return [a for s, a in lifecycle.PAYMENT_TRANSITIONS if s == self.status]
 
-    @strawberry.field
-    async def provider(self, info: Info) -> Provider:
-        return await provider_of(info, self.provider_id)
+    @strawberry.field(description="The provider paid (service delivery).")
+    async def provider(self, info: Info) -> Provider | None:
+        return None if self.provider_id is None else await provider_of(info, self.provider_id)
+
+    @strawberry.field(description="The nominee paid (product delivery), if you may see them.")
+    async def nominee(self, info: Info) -> Person | None:
+        return None if self.person_id is None else await person_or_none(info, self.person_id)
 
     @strawberry.field
     async def lines(self, info: Info) -> list[ProviderPaymentLine]:
@@ -114,12 +135,15 @@ class ProviderPayment(relay.Node):
             status=m.status,
             period_start=m.period_start,
             period_end=m.period_end,
+            payee_kind=m.payee_kind,
+            delivery_method=m.delivery_method,
             payee_name=m.payee_name,
             total_amount=m.total_amount,
             currency=m.currency,
             created_at=m.created_at,
             issued_at=m.issued_at,
             provider_id=m.provider_id,
+            person_id=m.payee_person_id,
         )
 
     @classmethod
@@ -151,4 +175,23 @@ class ProviderContract:
             period_end=m.period_end,
             flat_amount=m.flat_amount,
             currency=m.currency,
+        )
+
+
+@strawberry.type(description="How a case component's nominee is paid.")
+class DeliveryPattern:
+    id: strawberry.ID
+    component: str
+    method: DeliveryMethod
+    frequency: DeliveryFrequency
+    set_at: datetime.datetime
+
+    @classmethod
+    def from_model(cls, m: models.DeliveryPattern) -> Self:
+        return cls(
+            id=strawberry.ID(str(relay.GlobalID("DeliveryPattern", str(m.id)))),
+            component=m.component,
+            method=m.method,
+            frequency=m.frequency,
+            set_at=m.set_at,
         )

@@ -121,7 +121,7 @@ async def transition_provider_payment(
             f"provider_payment.{payment.status.value.lower()}",
             ENTITY,
             payment.id,
-            (payment.organization_id, payment.payee_organization_id),
+            (payment.organization_id, *filter(None, (payment.payee_organization_id,))),
             uow,
         )
     )

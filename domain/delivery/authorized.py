@@ -11,8 +11,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, select
 
+from domain.audit.models import AuditAction
+from domain.audit.service import record_access
 from domain.authorizations.lifecycle import APPROVALS, ReviewAction
 from domain.authorizations.models import AuthorizationLine, AuthorizationRequest
 from domain.catalog.models import UnitOfMeasure
@@ -151,6 +153,22 @@ async def service_authorizations(
     return [_of(line, request, committed.get(line.id, Decimal(0))) for line, request in rows]
 
 
+async def list_service_authorizations(
+    *, uow: UnitOfWork, actor: Principal, person_id: uuid.UUID | None = None
+) -> list[ServiceAuthorization]:
+    """For the `serviceAuthorizations` query: what the actor may see, each read audited."""
+    found = await service_authorizations(uow=uow, actor=actor, person_id=person_id)
+    await record_access(
+        uow=uow,
+        actor=actor,
+        action=AuditAction.READ,
+        entity="ServiceAuthorization",
+        entity_ids=[a.id for a in found],
+    )
+    await uow.commit()
+    return found
+
+
 async def load_for_delivery(
     uow: UnitOfWork, actor: Principal, line_id: uuid.UUID, field: str = "serviceAuthorizationId"
 ) -> tuple[ServiceAuthorization, AuthorizationLine]:
@@ -188,15 +206,6 @@ def _is_approved(line: AuthorizationLine, request: AuthorizationRequest) -> bool
         and line.approved_quantity is not None
         and line.benefit_id is not None
         and request.servicing_provider_id is not None
-    )
-
-
-def visible_line_ids(actor: Principal) -> Any:
-    """A subquery of the authorization lines the actor may see, for scoping other reads."""
-    return (
-        select(AuthorizationLine.id)
-        .join(AuthorizationRequest, AuthorizationRequest.id == AuthorizationLine.request_id)
-        .where(or_(authorization_scope(actor)))
     )
 
 

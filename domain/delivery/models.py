@@ -62,6 +62,24 @@ class PaymentLineKind(StrEnum):
     DISBURSEMENT = "DISBURSEMENT"
     FLAT_RATE = "FLAT_RATE"
     CORRECTION = "CORRECTION"
+    PRODUCT = "PRODUCT"  # one instalment of a product delivery benefit to its nominee
+
+
+class PayeeKind(StrEnum):
+    PROVIDER = "PROVIDER"  # service delivery: the provider that delivered
+    NOMINEE = "NOMINEE"  # product delivery: the case component's nominee (seed 003)
+
+
+class DeliveryMethod(StrEnum):
+    EFT = "EFT"
+    CHECK = "CHECK"
+    CASH = "CASH"
+
+
+class DeliveryFrequency(StrEnum):
+    WEEKLY = "WEEKLY"
+    BIWEEKLY = "BIWEEKLY"
+    MONTHLY = "MONTHLY"
 
 
 class CorrectionKind(StrEnum):
@@ -242,8 +260,11 @@ class ProviderPayment(HasId, Timestamped, Base):
     number: Mapped[str] = mapped_column(String(32), unique=True)
     run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payment_runs.id"), index=True)
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
-    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"))
-    payee_organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
+    payee_kind: Mapped[PayeeKind] = mapped_column(enum_column(PayeeKind))
+    provider_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("providers.id"))
+    payee_organization_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organizations.id"))
+    payee_person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("persons.id"))
+    delivery_method: Mapped[DeliveryMethod | None] = mapped_column(enum_column(DeliveryMethod))
     payee_name: Mapped[str] = mapped_column(String(200))
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
@@ -271,6 +292,10 @@ class ProviderPaymentLine(HasId, Base):
     correction_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("payment_corrections.id"), index=True
     )
+    benefit_assignment_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("benefit_assignments.id"), index=True
+    )
+    due_date: Mapped[date | None] = mapped_column(Date)  # of a PRODUCT instalment
     quantity: Mapped[Decimal | None] = mapped_column(QUANTITY)
     rate: Mapped[Decimal | None] = mapped_column(MONEY)
     amount: Mapped[Decimal] = mapped_column(MONEY)
@@ -295,3 +320,19 @@ class PaymentCorrection(HasId, Timestamped, Base):
     reason: Mapped[str | None] = mapped_column(Text)
     settled_payment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("provider_payments.id"))
     created_by_id: Mapped[uuid.UUID] = mapped_column()
+
+
+class DeliveryPattern(HasId, Base):
+    """How a case component's nominee is paid (seed 003): method and frequency. The current
+    row has no `ended_at`; ended rows are its history. None set: EFT, MONTHLY."""
+
+    __tablename__ = "delivery_patterns"
+    __table_args__ = (Index("ix_delivery_patterns_case_component", "case_id", "component"),)
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    component: Mapped[str] = mapped_column(String(80))
+    method: Mapped[DeliveryMethod] = mapped_column(enum_column(DeliveryMethod))
+    frequency: Mapped[DeliveryFrequency] = mapped_column(enum_column(DeliveryFrequency))
+    set_at: Mapped[datetime] = mapped_column()
+    set_by_id: Mapped[uuid.UUID] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column()

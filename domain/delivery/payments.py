@@ -37,6 +37,7 @@ from domain.delivery.lifecycle import (
 from domain.delivery.models import (
     ContractKind,
     Disbursement,
+    PayeeKind,
     PaymentCorrection,
     PaymentLineKind,
     PaymentRun,
@@ -44,6 +45,7 @@ from domain.delivery.models import (
     ProviderPayment,
     ProviderPaymentLine,
 )
+from domain.delivery.product import pay_nominees
 from domain.delivery.rules import check_period, manual_approval_buckets
 from domain.history import record_status
 from domain.identity.rules import Principal
@@ -96,11 +98,13 @@ async def run_provider_payments(
     await uow.session.flush()
     run.disbursements_held = await _approve(uow, actor, period_end, threshold)
     dues = await _dues(uow, actor.organization_id, period_start, period_end)
-    payments = [await _new_payment(uow, run, provider, due) for provider, due in dues.items()]
+    made = [(await _new_payment(uow, run, provider, due), due) for provider, due in dues.items()]
     await uow.session.flush()
     run.disbursements_paid = await _pay_disbursements(uow, actor, run, period_end)
-    for payment in payments:
-        await _add_lines(uow, actor, payment, dues[payment.provider_id])
+    for payment, due in made:
+        await _add_lines(uow, actor, payment, due)
+    payments = [payment for payment, _ in made]
+    payments += await pay_nominees(uow, actor, run)
     run.payments_created = len(payments)
     await _announce(uow, actor, payments)
     await uow.commit()
@@ -198,6 +202,7 @@ async def _new_payment(
         number=await next_number(uow=uow, prefix="PAY"),
         run_id=run.id,
         organization_id=run.organization_id,
+        payee_kind=PayeeKind.PROVIDER,
         provider_id=provider_id,
         payee_organization_id=due.organization_id,
         payee_name=provider.name,
@@ -319,7 +324,7 @@ async def _announce(uow: UnitOfWork, actor: Principal, payments: list[ProviderPa
                 "provider_payment.created",
                 ENTITY,
                 payment.id,
-                (payment.organization_id, payment.payee_organization_id),
+                (payment.organization_id, *filter(None, (payment.payee_organization_id,))),
                 uow,
                 total=payment.total_amount,
             )

@@ -207,7 +207,15 @@ async def disbursements_by_session_ids(
     query = select(Disbursement).where(
         Disbursement.session_id.in_(set(session_ids)), disbursement_scope(actor)
     )
-    rows = await uow.session.scalars(query.order_by(Disbursement.created_at, Disbursement.id))
+    rows = list(await uow.session.scalars(query.order_by(Disbursement.created_at, Disbursement.id)))
+    await record_access(
+        uow=uow,
+        actor=actor,
+        action=AuditAction.READ,
+        entity="Disbursement",
+        entity_ids=[d.id for d in rows],
+    )
+    await uow.commit()
     return group_by(rows, session_ids, lambda d: d.session_id)
 
 

@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from domain.delivery.models import Attendance, ContractKind, CorrectionKind, RateSource, Recurrence
+from domain.delivery.models import (
+    Attendance,
+    ContractKind,
+    CorrectionKind,
+    DeliveryFrequency,
+    RateSource,
+    Recurrence,
+)
 from domain.errors import DomainError, ErrorCode, ErrorCollector
 from domain.money import cents
 
@@ -173,3 +180,33 @@ def check_period(start: date, end: date, field: str = "periodEnd") -> None:
 
 def overlaps(a: tuple[date, date], b: tuple[date, date]) -> bool:
     return a[0] <= b[1] and b[0] <= a[1]
+
+
+_STEPS = {DeliveryFrequency.WEEKLY: 7, DeliveryFrequency.BIWEEKLY: 14}
+
+
+def instalment_dates(start: date, end: date, frequency: DeliveryFrequency) -> list[date]:
+    """A product delivery's financial schedule: due dates from `start` to `end`, every
+    `frequency` (monthly on the start's day, or the 28th for later days)."""
+    dates: list[date] = []
+    index = 0
+    while True:
+        if frequency is DeliveryFrequency.MONTHLY:
+            month = start.month - 1 + index
+            due = date(start.year + month // 12, month % 12 + 1, min(start.day, 28))
+        else:
+            due = start + timedelta(days=_STEPS[frequency] * index)
+        if due > end:
+            return dates
+        dates.append(due)
+        index += 1
+
+
+def instalments(total: Decimal, count: int) -> list[Decimal]:
+    """`total` in `count` instalments of whole cents that add up to it exactly: rounded once,
+    the last one takes what rounding left over."""
+    if count < 1:
+        return []
+    each = cents(total / count)
+    assert each is not None
+    return [each] * (count - 1) + [total - each * (count - 1)]

@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-12-01 16:29:27.192617
+Create Date: 2026-12-01 16:33:18.194137
 
 """
 
@@ -89,8 +89,11 @@ def upgrade() -> None:
     sa.Column('number', sa.String(length=32), nullable=False),
     sa.Column('run_id', sa.Uuid(), nullable=False),
     sa.Column('organization_id', sa.Uuid(), nullable=False),
-    sa.Column('provider_id', sa.Uuid(), nullable=False),
-    sa.Column('payee_organization_id', sa.Uuid(), nullable=False),
+    sa.Column('payee_kind', sa.Enum('PROVIDER', 'NOMINEE', name='payeekind', native_enum=False, length=32), nullable=False),
+    sa.Column('provider_id', sa.Uuid(), nullable=True),
+    sa.Column('payee_organization_id', sa.Uuid(), nullable=True),
+    sa.Column('payee_person_id', sa.Uuid(), nullable=True),
+    sa.Column('delivery_method', sa.Enum('EFT', 'CHECK', 'CASH', name='deliverymethod', native_enum=False, length=32), nullable=True),
     sa.Column('payee_name', sa.String(length=200), nullable=False),
     sa.Column('period_start', sa.Date(), nullable=False),
     sa.Column('period_end', sa.Date(), nullable=False),
@@ -103,6 +106,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_provider_payments_organization_id_organizations')),
     sa.ForeignKeyConstraint(['payee_organization_id'], ['organizations.id'], name=op.f('fk_provider_payments_payee_organization_id_organizations')),
+    sa.ForeignKeyConstraint(['payee_person_id'], ['persons.id'], name=op.f('fk_provider_payments_payee_person_id_persons')),
     sa.ForeignKeyConstraint(['provider_id'], ['providers.id'], name=op.f('fk_provider_payments_provider_id_providers')),
     sa.ForeignKeyConstraint(['run_id'], ['payment_runs.id'], name=op.f('fk_provider_payments_run_id_payment_runs')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_provider_payments')),
@@ -146,6 +150,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('contract_services', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contract_services_benefit_id'), ['benefit_id'], unique=False)
+
+    op.create_table('delivery_patterns',
+    sa.Column('case_id', sa.Uuid(), nullable=False),
+    sa.Column('component', sa.String(length=80), nullable=False),
+    sa.Column('method', sa.Enum('EFT', 'CHECK', 'CASH', name='deliverymethod', native_enum=False, length=32), nullable=False),
+    sa.Column('frequency', sa.Enum('WEEKLY', 'BIWEEKLY', 'MONTHLY', name='deliveryfrequency', native_enum=False, length=32), nullable=False),
+    sa.Column('set_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('set_by_id', sa.Uuid(), nullable=False),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_delivery_patterns_case_id_cases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_patterns'))
+    )
+    with op.batch_alter_table('delivery_patterns', schema=None) as batch_op:
+        batch_op.create_index('ix_delivery_patterns_case_component', ['case_id', 'component'], unique=False)
 
     op.create_table('session_enrollments',
     sa.Column('session_id', sa.Uuid(), nullable=False),
@@ -243,16 +262,19 @@ def upgrade() -> None:
 
     op.create_table('provider_payment_lines',
     sa.Column('payment_id', sa.Uuid(), nullable=False),
-    sa.Column('kind', sa.Enum('DISBURSEMENT', 'FLAT_RATE', 'CORRECTION', name='paymentlinekind', native_enum=False, length=32), nullable=False),
+    sa.Column('kind', sa.Enum('DISBURSEMENT', 'FLAT_RATE', 'CORRECTION', 'PRODUCT', name='paymentlinekind', native_enum=False, length=32), nullable=False),
     sa.Column('benefit_id', sa.Uuid(), nullable=True),
     sa.Column('disbursement_count', sa.Integer(), nullable=False),
     sa.Column('contract_id', sa.Uuid(), nullable=True),
     sa.Column('correction_id', sa.Uuid(), nullable=True),
+    sa.Column('benefit_assignment_id', sa.Uuid(), nullable=True),
+    sa.Column('due_date', sa.Date(), nullable=True),
     sa.Column('quantity', sa.Numeric(precision=12, scale=2), nullable=True),
     sa.Column('rate', sa.Numeric(precision=14, scale=2), nullable=True),
     sa.Column('amount', sa.Numeric(precision=14, scale=2), nullable=False),
     sa.Column('description', sa.String(length=200), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['benefit_assignment_id'], ['benefit_assignments.id'], name=op.f('fk_provider_payment_lines_benefit_assignment_id_benefit_assignments')),
     sa.ForeignKeyConstraint(['benefit_id'], ['benefits.id'], name=op.f('fk_provider_payment_lines_benefit_id_benefits')),
     sa.ForeignKeyConstraint(['contract_id'], ['provider_contracts.id'], name=op.f('fk_provider_payment_lines_contract_id_provider_contracts')),
     sa.ForeignKeyConstraint(['correction_id'], ['payment_corrections.id'], name=op.f('fk_provider_payment_lines_correction_id_payment_corrections')),
@@ -260,6 +282,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_provider_payment_lines'))
     )
     with op.batch_alter_table('provider_payment_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_provider_payment_lines_benefit_assignment_id'), ['benefit_assignment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_provider_payment_lines_contract_id'), ['contract_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_provider_payment_lines_correction_id'), ['correction_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_provider_payment_lines_payment_id'), ['payment_id'], unique=False)
@@ -273,6 +296,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_provider_payment_lines_payment_id'))
         batch_op.drop_index(batch_op.f('ix_provider_payment_lines_correction_id'))
         batch_op.drop_index(batch_op.f('ix_provider_payment_lines_contract_id'))
+        batch_op.drop_index(batch_op.f('ix_provider_payment_lines_benefit_assignment_id'))
 
     op.drop_table('provider_payment_lines')
     with op.batch_alter_table('payment_corrections', schema=None) as batch_op:
@@ -295,6 +319,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_session_enrollments_authorization_line_id'))
 
     op.drop_table('session_enrollments')
+    with op.batch_alter_table('delivery_patterns', schema=None) as batch_op:
+        batch_op.drop_index('ix_delivery_patterns_case_component')
+
+    op.drop_table('delivery_patterns')
     with op.batch_alter_table('contract_services', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contract_services_benefit_id'))
 
