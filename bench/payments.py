@@ -193,8 +193,9 @@ def statement_times(database: Database) -> Iterator[dict[str, float]]:
 
     def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         words = statement.split()
-        table = next((w for w in words[1:4] if w.isidentifier() and w.upper() != "INTO"), "")
-        spent[f"{words[0]} {table}"] += time.perf_counter() - conn.info["bench_started"]
+        verb = words[0].upper()
+        table = words[2] if verb in ("INSERT", "DELETE") else words[1] if verb == "UPDATE" else ""
+        spent[f"{verb} {table}".strip()] += time.perf_counter() - conn.info["bench_started"]
 
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
