@@ -68,15 +68,10 @@ async def record_attendance(
 ) -> BenefitSession:
     """Record the roster's attendance; a session whose whole roster is in becomes COMPLETED."""
     require_provider_worker(actor)
+    locked = await _lock_in_order(uow, actor, session_id)
     session = await _load_session(uow, actor, session_id)
-    agencies = await uow.session.scalars(
-        select(Disbursement.agency_organization_id)
-        .where(Disbursement.session_id == session.id)
-        .distinct()
-    )
-    await share_payments(uow, set(agencies))  # before the rows, in the order a run takes them
     pairs = await _roster(uow, session)
-    await _lock_lines(uow, [d.authorization_line_id for _, d in pairs.values()])
+    await _lock_lines(uow, [d.authorization_line_id for _, d in pairs.values()], locked)
     changes = await _changes(uow, records, pairs)
     for change in changes:
         await _apply(uow, actor, change)
@@ -141,9 +136,34 @@ async def _roster(
     return {e.id: (e, d) for e, d in (await uow.session.execute(query)).all()}
 
 
-async def _lock_lines(uow: UnitOfWork, line_ids: list[uuid.UUID]) -> None:
+async def _lock_in_order(
+    uow: UnitOfWork, actor: Principal, session_id: uuid.UUID
+) -> set[uuid.UUID]:
+    """Locks in the order every delivery use case takes them: the agencies' payment rows
+    (shared; a run takes them exclusively), the authorization lines (as enrollment does), then
+    the session and its disbursements. The lines locked are returned."""
+    rows = (
+        await uow.session.execute(
+            select(Disbursement.agency_organization_id, Disbursement.authorization_line_id)
+            .where(
+                Disbursement.session_id == session_id,
+                Disbursement.provider_organization_id == actor.organization_id,
+            )
+            .distinct()
+        )
+    ).all()
+    await share_payments(uow, {agency for agency, _ in rows})
+    lines = {line for _, line in rows}
+    await _lock_lines(uow, list(lines))
+    return lines
+
+
+async def _lock_lines(
+    uow: UnitOfWork, line_ids: list[uuid.UUID], already: set[uuid.UUID] | None = None
+) -> None:
     """Attendance and enrollment on one authorization are serialised on its line, in id
     order so that two rosters sharing lines cannot deadlock."""
+    line_ids = [i for i in line_ids if i not in (already or set())]
     if line_ids:
         await uow.session.execute(
             select(AuthorizationLine.id)
