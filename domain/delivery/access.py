@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 from sqlalchemy import exists, select
 
 from domain import lifecycle
+from domain.audit.models import AuditAction
+from domain.audit.service import record_access
 from domain.delivery.models import (
     BenefitSession,
     Disbursement,
@@ -98,6 +100,30 @@ def delivery_event(
         occurred_at=uow.clock.now(),
         payload={k: str(v) for k, v in payload.items()},
     )
+
+
+async def record_created(
+    uow: UnitOfWork, actor: Principal, entity: str, records: list[Any], *, audit: bool = True
+) -> None:
+    """New records' first status in the history and, unless the caller audits them together
+    with others, their creation in the audit trail."""
+    for record in records:
+        await record_status(
+            uow=uow,
+            actor=actor,
+            entity=entity,
+            entity_id=record.id,
+            from_status=None,
+            to_status=record.status,
+        )
+    if audit:
+        await record_access(
+            uow=uow,
+            actor=actor,
+            action=AuditAction.CREATE,
+            entity=entity,
+            entity_ids=[r.id for r in records],
+        )
 
 
 async def move(

@@ -15,7 +15,13 @@ from sqlalchemy import func, select
 from domain.audit.models import AuditAction
 from domain.audit.service import record_access
 from domain.authorizations.models import AuthorizationLine
-from domain.delivery.access import delivery_event, move, require_provider_worker, share_payments
+from domain.delivery.access import (
+    delivery_event,
+    move,
+    record_created,
+    require_provider_worker,
+    share_payments,
+)
 from domain.delivery.authorized import refresh_used_units
 from domain.delivery.lifecycle import (
     DISBURSEMENT_TRANSITIONS,
@@ -38,7 +44,6 @@ from domain.delivery.models import (
 from domain.delivery.rates import FallbackRates, fallback_rates
 from domain.delivery.rules import AttendanceRecord, amount_for, correction_for, disbursed_units
 from domain.errors import DomainError, ErrorCode, ErrorCollector, not_found
-from domain.history import record_status
 from domain.identity.rules import Principal
 from domain.lifecycle import IllegalTransition
 from domain.uow import UnitOfWork
@@ -290,14 +295,7 @@ async def _correct(uow: UnitOfWork, actor: Principal, disbursement: Disbursement
     )
     uow.session.add(correction)
     await uow.session.flush()
-    await record_status(
-        uow=uow,
-        actor=actor,
-        entity="PaymentCorrection",
-        entity_id=correction.id,
-        from_status=None,
-        to_status=correction.status,
-    )
+    await record_created(uow, actor, "PaymentCorrection", [correction], audit=False)
     uow.record(
         delivery_event(
             f"payment_correction.{kind.value.lower()}",

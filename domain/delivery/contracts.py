@@ -9,15 +9,18 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from domain.audit.models import AuditAction
-from domain.audit.service import record_access
 from domain.catalog.models import Benefit
-from domain.delivery.access import CONTRACT_MANAGERS, delivery_event, move, require_agency
+from domain.delivery.access import (
+    CONTRACT_MANAGERS,
+    delivery_event,
+    move,
+    record_created,
+    require_agency,
+)
 from domain.delivery.lifecycle import CONTRACT_TRANSITIONS, ContractAction, ContractStatus
 from domain.delivery.models import ContractKind, ContractService, ProviderContract
 from domain.delivery.rules import ContractData, check_period
 from domain.errors import DomainError, ErrorCode, ErrorCollector, not_found
-from domain.history import record_status
 from domain.identity.rules import Principal
 from domain.money import cents
 from domain.numbers import next_number
@@ -78,17 +81,7 @@ async def create_provider_contract(
         uow.session.add(
             ContractService(contract_id=contract.id, benefit_id=benefit_id, rate=cents(rate))
         )
-    await record_status(
-        uow=uow,
-        actor=actor,
-        entity=ENTITY,
-        entity_id=contract.id,
-        from_status=None,
-        to_status=contract.status,
-    )
-    await record_access(
-        uow=uow, actor=actor, action=AuditAction.CREATE, entity=ENTITY, entity_ids=[contract.id]
-    )
+    await record_created(uow, actor, ENTITY, [contract])
     await uow.commit()
     return contract
 

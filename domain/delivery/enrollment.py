@@ -14,12 +14,11 @@ from sqlalchemy import select
 from domain.audit.models import AuditAction
 from domain.audit.service import record_access
 from domain.cases.timeline import add_case_event
-from domain.delivery.access import delivery_event, require_provider_worker
+from domain.delivery.access import delivery_event, record_created, require_provider_worker
 from domain.delivery.authorized import ServiceAuthorization, load_for_delivery
 from domain.delivery.lifecycle import DisbursementStatus, SessionStatus
 from domain.delivery.models import BenefitSchedule, BenefitSession, Disbursement, SessionEnrollment
 from domain.errors import DomainError, ErrorCode, ErrorCollector
-from domain.history import record_status
 from domain.identity.rules import Principal
 from domain.money import cents
 from domain.uow import UnitOfWork
@@ -199,12 +198,5 @@ async def _enroll(
     await uow.session.flush()
     uow.session.add(disbursement)
     await uow.session.flush()
-    await record_status(
-        uow=uow,
-        actor=actor,
-        entity=ENTITY,
-        entity_id=disbursement.id,
-        from_status=None,
-        to_status=disbursement.status,
-    )
+    await record_created(uow, actor, ENTITY, [disbursement], audit=False)
     return disbursement

@@ -22,6 +22,7 @@ from domain.delivery.access import (
     delivery_event,
     lock_payments,
     move,
+    record_created,
     require_agency,
 )
 from domain.delivery.contracts import flat_amount_of
@@ -47,7 +48,6 @@ from domain.delivery.models import (
 )
 from domain.delivery.product import pay_nominees
 from domain.delivery.rules import check_period, manual_approval_buckets
-from domain.history import record_status
 from domain.identity.rules import Principal
 from domain.numbers import next_number
 from domain.providers.models import Provider
@@ -266,14 +266,7 @@ async def _add_lines(uow: UnitOfWork, actor: Principal, payment: ProviderPayment
         )
     uow.session.add_all(lines)
     payment.total_amount = sum((line.amount for line in lines), Decimal(0))
-    await record_status(
-        uow=uow,
-        actor=actor,
-        entity=ENTITY,
-        entity_id=payment.id,
-        from_status=None,
-        to_status=payment.status,
-    )
+    await record_created(uow, actor, ENTITY, [payment], audit=False)
 
 
 async def _disbursement_lines(

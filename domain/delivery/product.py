@@ -23,6 +23,7 @@ from domain.cases.readers import effective_nominee, nominees_by_case_ids
 from domain.cases.rules import CASE_WORKERS, require_open
 from domain.cases.timeline import add_case_event
 from domain.catalog.models import Benefit, UnitOfMeasure
+from domain.delivery.access import record_created
 from domain.delivery.lifecycle import PaymentStatus
 from domain.delivery.models import (
     DeliveryFrequency,
@@ -36,7 +37,6 @@ from domain.delivery.models import (
 )
 from domain.delivery.rules import instalment_dates, instalments
 from domain.errors import DomainError, ErrorCode
-from domain.history import record_status
 from domain.identity.rules import Principal, require_role
 from domain.numbers import next_number
 from domain.people.models import Person
@@ -257,12 +257,5 @@ async def _nominee_payment(
         )
         for i in due
     )
-    await record_status(
-        uow=uow,
-        actor=actor,
-        entity="ProviderPayment",
-        entity_id=payment.id,
-        from_status=None,
-        to_status=payment.status,
-    )
+    await record_created(uow, actor, "ProviderPayment", [payment], audit=False)
     return payment

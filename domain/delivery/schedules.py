@@ -4,12 +4,13 @@ finds one that exists), and may cancel a session before it is held."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import func, select
 
 from domain.audit.models import AuditAction
 from domain.audit.service import record_access
-from domain.delivery.access import delivery_event, move, require_provider_worker
+from domain.delivery.access import delivery_event, move, record_created, require_provider_worker
 from domain.delivery.authorized import load_for_delivery
 from domain.delivery.lifecycle import (
     DISBURSEMENT_TRANSITIONS,
@@ -22,7 +23,6 @@ from domain.delivery.lifecycle import (
 from domain.delivery.models import BenefitSchedule, BenefitSession, Disbursement
 from domain.delivery.rules import ScheduleData, check_schedule, session_times
 from domain.errors import not_found
-from domain.history import record_status
 from domain.identity.rules import Principal
 from domain.money import cents
 from domain.uow import UnitOfWork
@@ -106,42 +106,13 @@ async def create_benefit_sessions(
         int(have or 0),
         count,
     )
-    now = uow.clock.now()
     sessions = [
-        BenefitSession(
-            id=uuid.uuid4(),
-            schedule_id=schedule.id,
-            provider_organization_id=schedule.provider_organization_id,
-            sequence=int(have or 0) + index + 1,
-            starts_at=starts,
-            ends_at=ends,
-            status=SessionStatus.SCHEDULED,
-            enrolled_count=0,
-            attendee_count=0,
-            absentee_count=0,
-            created_at=now,
-            updated_at=now,
-        )
+        _session(uow, schedule, int(have or 0) + index + 1, starts, ends)
         for index, (starts, ends) in enumerate(times)
     ]
     uow.session.add_all(sessions)
     await uow.session.flush()
-    for session in sessions:
-        await record_status(
-            uow=uow,
-            actor=actor,
-            entity=SESSION,
-            entity_id=session.id,
-            from_status=None,
-            to_status=session.status,
-        )
-    await record_access(
-        uow=uow,
-        actor=actor,
-        action=AuditAction.CREATE,
-        entity=SESSION,
-        entity_ids=[s.id for s in sessions],
-    )
+    await record_created(uow, actor, SESSION, sessions)
     uow.record(
         delivery_event(
             "benefit_sessions.created",
@@ -154,6 +125,26 @@ async def create_benefit_sessions(
     )
     await uow.commit()
     return sessions
+
+
+def _session(
+    uow: UnitOfWork, schedule: BenefitSchedule, sequence: int, starts: datetime, ends: datetime
+) -> BenefitSession:
+    now = uow.clock.now()
+    return BenefitSession(
+        id=uuid.uuid4(),
+        schedule_id=schedule.id,
+        provider_organization_id=schedule.provider_organization_id,
+        sequence=sequence,
+        starts_at=starts,
+        ends_at=ends,
+        status=SessionStatus.SCHEDULED,
+        enrolled_count=0,
+        attendee_count=0,
+        absentee_count=0,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 async def cancel_benefit_session(
