@@ -86,6 +86,16 @@ async def review_disbursements(
         entity_ids=found,
         fields=["status"],
     )
+    for disbursement in found.values():
+        uow.record(
+            delivery_event(
+                f"disbursement.{disbursement.status.value.lower()}",
+                "Disbursement",
+                disbursement.id,
+                (disbursement.agency_organization_id, disbursement.provider_organization_id),
+                uow,
+            )
+        )
     await uow.commit()
     return [found[i] for i in disbursement_ids]
 

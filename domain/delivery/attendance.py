@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from domain.audit.models import AuditAction
 from domain.audit.service import record_access
 from domain.authorizations.models import AuthorizationLine
+from domain.cases.timeline import add_case_event
 from domain.delivery.access import (
     delivery_event,
     move,
@@ -93,6 +94,14 @@ async def record_attendance(
             fields=["attendance", "disbursedQuantity", "amount"],
         )
         agencies = {c.disbursement.agency_organization_id for c in changes}
+        for case_id in sorted({c.disbursement.case_id for c in changes if c.disbursement.case_id}):
+            add_case_event(
+                uow=uow,
+                case_id=case_id,
+                kind="delivery.attendance_recorded",
+                actor=actor,
+                related=("BenefitSession", session.id),
+            )
         uow.record(
             delivery_event(
                 "benefit_session.attendance_recorded",

@@ -346,3 +346,19 @@ async def test_provider_delivers_four_sessions_and_is_paid_once_then_a_correctio
     assert first["corrections"] == [
         {"kind": "UNDERPAYMENT", "amount": "40.00", "status": "SETTLED"}
     ]
+
+    # The case's timeline shows the delivery; the audit trail has the provider's changes.
+    timeline = await app_client.data(
+        "query($id: ID!) { case(id: $id) { events { kind } } }", {"id": case["id"]}, as_=connor
+    )
+    kinds = [e["kind"] for e in timeline["case"]["events"]]
+    assert kinds.count("delivery.attendance_recorded") == 5 and "delivery.enrolled" in kinds
+    audit = await app_client.data(
+        "{ auditEvents(first: 100) { edges { node { entity action } } } }", as_=w.provider_admins[0]
+    )
+    seen = {(e["node"]["entity"], e["node"]["action"]) for e in audit["auditEvents"]["edges"]}
+    assert {
+        ("Disbursement", "CREATE"),
+        ("Disbursement", "UPDATE"),
+        ("BenefitSession", "CREATE"),
+    } <= seen

@@ -381,3 +381,53 @@ async def test_payments_are_run_by_the_agencys_supervisor_only(world, uow_factor
                     manual_approval_share=Decimal(0),
                 )
         assert refused.value.code is ErrorCode.FORBIDDEN
+
+
+async def test_a_payment_is_approved_then_issued_and_an_issued_one_stays(world, uow_factory, clock):
+    _authorized, sessions, made = await delivered(world, uow_factory, clock)
+    await roster(world, uow_factory, sessions, made)
+    (payment,) = (await run_payments(world, uow_factory)).payments
+    for action in (PaymentAction.APPROVE, PaymentAction.ISSUE):
+        async with uow_factory() as uow:
+            moved = await delivery.transition_provider_payment(
+                uow=uow, actor=world.supervisor, payment_id=payment.id, action=action
+            )
+    assert moved.issued_at == clock.now()
+    async with uow_factory() as uow:
+        with pytest.raises(DomainError) as refused:
+            await delivery.transition_provider_payment(
+                uow=uow, actor=world.supervisor, payment_id=payment.id, action=PaymentAction.CANCEL
+            )
+    assert refused.value.code is ErrorCode.ILLEGAL_TRANSITION
+
+
+async def test_a_cancelled_session_gives_its_units_back(world, uow_factory):
+    authorized = await authorize(world, uow_factory)
+    _, sessions = await schedule_sessions(world, uow_factory, authorized)
+    await enroll(world, uow_factory, authorized, sessions)
+    async with uow_factory() as uow:
+        cancelled = await delivery.cancel_benefit_session(
+            uow=uow, actor=world.staff[0], session_id=sessions[0].id, reason="Counsellor ill"
+        )
+    assert cancelled.status is SessionStatus.CANCELLED
+    statuses = [d.status for d in await disbursements_of(uow_factory, authorized.line_id)]
+    assert statuses == [DisbursementStatus.CANCELLED] + [DisbursementStatus.ENROLLED] * 3
+    async with uow_factory() as uow:
+        (seen,) = await service_authorizations(uow=uow, actor=world.staff[0])
+    assert seen.remaining_quantity == Decimal(5)
+
+
+async def test_a_suspended_contract_no_longer_sets_the_rate(world, uow_factory, clock):
+    authorized, sessions, made = await delivered(world, uow_factory, clock)
+    await set_line_rate(uow_factory, authorized.line_id, None)
+    made_contract = await contract(world, uow_factory, ContractKind.UTILIZATION, rate=Decimal(70))
+    async with uow_factory() as uow:
+        await delivery.transition_provider_contract(
+            uow=uow,
+            actor=world.supervisor,
+            contract_id=made_contract.id,
+            action=ContractAction.SUSPEND,
+        )
+    await attend(world, uow_factory, sessions[0], made[0], Attendance.PRESENT)
+    (first, *_) = await disbursements_of(uow_factory, authorized.line_id)
+    assert (first.rate_source, first.amount) == (RateSource.PROVIDER_SERVICE, Decimal("80.00"))
