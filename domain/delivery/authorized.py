@@ -18,16 +18,15 @@ from domain.audit.service import record_access
 from domain.authorizations.lifecycle import APPROVALS, ReviewAction
 from domain.authorizations.models import AuthorizationLine, AuthorizationRequest
 from domain.catalog.models import UnitOfMeasure
+from domain.delivery.access import AGENCY_READERS
 from domain.delivery.lifecycle import LIVE_DISBURSEMENTS, DisbursementStatus
 from domain.delivery.models import Disbursement
 from domain.errors import DomainError, ErrorCode, not_found
-from domain.identity.models import OrganizationKind, Role
+from domain.identity.models import OrganizationKind
 from domain.identity.rules import Principal
 from domain.uow import UnitOfWork
 
 APPROVING = (ReviewAction.CERTIFIED, ReviewAction.PARTIALLY_CERTIFIED, ReviewAction.MODIFIED)
-AGENCY_READERS = (Role.CASEWORKER, Role.CASE_SUPERVISOR)
-PROVIDER_WORKERS = (Role.PROVIDER_STAFF,)
 
 
 @dataclass(frozen=True, slots=True)

@@ -178,10 +178,6 @@ def check_period(start: date, end: date, field: str = "periodEnd") -> None:
         raise DomainError(ErrorCode.INVALID_PERIOD, "The period ends before it starts", field)
 
 
-def overlaps(a: tuple[date, date], b: tuple[date, date]) -> bool:
-    return a[0] <= b[1] and b[0] <= a[1]
-
-
 _STEPS = {DeliveryFrequency.WEEKLY: 7, DeliveryFrequency.BIWEEKLY: 14}
 
 
