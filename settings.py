@@ -104,6 +104,13 @@ class Settings(BaseSettings):
     ehr_max_pages: int = Field(
         20, ge=1, le=1000, description="pages of one EHR search before the intake gives up"
     )
+    manual_approval_share: Decimal = Field(
+        Decimal("0"),
+        ge=0,
+        le=1,
+        description="share (0..1) of recorded disbursements a payment run sends to manual"
+        " approval instead of paying; the same disbursements are picked on every run",
+    )
 
     gc_young_threshold: int = Field(
         20_000, ge=0, description="allocations between young-generation collections; 0 = default"

@@ -5,6 +5,7 @@ from domain.audit import models as audit_models
 from domain.authorizations import models as authorization_models
 from domain.cases import models as case_models
 from domain.catalog import models as catalog_models
+from domain.delivery import models as delivery_models
 from domain.identity import models as identity_models
 from domain.models import Base
 from domain.partners import models as partner_models
@@ -19,6 +20,7 @@ __all__ = [
     "authorization_models",
     "case_models",
     "catalog_models",
+    "delivery_models",
     "history",
     "identity_models",
     "metadata",

@@ -14,10 +14,12 @@ from resolvers.audit import AuditQuery
 from resolvers.authorizations import AuthorizationsMutation, AuthorizationsQuery
 from resolvers.cases import CasesMutation, CasesQuery
 from resolvers.catalog import CatalogMutation, CatalogQuery
+from resolvers.delivery import DeliveryMutation, DeliveryQuery
 from resolvers.followup import FollowUpMutation
 from resolvers.identity import IdentityQuery
 from resolvers.intake import IntakeMutation
 from resolvers.partners import PartnersQuery
+from resolvers.payments import PaymentsMutation, PaymentsQuery
 from resolvers.people import PeopleMutation, PeopleQuery
 from resolvers.providers import ProvidersMutation, ProvidersQuery
 from resolvers.referrals import ReferralsMutation, ReferralsQuery, ReferralsSubscription
@@ -42,6 +44,8 @@ Query = merge_types(
         RequirementsQuery,
         ReportingQuery,
         PartnersQuery,
+        DeliveryQuery,
+        PaymentsQuery,
         AuditQuery,
     ),
 )
@@ -57,6 +61,8 @@ Mutation = merge_types(
         FollowUpMutation,
         RequirementsMutation,
         IntakeMutation,
+        DeliveryMutation,
+        PaymentsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (ReferralsSubscription, WorklistSubscription))

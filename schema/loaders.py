@@ -15,6 +15,8 @@ from domain.authorizations import worklist
 from domain.cases import benefits, readers
 from domain.cases import service as cases
 from domain.catalog import service as catalog
+from domain.delivery import authorized as delivery_authorized
+from domain.delivery import reads as delivery
 from domain.identity import service as identity
 from domain.people import service as people
 from domain.providers import service as providers
@@ -270,3 +272,62 @@ class Loaders:
     @cached_property
     def peer_to_peer_by_request(self) -> DataLoader[uuid.UUID, list[Any]]:
         return self._by_request(worklist.peer_to_peer_by_request_ids)
+
+    @cached_property
+    def service_authorization(self) -> DataLoader[uuid.UUID, Any]:
+        actor = self._context.actor
+
+        async def fetch(uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Any]:
+            found = await delivery_authorized.service_authorizations(uow=uow, actor=actor, ids=ids)
+            return {a.id: a for a in found}
+
+        return self._loader(fetch)
+
+    @cached_property
+    def schedule(self) -> DataLoader[uuid.UUID, Any]:
+        return self._loader(lambda uow, ids: delivery.get_schedules(uow=uow, ids=ids))
+
+    @cached_property
+    def benefit_session(self) -> DataLoader[uuid.UUID, Any]:
+        actor = self._context.actor
+        return self._loader(lambda uow, ids: delivery.get_sessions(uow=uow, actor=actor, ids=ids))
+
+    @cached_property
+    def disbursement(self) -> DataLoader[uuid.UUID, Any]:
+        """Scoped; every disbursement read is audited (it is a person's record)."""
+        actor = self._context.actor
+        return self._loader(
+            lambda uow, ids: delivery.get_disbursements(uow=uow, actor=actor, ids=ids), writes=True
+        )
+
+    @cached_property
+    def disbursements_by_session(self) -> DataLoader[uuid.UUID, list[Any]]:
+        actor = self._context.actor
+        return self._loader(
+            lambda uow, ids: delivery.disbursements_by_session_ids(
+                uow=uow, actor=actor, session_ids=ids
+            ),
+            list,
+            writes=True,
+        )
+
+    @cached_property
+    def enrollment(self) -> DataLoader[uuid.UUID, Any]:
+        return self._loader(lambda uow, ids: delivery.enrollments_by_ids(uow=uow, ids=ids))
+
+    @cached_property
+    def provider_payment(self) -> DataLoader[uuid.UUID, Any]:
+        actor = self._context.actor
+        return self._loader(lambda uow, ids: delivery.get_payments(uow=uow, actor=actor, ids=ids))
+
+    @cached_property
+    def lines_by_payment(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._loader(
+            lambda uow, ids: delivery.lines_by_payment_ids(uow=uow, payment_ids=ids), list
+        )
+
+    @cached_property
+    def corrections_by_payment(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._loader(
+            lambda uow, ids: delivery.corrections_by_payment_ids(uow=uow, payment_ids=ids), list
+        )

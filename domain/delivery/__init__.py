@@ -1,0 +1,1 @@
+"""Service delivery: sessions, enrollments, attendance, disbursements, contracts, payments."""
