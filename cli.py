@@ -104,6 +104,28 @@ def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    """A Celery worker: outbox dispatch and the scans beat schedules."""
+    from adapters.observability import configure_logging
+    from tasks.app import create_celery
+
+    configure_logging(settings.log_level, settings.log_json)
+    create_celery(settings).worker_main(
+        ["worker", f"--concurrency={args.concurrency}", "--loglevel=INFO", "-Q", "carebridge"]
+    )
+    return 0
+
+
+def cmd_beat(args: argparse.Namespace, settings: Settings) -> int:
+    """Celery beat: schedules the outbox rescan and the expiry scan (run exactly one)."""
+    from adapters.observability import configure_logging
+    from tasks.app import create_celery
+
+    configure_logging(settings.log_level, settings.log_json)
+    create_celery(settings).start(["beat", "--loglevel=INFO"])
+    return 0
+
+
 def cmd_create_trading_partner(args: argparse.Namespace, settings: Settings) -> int:
     from db.accounts import add_trading_partner
 

@@ -31,6 +31,8 @@ from domain.clock import Clock, SystemClock
 from schema.api import build_schema
 from schema.view import CareBridgeGraphQL
 from settings import Settings, load_settings
+from tasks.app import create_celery
+from tasks.waker import CeleryWaker
 
 log = logging.getLogger("carebridge.server")
 
@@ -96,6 +98,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             )
             await dispatcher.start()
         app.state.dispatcher = dispatcher
+        waker = None
+        if not settings.outbox_dispatcher and settings.redis_url:
+            waker = CeleryWaker(bus, create_celery(settings))
+            await waker.start()
         ehr = EhrClient(EhrConnection.from_settings(settings)) if settings.ehr_base_url else None
         app.state.ehr = ehr
         # Everything built so far lives as long as the process: keep it out of the cyclic
@@ -112,6 +118,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         finally:
             if dispatcher is not None:
                 await dispatcher.stop()
+            if waker is not None:
+                await waker.stop()
             if ehr is not None:
                 await ehr.aclose()
             await database.dispose()

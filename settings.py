@@ -144,6 +144,11 @@ class Settings(BaseSettings):
     def _coherent(self) -> Settings:
         if self.default_page_size > self.max_page_size:
             raise ValueError("CAREBRIDGE_DEFAULT_PAGE_SIZE cannot exceed CAREBRIDGE_MAX_PAGE_SIZE")
+        if not self.outbox_dispatcher and not self.redis_url:
+            raise ValueError(
+                "CAREBRIDGE_OUTBOX_DISPATCHER=false leaves the outbox to Celery workers, which"
+                " need CAREBRIDGE_REDIS_URL"
+            )
         if self.jwt_algorithm not in ("HS256", "RS256"):
             raise ValueError("CAREBRIDGE_JWT_ALGORITHM is HS256 or RS256")
         if self.jwt_algorithm == "RS256" and not self.jwt_public_key:

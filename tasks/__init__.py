@@ -1,2 +1,3 @@
-"""Background work (Celery): outbox dispatch, status polling, deadlines. Empty until the
-follow-up engine lands; nothing here runs yet."""
+"""Background work (Celery): the outbox dispatched by workers, and the periodic scans beat
+schedules. Tasks take ids, open units of work and call domain functions; every one of them is
+idempotent, so a redelivered or repeated task does no harm."""
