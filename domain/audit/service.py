@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select
 
@@ -103,3 +104,38 @@ async def list_audit_events(
     query = query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     rows = (await uow.session.scalars(query.limit(page.first + 1))).all()
     return page_from_rows(rows, page, lambda e: (e.occurred_at, e.id)).with_total(total)
+
+
+async def audited_newest_first(
+    *,
+    uow: UnitOfWork,
+    actor: Principal,
+    base: Any,
+    model: Any,
+    entity: str,
+    page: PageRequest,
+    with_total: bool = False,
+) -> Page[Any]:
+    """A page of `base` (a select of `model`) newest first by (created_at, id), keyset-paged,
+    every record returned audited as read, committed."""
+    query = base
+    if page.after:
+        at, last_id = decode_cursor(page.after, (datetime, uuid.UUID))
+        query = query.where(
+            keyset_after((model.created_at, model.id), (at, last_id), descending=True)
+        )
+    query = query.order_by(model.created_at.desc(), model.id.desc()).limit(page.first + 1)
+    rows = (await uow.session.scalars(query)).all()
+    result = page_from_rows(rows, page, lambda r: (r.created_at, r.id))
+    total = None
+    if with_total:
+        total = await uow.session.scalar(select(func.count()).select_from(base.subquery()))
+    await record_access(
+        uow=uow,
+        actor=actor,
+        action=AuditAction.READ,
+        entity=entity,
+        entity_ids=[r.id for r in result.items],
+    )
+    await uow.commit()
+    return result.with_total(total)

@@ -10,8 +10,6 @@ from decimal import Decimal
 
 from sqlalchemy import func, select, update
 
-from domain.audit.models import AuditAction
-from domain.audit.service import record_access
 from domain.authorizations.answers import lines_of, manual_determination
 from domain.authorizations.determinations import record_line
 from domain.authorizations.lifecycle import (
@@ -40,7 +38,7 @@ from domain.authorizations.rules import (
     RequestedLine,
     check_decisions,
 )
-from domain.authorizations.service import ENTITY, move_request
+from domain.authorizations.service import audit_change, move_request
 from domain.errors import DomainError, ErrorCode, ErrorCollector, not_found
 from domain.identity.rules import Principal, require_role
 from domain.money import cents
@@ -94,14 +92,7 @@ async def submit_claim_reference(
             )
         )
     request.updated_at = uow.clock.now()
-    await record_access(
-        uow=uow,
-        actor=actor,
-        action=AuditAction.UPDATE,
-        entity=ENTITY,
-        entity_ids=[request.id],
-        fields=["claimReferences"],
-    )
+    await audit_change(uow, actor, request, ["claimReferences"])
     await uow.commit()
     return request
 
@@ -154,14 +145,7 @@ async def appeal_determination(
     if not reason.strip():
         raise DomainError(ErrorCode.REQUIRED, "Say why the decision should change", "reason")
     appeal = await _open_appeal(uow, actor, request, reason.strip(), expedited, via_p2p=False)
-    await record_access(
-        uow=uow,
-        actor=actor,
-        action=AuditAction.UPDATE,
-        entity=ENTITY,
-        entity_ids=[request.id],
-        fields=["appeals"],
-    )
+    await audit_change(uow, actor, request, ["appeals"])
     await uow.commit()
     return appeal
 
@@ -211,14 +195,7 @@ async def record_appeal_outcome(
     await _decide(uow, actor, request, outcome, decisions, notes)
     appeal.status = AppealStatus(outcome.value)
     appeal.decided_at, appeal.outcome_notes = uow.clock.now(), notes
-    await record_access(
-        uow=uow,
-        actor=actor,
-        action=AuditAction.UPDATE,
-        entity=ENTITY,
-        entity_ids=[request.id],
-        fields=["appeals", "lines.determination"],
-    )
+    await audit_change(uow, actor, request, ["appeals", "lines.determination"])
     await uow.commit()
     return request
 
@@ -295,14 +272,7 @@ async def request_peer_to_peer(
     )
     uow.session.add(review)
     await uow.session.flush()
-    await record_access(
-        uow=uow,
-        actor=actor,
-        action=AuditAction.UPDATE,
-        entity=ENTITY,
-        entity_ids=[request.id],
-        fields=["peerToPeer"],
-    )
+    await audit_change(uow, actor, request, ["peerToPeer"])
     await uow.commit()
     return review
 
@@ -336,14 +306,7 @@ async def record_peer_to_peer_outcome(
         notes,
     )
     review.scheduled_at, review.completed_at = held_at or review.scheduled_at, now
-    await record_access(
-        uow=uow,
-        actor=actor,
-        action=AuditAction.UPDATE,
-        entity=ENTITY,
-        entity_ids=[request.id],
-        fields=["peerToPeer"],
-    )
+    await audit_change(uow, actor, request, ["peerToPeer"])
     await uow.commit()
     return review
 

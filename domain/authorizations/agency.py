@@ -9,8 +9,6 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from domain.audit.models import AuditAction
-from domain.audit.service import record_access
 from domain.authorizations.determinations import Determination, record_line
 from domain.authorizations.lifecycle import (
     APPROVALS,
@@ -35,7 +33,7 @@ from domain.authorizations.rules import (
     check_decisions,
     committed_amount,
 )
-from domain.authorizations.service import ENTITY, authorization_scope, move_request
+from domain.authorizations.service import ENTITY, audit_change, authorization_scope, move_request
 from domain.cases.access import load_case
 from domain.cases.benefits import move_assignment
 from domain.cases.lifecycle import BenefitAssignmentAction, BenefitAssignmentStatus
@@ -126,14 +124,7 @@ async def record_agency_determination(
         actor=actor,
         related=(ENTITY, request.id),
     )
-    await record_access(
-        uow=uow,
-        actor=actor,
-        action=AuditAction.UPDATE,
-        entity=ENTITY,
-        entity_ids=[request.id],
-        fields=["lines.determination"],
-    )
+    await audit_change(uow, actor, request, ["lines.determination"])
     await uow.commit()
     return request
 

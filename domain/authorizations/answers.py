@@ -10,8 +10,6 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from domain.audit.models import AuditAction
-from domain.audit.service import record_access
 from domain.authorizations.determinations import Determination, record_line
 from domain.authorizations.lifecycle import (
     AuthorizationAction,
@@ -28,7 +26,7 @@ from domain.authorizations.models import (
     InformationRequestStatus,
 )
 from domain.authorizations.rules import LineDecision, RequestedLine, check_decisions
-from domain.authorizations.service import DETERMINATION_ACTION, ENTITY, move_request
+from domain.authorizations.service import DETERMINATION_ACTION, audit_change, move_request
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.identity.models import Organization
 from domain.identity.rules import Principal
@@ -203,14 +201,7 @@ async def record_payer_determination(
     if payer_reference:
         request.payer_reference = payer_reference.strip()
     await _apply_status(uow, actor, request, [line.review_action for line in lines], notes)
-    await record_access(
-        uow=uow,
-        actor=actor,
-        action=AuditAction.UPDATE,
-        entity=ENTITY,
-        entity_ids=[request.id],
-        fields=["lines.determination"],
-    )
+    await audit_change(uow, actor, request, ["lines.determination"])
     await uow.commit()
     return request
 

@@ -8,8 +8,6 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from domain.audit.models import AuditAction
-from domain.audit.service import record_access
 from domain.authorizations.agency import AgencyPolicy, record_agency_determination
 from domain.authorizations.answers import (
     answer_information_request,
@@ -24,7 +22,7 @@ from domain.authorizations.models import (
 )
 from domain.authorizations.payer import COORDINATORS, load_own_request, partner_for
 from domain.authorizations.rules import LineDecision
-from domain.authorizations.service import ENTITY, authorization_scope
+from domain.authorizations.service import audit_change, authorization_scope
 from domain.errors import forbidden, not_found
 from domain.identity.rules import Principal, require_role
 from domain.partners.models import OutboxKind, Protocol
@@ -78,14 +76,7 @@ async def record_manual_information_request(
     asked = await record_information_request(
         uow=uow, actor=actor, request=request, requested=requested, due_at=due_at
     )
-    await record_access(
-        uow=uow,
-        actor=actor,
-        action=AuditAction.UPDATE,
-        entity=ENTITY,
-        entity_ids=[request.id],
-        fields=["informationRequests"],
-    )
+    await audit_change(uow, actor, request, ["informationRequests"])
     await uow.commit()
     return asked
 
@@ -115,14 +106,7 @@ async def provide_additional_information(
         request,
         await partner_for(uow, request.authorizer_organization_id),
     )
-    await record_access(
-        uow=uow,
-        actor=actor,
-        action=AuditAction.UPDATE,
-        entity=ENTITY,
-        entity_ids=[request.id],
-        fields=["informationRequests", "attachments"],
-    )
+    await audit_change(uow, actor, request, ["informationRequests", "attachments"])
     await uow.commit()
     return request
 

@@ -7,12 +7,10 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 
-from domain.audit.models import AuditAction
-from domain.audit.service import record_access
 from domain.authorizations.lifecycle import AuthorizationStatus
 from domain.authorizations.models import AttachmentKind, AuthorizationAttachment
 from domain.authorizations.payer import COORDINATORS, load_own_request
-from domain.authorizations.service import ENTITY
+from domain.authorizations.service import audit_change
 from domain.errors import DomainError, ErrorCode
 from domain.identity.rules import Principal, require_role
 from domain.uow import UnitOfWork
@@ -78,14 +76,7 @@ async def attach_document(
         uow, actor, request.id, Document(kind, title, content_type, content), information_request_id
     )
     request.updated_at = uow.clock.now()
-    await record_access(
-        uow=uow,
-        actor=actor,
-        action=AuditAction.UPDATE,
-        entity=ENTITY,
-        entity_ids=[request.id],
-        fields=["attachments"],
-    )
+    await audit_change(uow, actor, request, ["attachments"])
     await uow.commit()
     return attachment
 

@@ -22,6 +22,7 @@ from domain.authorizations.payer_rules import PayerRequestData, check_payer_requ
 from domain.authorizations.rules import DECISION_TIME
 from domain.authorizations.service import (
     ENTITY,
+    audit_change,
     authorization_scope,
     move_request,
     request_event,
@@ -252,14 +253,7 @@ async def cancel_request(
         raise DomainError(
             ErrorCode.ILLEGAL_TRANSITION, f"Cannot CANCEL in status {request.status}", "id"
         )
-    await record_access(
-        uow=uow,
-        actor=actor,
-        action=AuditAction.UPDATE,
-        entity=ENTITY,
-        entity_ids=[request.id],
-        fields=["status"],
-    )
+    await audit_change(uow, actor, request, ["status"])
     await uow.commit()
     return request
 
@@ -284,14 +278,7 @@ async def assign_request(
                 ErrorCode.INVALID, "Assign to an authorization coordinator", "assigneeId"
             )
     request.assignee_id, request.updated_at = assignee_id, uow.clock.now()
-    await record_access(
-        uow=uow,
-        actor=actor,
-        action=AuditAction.UPDATE,
-        entity=ENTITY,
-        entity_ids=[request.id],
-        fields=["assignee"],
-    )
+    await audit_change(uow, actor, request, ["assignee"])
     uow.record(request_event(request))
     await uow.commit()
     return request
@@ -331,13 +318,8 @@ async def update_payer_request(
     request.servicing_provider_id = data.servicing_provider_id or data.requesting_provider_id
     request.facility_provider_id, request.notes = data.facility_provider_id, data.notes
     request.updated_at = uow.clock.now()
-    await record_access(
-        uow=uow,
-        actor=actor,
-        action=AuditAction.UPDATE,
-        entity=ENTITY,
-        entity_ids=[request.id],
-        fields=["diagnoses", "lines", "priority", "category", "providers", "notes"],
+    await audit_change(
+        uow, actor, request, ["diagnoses", "lines", "priority", "category", "providers", "notes"]
     )
     uow.record(request_event(request))
     await uow.commit()

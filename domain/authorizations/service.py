@@ -208,6 +208,20 @@ async def move_request(
     uow.record(request_event(request))
 
 
+async def audit_change(
+    uow: UnitOfWork, actor: Principal, request: AuthorizationRequest, fields: list[str]
+) -> None:
+    """The request (part of a person's record) was changed: the audit trail names the fields."""
+    await record_access(
+        uow=uow,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        entity=ENTITY,
+        entity_ids=[request.id],
+        fields=fields,
+    )
+
+
 def request_event(request: AuthorizationRequest) -> DomainEvent:
     """Told to the requesting provider's organisation and to the authorizer."""
     return DomainEvent(

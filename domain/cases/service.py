@@ -8,13 +8,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
 from domain.audit.models import AuditAction
-from domain.audit.service import record_access
+from domain.audit.service import audited_newest_first, record_access
 from domain.cases import lifecycle
 from domain.cases.access import case_scope, load_case
 from domain.cases.lifecycle import CaseAction, CaseStatus, CaseType
@@ -26,9 +25,8 @@ from domain.cases.timeline import add_case_event, case_event
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.history import StatusChange, record_status
 from domain.identity.rules import Principal, require_role
-from domain.models import keyset_after
 from domain.numbers import next_number
-from domain.pagination import Page, PageRequest, decode_cursor, page_from_rows
+from domain.pagination import Page, PageRequest
 from domain.people.models import Person
 from domain.people.service import visible_to
 from domain.referrals.closing import close_referrals_of_case
@@ -253,27 +251,15 @@ async def list_cases(
     """The agency's cases, newest first, each read audited."""
     require_role(actor, *CASE_WORKERS)
     base = _filtered(select(Case).where(case_scope(actor)), filter)
-    query = base
-    if page.after:
-        at, last_id = decode_cursor(page.after, (datetime, uuid.UUID))
-        query = query.where(
-            keyset_after((Case.created_at, Case.id), (at, last_id), descending=True)
-        )
-    query = query.order_by(Case.created_at.desc(), Case.id.desc()).limit(page.first + 1)
-    rows = (await uow.session.scalars(query)).all()
-    result = page_from_rows(rows, page, lambda c: (c.created_at, c.id))
-    total = None
-    if with_total:
-        total = await uow.session.scalar(select(func.count()).select_from(base.subquery()))
-    await record_access(
+    return await audited_newest_first(
         uow=uow,
         actor=actor,
-        action=AuditAction.READ,
+        base=base,
+        model=Case,
         entity=ENTITY,
-        entity_ids=[c.id for c in result.items],
+        page=page,
+        with_total=with_total,
     )
-    await uow.commit()
-    return result.with_total(total)
 
 
 async def get_cases(

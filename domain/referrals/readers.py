@@ -5,15 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 
 from domain.audit.models import AuditAction
-from domain.audit.service import record_access
+from domain.audit.service import audited_newest_first, record_access
 from domain.identity.rules import Principal, require_role
-from domain.models import group_by, keyset_after
-from domain.pagination import Page, PageRequest, decode_cursor, page_from_rows
+from domain.models import group_by
+from domain.pagination import Page, PageRequest
 from domain.referrals.access import READERS, recipient_scope, referral_scope
 from domain.referrals.lifecycle import ReferralRecipientStatus
 from domain.referrals.models import Referral, ReferralRecipient, ReferralStatus
@@ -54,27 +53,15 @@ async def list_referrals(
             recipient_scope(actor),
         )
         base = base.where(mine)
-    query = base
-    if page.after:
-        at, last_id = decode_cursor(page.after, (datetime, uuid.UUID))
-        query = query.where(
-            keyset_after((Referral.created_at, Referral.id), (at, last_id), descending=True)
-        )
-    query = query.order_by(Referral.created_at.desc(), Referral.id.desc()).limit(page.first + 1)
-    rows = (await uow.session.scalars(query)).all()
-    result = page_from_rows(rows, page, lambda r: (r.created_at, r.id))
-    total = None
-    if with_total:
-        total = await uow.session.scalar(select(func.count()).select_from(base.subquery()))
-    await record_access(
+    return await audited_newest_first(
         uow=uow,
         actor=actor,
-        action=AuditAction.READ,
+        base=base,
+        model=Referral,
         entity=ENTITY,
-        entity_ids=[r.id for r in result.items],
+        page=page,
+        with_total=with_total,
     )
-    await uow.commit()
-    return result.with_total(total)
 
 
 async def get_referrals(
