@@ -126,6 +126,14 @@ def cmd_beat(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
+    """The simulated EHR, PAS payer and clearinghouse in their own process."""
+    from adapters.simulator.all import main as simulate
+
+    simulate(["--host", args.host or settings.host, "--port", str(args.port)])
+    return 0
+
+
 def cmd_create_trading_partner(args: argparse.Namespace, settings: Settings) -> int:
     from db.accounts import add_trading_partner
 

@@ -23,7 +23,7 @@ from adapters.observability import Metrics, RequestContextMiddleware, configure_
 from adapters.partners.directory import PartnerRegistry
 from adapters.partners.dispatcher import OutboxDispatcher
 from adapters.reporting import PriorAuthorizationReport
-from adapters.simulator.ehr import EhrSimulator
+from adapters.simulator.all import simulator_routes
 from adapters.tokens import TokenReader
 from db.engine import create_engine
 from db.uow import Database
@@ -126,7 +126,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             await bus.stop()
 
     simulated: list[BaseRoute] = (
-        [Mount("/simulator/ehr", app=EhrSimulator().app())] if settings.simulators else []
+        [
+            Mount(
+                "/simulator",
+                routes=simulator_routes(f"http://{settings.host}:{settings.port}/simulator"),
+            )
+        ]
+        if settings.simulators
+        else []
     )
     app = Starlette(
         routes=[
