@@ -186,12 +186,13 @@ def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Migrate the SQLite file, load the demo story, print tokens, serve."""
     from db import migrate
-    from db.seed import demo_banner, run_seed
+    from db.seed import demo_banner, point_demo_partners, run_seed
 
     migrate.upgrade(settings.database_url, "head")
     asyncio.run(run_seed(settings, with_demo=True, providers=0))
     host = args.host or settings.host
     port = args.port or settings.port
+    asyncio.run(point_demo_partners(settings, f"http://{host}:{port}/simulator"))
     # The demo serves its simulated EHR itself, and reads it over real HTTP like any EHR.
     ehr_url = settings.ehr_base_url or f"http://{host}:{port}/simulator/ehr/fhir"
     settings = settings.model_copy(update={"simulators": True, "ehr_base_url": ehr_url})

@@ -95,6 +95,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 bus,
                 interval_seconds=settings.outbox_scan_seconds,
                 expiry_seconds=settings.expiry_scan_seconds,
+                polling=settings.polling,
             )
             await dispatcher.start()
         app.state.dispatcher = dispatcher

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.partners.polling import PollingPolicy
 
 DEV_JWT_SECRET = "carebridge-dev-secret-change-me-in-production-0123456789"
 
@@ -79,6 +82,15 @@ class Settings(BaseSettings):
     )
     outbox_scan_seconds: float = Field(
         5.0, gt=0, description="how often the in-process dispatcher rescans the outbox"
+    )
+    poll_initial_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="first follow-up inquiry to a FHIR PAS or X12 partner after it received a"
+        " request; then twice as long each time",
+    )
+    poll_max_interval_seconds: float = Field(
+        3600.0, gt=0, description="the longest wait between two inquiries about one request"
     )
     expiry_scan_seconds: float = Field(
         300.0,
@@ -161,6 +173,13 @@ class Settings(BaseSettings):
             if self.graphiql:
                 raise ValueError("production serves no GraphiQL: set CAREBRIDGE_GRAPHIQL=false")
         return self
+
+    @property
+    def polling(self) -> PollingPolicy:
+        return PollingPolicy(
+            initial=timedelta(seconds=self.poll_initial_seconds),
+            max_interval=timedelta(seconds=self.poll_max_interval_seconds),
+        )
 
     @cached_property
     def is_sqlite(self) -> bool:

@@ -65,6 +65,7 @@ def _register(app: Celery, current: Any) -> None:
                     message_id=uuid.UUID(message_id),
                     directory=runtime.partners,
                     policy=runtime.policy,
+                    polling=runtime.settings.polling,
                 )
             return None if status is None else status.value
 
@@ -84,6 +85,21 @@ def _register(app: Celery, current: Any) -> None:
         for message_id in ids:
             dispatch_outbox(str(message_id))
         return len(ids)
+
+    @app.task(name="carebridge.poll_due")
+    def poll_due() -> int:
+        """Ask the partners about the requests whose poll is due."""
+        from adapters.partners.dispatcher import OutboxDispatcher
+
+        runtime = current()
+        worker = OutboxDispatcher(
+            runtime.database.uow_factory("worker"),
+            runtime.partners,
+            None,
+            polling=runtime.settings.polling,
+        )
+        asked: int = runtime.run(worker.poll_due)
+        return asked
 
     @app.task(name="carebridge.expire_due")
     def expire_due() -> tuple[int, int]:

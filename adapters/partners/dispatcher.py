@@ -13,6 +13,7 @@ from typing import Any
 
 from domain.authorizations.after_decision import expire_authorizations
 from domain.partners.outbox import WAKE_EVENT, RetryPolicy, dispatch, due_message_ids
+from domain.partners.polling import PollingPolicy, due_polls, poll_request
 from domain.partners.ports import PartnerDirectory
 from domain.referrals.service import expire_overdue_recipients
 from domain.uow import UnitOfWork
@@ -30,12 +31,14 @@ class OutboxDispatcher:
         interval_seconds: float = 5.0,
         expiry_seconds: float = 300.0,
         policy: RetryPolicy | None = None,
+        polling: PollingPolicy | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._directory = directory
         self._bus = bus
         self._interval = interval_seconds
         self._policy = policy or RetryPolicy()
+        self._polling = polling or PollingPolicy()
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._expiry_every = expiry_seconds
@@ -63,12 +66,32 @@ class OutboxDispatcher:
                         message_id=message_id,
                         directory=self._directory,
                         policy=self._policy,
+                        polling=self._polling,
                     ):
                         handled += 1
             except Exception:
                 # One bad row must not stop the others; it stays PENDING and is retried.
                 log.exception("outbox dispatch failed", extra={"message_id": str(message_id)})
         return handled
+
+    async def poll_due(self) -> int:
+        """Ask the partners about every request whose poll is due; how many were asked."""
+        async with self._uow_factory() as uow:
+            due = await due_polls(uow=uow)
+        asked = 0
+        for request_id in due:
+            try:
+                async with self._uow_factory() as uow:
+                    if await poll_request(
+                        uow=uow,
+                        request_id=request_id,
+                        directory=self._directory,
+                        policy=self._polling,
+                    ):
+                        asked += 1
+            except Exception:
+                log.exception("poll failed", extra={"request_id": str(request_id)})
+        return asked
 
     async def expire_due(self) -> tuple[int, int]:
         """Referral recipients past their date to respond, approvals past their period: how
@@ -99,6 +122,7 @@ class OutboxDispatcher:
             try:
                 while True:
                     await self.run_once()
+                    await self.poll_due()
                     await self._maybe_expire()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self._interval)

@@ -16,14 +16,21 @@ from starlette.routing import BaseRoute, Mount
 
 from adapters.simulator.clearinghouse import SimulatedClearinghouse, clearinghouse_app
 from adapters.simulator.ehr import EhrSimulator
-from adapters.simulator.pas_payer import PasPayerSimulator
+from adapters.simulator.pas_payer import PasPayerSimulator, PayerRule, RuleKind
+
+# The demo payer's habits: imaging is decided at once, physical therapy is pended first and
+# approved when asked again (so the follow-up polling shows).
+PAS_RULES = {
+    "72148": PayerRule(RuleKind.APPROVE),
+    "97110": PayerRule(RuleKind.PEND_THEN_APPROVE),
+}
 
 
 def simulator_routes(base_url: str = "http://127.0.0.1:8090") -> list[BaseRoute]:
     """`base_url` is where the routes are served, for the clearinghouse's WSDL address."""
     return [
         Mount("/ehr", app=EhrSimulator().app()),
-        Mount("/pas", app=PasPayerSimulator().app()),
+        Mount("/pas", app=PasPayerSimulator(PAS_RULES).app()),
         Mount(
             "/clearinghouse",
             app=clearinghouse_app(

@@ -26,6 +26,14 @@ async def run_seed(settings: Settings, *, with_demo: bool, providers: int) -> st
     return "\n".join(lines) or "nothing to seed (give --demo and/or --scale N)"
 
 
+async def point_demo_partners(settings: Settings, simulator_root: str) -> None:
+    """The demo's trading partners to the simulators the demo serves at `simulator_root`."""
+    from db.seed.demo_priorauth import point_demo_partners as point
+
+    async with operator_units(settings) as units:
+        await point(units, simulator_root)
+
+
 async def _principal(
     uow: UnitOfWork, role: Role, organization: str, email: str | None
 ) -> Principal:

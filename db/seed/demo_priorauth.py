@@ -1,9 +1,11 @@
-"""The demo's prior-authorization story (seed 004): the Cosville Health Plan is reached by hand
-(MANUAL), and Olive, the coordinator at Northside Wellness Clinic, has submitted an MRI and a
-course of physical therapy for her patient Maria Lopez. The embedded dispatcher sends it when
-the demo starts, so it shows on her worklist as SUBMITTED, waiting for the payer's answer.
-The Evergreen Health Plan, the payer of the simulated EHR's patients, is reached by hand too,
-so `importFromEhr` works from the first minute."""
+"""The demo's prior-authorization story (seed 004): Olive, the coordinator at Northside
+Wellness Clinic, has submitted an MRI and a course of physical therapy for her patient Maria
+Lopez to the Cosville Health Plan, which speaks FHIR PAS. The embedded dispatcher sends the
+request when the demo starts, to the simulated PAS payer the demo serves itself: the MRI is
+approved at once, the physical therapy is pended, and the embedded worker's follow-up inquiry
+gets it approved about half a minute later. The Evergreen Health Plan, the payer of the
+simulated EHR's patients, is reached by hand (MANUAL), so `importFromEhr` works at once and
+Olive records what Evergreen says."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+
+from sqlalchemy import select
 
 from domain.authorizations import payer
 from domain.authorizations.models import CodeSystem, Priority, RequestCategory
@@ -20,13 +24,24 @@ from domain.identity import service as identity
 from domain.identity.models import OrganizationKind
 from domain.identity.rules import Principal
 from domain.partners import service as partners
-from domain.partners.models import Protocol
+from domain.partners.models import Protocol, TradingPartner
 from domain.people import service as people
 from domain.people.models import IdentifierSystem, Sex
 from domain.people.rules import Identifier, PersonData
 from domain.uow import UnitOfWork
 
 EVERGREEN = "Evergreen Health Plan"  # the payer on the simulated EHR's coverages
+# The simulated PAS payer the demo serves itself; `carebridge demo` points it at its own port.
+DEMO_PAS_URL = "http://127.0.0.1:8000/simulator/pas/fhir"
+
+
+async def point_demo_partners(uow_factory: Callable[[], UnitOfWork], simulator_root: str) -> None:
+    """The demo's simulated partners are served by the demo itself, wherever it listens."""
+    async with uow_factory() as uow:
+        for partner in await uow.session.scalars(select(TradingPartner)):
+            if partner.endpoint_url and "/simulator/pas/fhir" in partner.endpoint_url:
+                partner.endpoint_url = f"{simulator_root}/pas/fhir"
+        await uow.commit()
 
 
 async def load_prior_authorization_story(
@@ -36,13 +51,19 @@ async def load_prior_authorization_story(
         evergreen = await identity.create_organization(
             uow=uow, name=EVERGREEN, kind=OrganizationKind.PAYER, payer_id="EVG01"
         )
-        for payer_org, name in (
-            (payer_id, "Cosville Health Plan provider portal"),
-            (evergreen.id, "Evergreen Health Plan provider portal"),
-        ):
-            await partners.create_trading_partner(
-                uow=uow, payer_organization_id=payer_org, name=name, protocol=Protocol.MANUAL
-            )
+        await partners.create_trading_partner(
+            uow=uow,
+            payer_organization_id=payer_id,
+            name="Cosville Health Plan PAS endpoint",
+            protocol=Protocol.FHIR_PAS,
+            endpoint_url=DEMO_PAS_URL,
+        )
+        await partners.create_trading_partner(
+            uow=uow,
+            payer_organization_id=evergreen.id,
+            name="Evergreen Health Plan provider portal",
+            protocol=Protocol.MANUAL,
+        )
         await uow.commit()
     async with uow_factory() as uow:
         maria = await people.create_person(

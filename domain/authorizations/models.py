@@ -103,6 +103,9 @@ class AuthorizationRequest(HasId, Timestamped, Base):
     facility_provider_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("providers.id"))
     payer_reference: Mapped[str | None] = mapped_column(String(80))
     submitted_at: Mapped[datetime | None] = mapped_column()
+    # When the follow-up engine next asks the payer's partner (None: nothing to ask).
+    next_poll_at: Mapped[datetime | None] = mapped_column(index=True)
+    poll_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_by_id: Mapped[uuid.UUID] = mapped_column()
     version: Mapped[int] = mapped_column(default=1)
 

@@ -28,6 +28,7 @@ from domain.partners.models import (
     OutboxStatus,
     TradingPartner,
 )
+from domain.partners.polling import PollingPolicy, schedule_poll
 from domain.partners.ports import (
     PartnerAnswer,
     PartnerDirectory,
@@ -103,6 +104,7 @@ async def dispatch(
     message_id: uuid.UUID,
     directory: PartnerDirectory,
     policy: RetryPolicy,
+    polling: PollingPolicy | None = None,
 ) -> OutboxStatus | None:
     """Claim one due row, call its partner, log the exchange, apply the answer; all in one
     transaction. None when the row is not due or another dispatcher holds it."""
@@ -117,6 +119,7 @@ async def dispatch(
     )
     if message is None:
         return None
+    polling = polling or PollingPolicy()
     partner = await uow.session.get(TradingPartner, message.partner_id)
     request = await uow.session.get(AuthorizationRequest, message.request_id, with_for_update=True)
     assert partner is not None and request is not None  # kept by foreign keys
@@ -146,6 +149,8 @@ async def dispatch(
     await _log(uow, message, partner, started, began, ExchangeOutcome.SUCCEEDED, answer.kind.value)
     message.status, message.sent_at = OutboxStatus.SENT, uow.clock.now()
     await apply_partner_answer(uow, request, message.kind, answer)
+    request.poll_count = 0
+    schedule_poll(request, partner, uow.clock.now(), polling)
     await uow.commit()
     return message.status
 

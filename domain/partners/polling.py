@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -24,8 +25,54 @@ POLLABLE = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class PollingPolicy:
+    """Ask after `initial`, then twice as long each time up to `max_interval`; stop once the
+    decision is `grace` past due (the coordinator takes it from there)."""
+
+    initial: timedelta = timedelta(seconds=30)
+    max_interval: timedelta = timedelta(hours=1)
+    grace: timedelta = timedelta(days=1)
+
+    def next_poll(self, now: datetime, polls: int, due: datetime | None) -> datetime | None:
+        wait = min(self.max_interval, self.initial * (2 ** min(polls, 20)))
+        at = now + wait
+        if due is not None and at > due + self.grace:
+            return None
+        return at
+
+
+def schedule_poll(
+    request: AuthorizationRequest, partner: TradingPartner, now: datetime, policy: PollingPolicy
+) -> None:
+    """After the partner answered: the next poll while the request waits on a partner that can
+    be asked, none otherwise."""
+    waiting = request.status in POLLABLE and partner.protocol is not Protocol.MANUAL
+    request.next_poll_at = (
+        policy.next_poll(now, request.poll_count, request.decision_due_at) if waiting else None
+    )
+
+
+async def due_polls(*, uow: UnitOfWork, limit: int = 100) -> list[uuid.UUID]:
+    """Requests whose next poll is due, oldest first."""
+    query = (
+        select(AuthorizationRequest.id)
+        .where(
+            AuthorizationRequest.next_poll_at <= uow.clock.now(),
+            AuthorizationRequest.status.in_(POLLABLE),
+        )
+        .order_by(AuthorizationRequest.next_poll_at)
+        .limit(limit)
+    )
+    return list(await uow.session.scalars(query))
+
+
 async def poll_request(
-    *, uow: UnitOfWork, request_id: uuid.UUID, directory: PartnerDirectory
+    *,
+    uow: UnitOfWork,
+    request_id: uuid.UUID,
+    directory: PartnerDirectory,
+    policy: PollingPolicy = PollingPolicy(),
 ) -> AuthorizationStatus | None:
     """Ask the request's partner for its status and apply the answer; None when there is
     nothing to ask (not waiting, a MANUAL payer, or another poller holds it)."""
@@ -38,6 +85,8 @@ async def poll_request(
         return None
     partner = await uow.session.get(TradingPartner, request.trading_partner_id)
     if partner is None or partner.protocol is Protocol.MANUAL:
+        request.next_poll_at = None
+        await uow.commit()
         return None
     port = directory.for_partner(partner.protocol.value, partner.adapter_options())
     started, began = uow.clock.now(), time.monotonic()
@@ -45,10 +94,14 @@ async def poll_request(
         answer = await port.inquire(await snapshot(uow, request))
     except PartnerError as error:
         _log(uow, request, partner, started, began, ExchangeOutcome.FAILED, error.message)
+        request.poll_count += 1
+        schedule_poll(request, partner, uow.clock.now(), policy)
         await uow.commit()
         return request.status
     _log(uow, request, partner, started, began, ExchangeOutcome.SUCCEEDED, answer.kind.value)
     await apply_inquiry_answer(uow, request, answer)
+    request.poll_count += 1
+    schedule_poll(request, partner, uow.clock.now(), policy)
     await uow.commit()
     return request.status
 

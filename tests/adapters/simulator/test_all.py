@@ -26,7 +26,10 @@ async def test_the_app_serves_the_simulated_partners_when_asked(engine, settings
 
 async def test_without_the_setting_there_is_no_simulator(engine, settings, clock):
     app = create_app(settings, clock=clock)
-    async with LifespanManager(app) as manager, httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=manager.app), base_url="http://carebridge.test"
-    ) as http:
+    async with (
+        LifespanManager(app) as manager,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=manager.app), base_url="http://carebridge.test"
+        ) as http,
+    ):
         assert (await http.get("/simulator/ehr/fhir/metadata")).status_code == 404

@@ -161,3 +161,59 @@ async def test_a_final_failure_does_not_retry(setup, uow_factory):
     fake.failures = [PartnerError("credentials refused", retryable=False)]
     await run_outbox(uow_factory, registry)
     assert await status_of(uow_factory, request_id) is AuthorizationStatus.SUBMIT_FAILED
+
+
+async def test_polls_are_scheduled_with_backoff_and_stop_when_decided(setup, uow_factory, clock):
+    from domain.partners.polling import PollingPolicy, due_polls
+
+    _, fake, registry, request_id = setup
+    policy = PollingPolicy(initial=timedelta(seconds=30), max_interval=timedelta(seconds=100))
+    async with uow_factory() as uow:
+        for message_id in await due_message_ids(uow=uow):
+            async with uow_factory() as inner:
+                await dispatch(
+                    uow=inner,
+                    message_id=message_id,
+                    directory=registry,
+                    policy=RetryPolicy(),
+                    polling=policy,
+                )
+    async with uow_factory() as uow:
+        request = await uow.session.get(AuthorizationRequest, request_id)
+        assert request.next_poll_at == clock.now() + timedelta(seconds=30)
+        assert await due_polls(uow=uow) == []  # not yet
+    clock.advance(timedelta(seconds=30))
+    fake.inquiries = [
+        PartnerAnswer(AnswerKind.DECIDED, lines=(LineAnswer(1, ReviewAction.PENDED),)),
+        PartnerAnswer(AnswerKind.DECIDED, lines=(LineAnswer(1, ReviewAction.CERTIFIED),)),
+    ]
+    async with uow_factory() as uow:
+        assert await due_polls(uow=uow) == [request_id]
+    async with uow_factory() as uow:
+        await poll_request(uow=uow, request_id=request_id, directory=registry, policy=policy)
+    async with uow_factory() as uow:
+        request = await uow.session.get(AuthorizationRequest, request_id)
+        assert request.status is AuthorizationStatus.PENDED
+        assert request.next_poll_at == clock.now() + timedelta(seconds=60)  # twice as long
+    clock.advance(timedelta(seconds=60))
+    async with uow_factory() as uow:
+        await poll_request(uow=uow, request_id=request_id, directory=registry, policy=policy)
+    async with uow_factory() as uow:
+        request = await uow.session.get(AuthorizationRequest, request_id)
+        assert request.status is AuthorizationStatus.APPROVED and request.next_poll_at is None
+        assert await due_polls(uow=uow) == []
+
+
+def test_the_polling_interval_doubles_up_to_its_cap_and_stops_after_the_grace():
+    from datetime import UTC, datetime
+
+    from domain.partners.polling import PollingPolicy
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    policy = PollingPolicy(
+        initial=timedelta(seconds=30), max_interval=timedelta(minutes=5), grace=timedelta(hours=1)
+    )
+    assert [policy.next_poll(now, n, None) - now for n in range(5)] == [
+        timedelta(seconds=s) for s in (30, 60, 120, 240, 300)
+    ]
+    assert policy.next_poll(now, 0, now - timedelta(hours=2)) is None
