@@ -40,8 +40,30 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry)
 
 
+class NoQueryStrings(logging.Filter):
+    """Access log lines keep the path but not the query string, where a partner's search (an
+    EHR's `Patient?identifier=...`) would carry a person's identifiers."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if (
+            record.name == "uvicorn.access"
+            and isinstance(record.args, tuple)
+            and len(record.args) > 2
+        ):
+            args = list(record.args)
+            if isinstance(args[2], str):
+                args[2] = args[2].split("?", 1)[0]
+            record.args = tuple(args)
+        return True
+
+
+# Libraries that log request URLs (with their query strings) at INFO: only their warnings.
+QUIET_LOGGERS = ("httpx", "httpcore", "zeep.transports")
+
+
 def configure_logging(level: str, as_json: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(NoQueryStrings())
     if as_json:
         handler.setFormatter(JsonFormatter())
     else:
@@ -49,6 +71,8 @@ def configure_logging(level: str, as_json: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 class Metrics:
