@@ -610,3 +610,35 @@ def summarize_stacks(raw: str, rate: int, requests: int, wall: float, limit: int
         for (function, where), n in rows:
             lines.append(f"{100 * n / samples:6.1f}% {n * per:7.2f}  {function}  ({where})")
     return "\n".join(lines)
+
+
+def main_against_database(
+    banner: str,
+    database_url: str | None,
+    bench: Callable[[str], Coroutine[Any, Any, int]],
+    *,
+    uvloop: bool = True,
+) -> int:
+    """What every database bench's `main` does: print the banner, migrate the given (or a
+    scratch) database, run `bench(url)` on a fresh loop; exit 1 on errors, 130 when stopped."""
+    import io
+    import traceback
+
+    handle_sigterm()
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)  # rows appear as they are measured
+    print(banner)
+    try:
+        with database_for(database_url, "carebridge_bench") as url:
+            migrate(url)
+            code, _ = run(lambda: bench(url), uvloop=uvloop)
+            return code
+    except BenchError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception:
+        traceback.print_exc()
+        return 1

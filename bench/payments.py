@@ -20,11 +20,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import statistics
 import sys
 import time
-import traceback
 import tracemalloc
 import uuid
 from collections import defaultdict
@@ -46,11 +44,8 @@ from bench._common import (  # noqa: E402
     BenchError,
     analyze,
     asyncpg_dsn,
-    database_for,
     database_name,
-    handle_sigterm,
-    migrate,
-    run,
+    main_against_database,
     seed_user,
 )
 from db.engine import create_engine  # noqa: E402
@@ -336,27 +331,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    handle_sigterm()
-    if isinstance(sys.stdout, io.TextIOWrapper):
-        sys.stdout.reconfigure(line_buffering=True)
-    print(
+    return main_against_database(
         f"payments: a payment run vs a plain SQL aggregate; {args.rows:,} disbursements"
-        + (", --quick" if args.quick else "")
+        + (", --quick" if args.quick else ""),
+        args.database_url,
+        lambda url: bench(args, url),
     )
-    try:
-        with database_for(args.database_url, "carebridge_bench") as url:
-            migrate(url)
-            code, _ = run(lambda: bench(args, url))
-            return code
-    except BenchError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except Exception:
-        traceback.print_exc()
-        return 1
 
 
 if __name__ == "__main__":

@@ -21,11 +21,9 @@ import argparse
 import asyncio
 import base64
 import contextlib
-import io
 import math
 import sys
 import time
-import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,14 +49,11 @@ from bench._common import (  # noqa: E402
     asyncpg_dsn,
     best_of,
     count_sql,
-    database_for,
     database_name,
     gc_watch,
-    handle_sigterm,
     json_difference,
-    migrate,
+    main_against_database,
     py_spy_profile,
-    run,
     run_load,
     seed_user,
     table_row,
@@ -508,29 +503,14 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    handle_sigterm()
-    if isinstance(sys.stdout, io.TextIOWrapper):
-        sys.stdout.reconfigure(line_buffering=True)  # rows appear as they are measured
-    print(
+    return main_against_database(
         f"provider_search: GraphQL providers(search:) vs hand-written SQL; "
         f"{args.providers} providers, {args.requests} requests per run, "
-        f"concurrency {args.concurrency}" + (", --quick" if args.quick else "")
+        f"concurrency {args.concurrency}" + (", --quick" if args.quick else ""),
+        args.database_url,
+        lambda url: bench(args, url),
+        uvloop=not args.no_uvloop,
     )
-    try:
-        with database_for(args.database_url, "carebridge_bench") as url:
-            migrate(url)
-
-            code, _ = run(lambda: bench(args, url), uvloop=not args.no_uvloop)
-            return code
-    except BenchError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except Exception:
-        traceback.print_exc()
-        return 1
 
 
 if __name__ == "__main__":

@@ -24,10 +24,8 @@ is reported, not an error. Exit 1 on errors or a result mismatch.
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 import time
-import traceback
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -51,13 +49,10 @@ from bench._common import (  # noqa: E402
     asyncpg_dsn,
     best_of,
     count_sql,
-    database_for,
     database_name,
     gc_watch,
-    handle_sigterm,
     json_difference,
-    migrate,
-    run,
+    main_against_database,
     run_load,
     seed_user,
     table_row,
@@ -417,29 +412,15 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    handle_sigterm()
-    if isinstance(sys.stdout, io.TextIOWrapper):
-        sys.stdout.reconfigure(line_buffering=True)  # rows appear as they are measured
-    print(
+    return main_against_database(
         f"worklist: GraphQL authorizationRequests vs hand-written SQL; first {PAGE} of "
         f"{'/'.join(STATUSES)} by decision due, with patient, payer, lines, diagnoses; "
         f"{args.small} then {args.rows} requests, {args.requests} calls per run, "
-        f"concurrency {args.concurrency}" + (", --quick" if args.quick else "")
+        f"concurrency {args.concurrency}" + (", --quick" if args.quick else ""),
+        args.database_url,
+        lambda url: bench(args, url),
+        uvloop=not args.no_uvloop,
     )
-    try:
-        with database_for(args.database_url, "carebridge_bench") as url:
-            migrate(url)
-            code, _ = run(lambda: bench(args, url), uvloop=not args.no_uvloop)
-            return code
-    except BenchError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except Exception:
-        traceback.print_exc()
-        return 1
 
 
 if __name__ == "__main__":
