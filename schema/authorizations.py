@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Self, TypeVar
 
 import strawberry
 from strawberry import relay
-from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from domain.authorizations import lifecycle, models
@@ -37,7 +36,7 @@ from schema.history import StatusChange
 from schema.identity import Organization, User
 from schema.people import Person
 from schema.providers import Provider
-from schema.relay import load_nodes
+from schema.relay import load_nodes, prefetched_or_loaded
 
 if TYPE_CHECKING:
     from schema.referrals import Referral
@@ -275,17 +274,13 @@ class AuthorizationRequest(relay.Node):
         self, info: Info, name: str, convert: Callable[[Any], T]
     ) -> list[T] | Awaitable[list[T]]:
         """Read with the worklist's page when it was asked to include it, else batched."""
-        rows = self.prefetched.get(name)
-        if rows is not None:
-            return [convert(r) for r in rows]
-        loader: DataLoader[uuid.UUID, list[Any]] = getattr(
-            info.context.loaders, f"{name}_by_request"
+        loaders = info.context.loaders
+        return prefetched_or_loaded(
+            self.prefetched.get(name),
+            lambda: getattr(loaders, f"{name}_by_request"),
+            self.key,
+            convert,
         )
-
-        async def load() -> list[T]:
-            return [convert(r) for r in await loader.load(self.key)]
-
-        return load()
 
     @strawberry.field(graphql_type=list[Diagnosis])
     def diagnoses(self, info: Info) -> list[Diagnosis] | Awaitable[list[Diagnosis]]:

@@ -9,7 +9,6 @@ from typing import Any, Self, TypeVar
 
 import strawberry
 from strawberry import relay
-from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from domain.providers import models, rules
@@ -19,7 +18,7 @@ from schema.catalog import Benefit
 from schema.errors import UserError
 from schema.identity import Organization
 from schema.inputs import to_dataclass
-from schema.relay import decode_global_id, load_nodes
+from schema.relay import decode_global_id, load_nodes, prefetched_or_loaded
 
 T = TypeVar("T")
 
@@ -127,17 +126,13 @@ class Provider(relay.Node):
         self, info: Info, name: str, convert: Callable[[Any], T]
     ) -> list[T] | Awaitable[list[T]]:
         """Read with the page when the search was asked to include it, else batched."""
-        rows = self.prefetched.get(name)
-        if rows is not None:
-            return [convert(r) for r in rows]
-        loader: DataLoader[uuid.UUID, list[Any]] = getattr(
-            info.context.loaders, f"{name}_by_provider"
+        loaders = info.context.loaders
+        return prefetched_or_loaded(
+            self.prefetched.get(name),
+            lambda: getattr(loaders, f"{name}_by_provider"),
+            self.key,
+            convert,
         )
-
-        async def load() -> list[T]:
-            return [convert(r) for r in await loader.load(self.key)]
-
-        return load()
 
     @strawberry.field(graphql_type=list[Location])
     def locations(self, info: Info) -> list[Location] | Awaitable[list[Location]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -134,3 +134,20 @@ def requested_fields(info: Info, path: tuple[str, ...] = ("edges", "node")) -> f
             return frozenset(names)
         nodes = found
     return frozenset()
+
+
+def prefetched_or_loaded(
+    prefetched: list[Any] | None,
+    loader: Callable[[], DataLoader[uuid.UUID, list[Any]]],
+    key: uuid.UUID,
+    convert: Callable[[Any], T],
+) -> list[T] | Awaitable[list[T]]:
+    """A related list: the rows read with the page when the page's query included them (no
+    await at all, no loader built), else one batch through `loader()`."""
+    if prefetched is not None:
+        return [convert(r) for r in prefetched]
+
+    async def load() -> list[T]:
+        return [convert(r) for r in await loader().load(key)]
+
+    return load()
