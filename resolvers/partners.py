@@ -75,12 +75,7 @@ class PartnersQuery:
         )
         return [
             ExchangeEntry(
-                direction=e.direction,
-                operation=e.operation,
-                outcome=e.outcome.value,
-                started_at=e.started_at,
-                duration_ms=e.duration_ms,
-                detail=e.detail,
+                **Exchange.fields_of(e),
                 request_id=strawberry.ID(
                     str(relay.GlobalID("AuthorizationRequest", str(e.request_id)))
                 )

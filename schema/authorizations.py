@@ -164,6 +164,17 @@ class Exchange:
     duration_ms: int
     detail: str | None
 
+    @classmethod
+    def fields_of(cls, m: Any) -> dict[str, Any]:
+        return {
+            "direction": m.direction,
+            "operation": m.operation,
+            "outcome": m.outcome.value,
+            "started_at": m.started_at,
+            "duration_ms": m.duration_ms,
+            "detail": m.detail,
+        }
+
 
 @strawberry.type(description="A claim that used the authorization.")
 class ClaimReference:
@@ -352,17 +363,7 @@ class AuthorizationRequest(relay.Node):
     @strawberry.field(description="Every attempt to reach the authorizer's trading partner.")
     async def exchanges(self, info: Info) -> list[Exchange]:
         rows = await info.context.loaders.exchanges_by_request.load(self.key)
-        return [
-            Exchange(
-                direction=r.direction,
-                operation=r.operation,
-                outcome=r.outcome.value,
-                started_at=r.started_at,
-                duration_ms=r.duration_ms,
-                detail=r.detail,
-            )
-            for r in rows
-        ]
+        return [Exchange(**Exchange.fields_of(r)) for r in rows]
 
     @strawberry.field(description="What may happen next, in the lifecycle's order.")
     def allowed_actions(self) -> list[AuthorizationAction]:

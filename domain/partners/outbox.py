@@ -8,11 +8,10 @@ twice; SQLite serialises writers, which is the same guarantee. The partner's ide
 from __future__ import annotations
 
 import random
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -20,8 +19,8 @@ from domain.authorizations.answers import apply_partner_answer, apply_partner_fa
 from domain.authorizations.models import AuthorizationRequest
 from domain.events import DomainEvent
 from domain.models import new_id
+from domain.partners.exchanges import Attempt, log_exchange
 from domain.partners.models import (
-    Exchange,
     ExchangeOutcome,
     OutboxKind,
     OutboxMessage,
@@ -124,20 +123,13 @@ async def dispatch(
     request = await uow.session.get(AuthorizationRequest, message.request_id, with_for_update=True)
     assert partner is not None and request is not None  # kept by foreign keys
     port = directory.for_partner(partner.protocol.value, partner.adapter_options())
-    started, began = uow.clock.now(), time.monotonic()
+    attempt = Attempt.start(uow)
     message.attempts += 1
     try:
         answer = await _call(port, message, await snapshot(uow, request))
     except PartnerError as error:
-        await _log(
-            uow,
-            message,
-            partner,
-            started,
-            began,
-            ExchangeOutcome.RETRYING if error.retryable else ExchangeOutcome.FAILED,
-            error.message,
-        )
+        outcome = ExchangeOutcome.RETRYING if error.retryable else ExchangeOutcome.FAILED
+        _log(uow, attempt, message, outcome, error.message)
         if error.retryable and message.attempts < policy.max_attempts:
             message.next_attempt_at = uow.clock.now() + policy.delay(message.attempts)
             message.last_error = error.message
@@ -146,7 +138,7 @@ async def dispatch(
             await apply_partner_failure(uow, request, message.kind, error.message)
         await uow.commit()
         return message.status
-    await _log(uow, message, partner, started, began, ExchangeOutcome.SUCCEEDED, answer.kind.value)
+    _log(uow, attempt, message, ExchangeOutcome.SUCCEEDED, answer.kind.value)
     message.status, message.sent_at = OutboxStatus.SENT, uow.clock.now()
     await apply_partner_answer(uow, request, message.kind, answer)
     request.poll_count = 0
@@ -166,25 +158,20 @@ async def _call(
     return await port.provide_information(request, idempotency_key=key)
 
 
-async def _log(
+def _log(
     uow: UnitOfWork,
+    attempt: Attempt,
     message: OutboxMessage,
-    partner: TradingPartner,
-    started: datetime,
-    began: float,
     outcome: ExchangeOutcome,
     detail: str,
 ) -> None:
-    uow.session.add(
-        Exchange(
-            request_id=message.request_id,
-            partner_id=partner.id,
-            direction="OUTBOUND",
-            operation=message.kind.value,
-            idempotency_key=message.idempotency_key,
-            outcome=outcome,
-            started_at=started,
-            duration_ms=int((time.monotonic() - began) * 1000),
-            detail=detail[:500],
-        )
+    log_exchange(
+        uow,
+        attempt,
+        request_id=message.request_id,
+        partner_id=message.partner_id,
+        operation=message.kind.value,
+        outcome=outcome,
+        detail=detail,
+        idempotency_key=message.idempotency_key,
     )

@@ -4,7 +4,6 @@ picks the due requests; this module asks one partner about one request."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,7 +13,8 @@ from sqlalchemy import select
 from domain.authorizations.answers import apply_inquiry_answer, snapshot
 from domain.authorizations.lifecycle import AuthorizationStatus
 from domain.authorizations.models import AuthorizationRequest
-from domain.partners.models import Exchange, ExchangeOutcome, Protocol, TradingPartner
+from domain.partners.exchanges import Attempt, log_exchange
+from domain.partners.models import ExchangeOutcome, Protocol, TradingPartner
 from domain.partners.ports import PartnerDirectory, PartnerError
 from domain.uow import UnitOfWork
 
@@ -89,42 +89,24 @@ async def poll_request(
         await uow.commit()
         return None
     port = directory.for_partner(partner.protocol.value, partner.adapter_options())
-    started, began = uow.clock.now(), time.monotonic()
+    attempt = Attempt.start(uow)
     try:
         answer = await port.inquire(await snapshot(uow, request))
     except PartnerError as error:
-        _log(uow, request, partner, started, began, ExchangeOutcome.FAILED, error.message)
-        request.poll_count += 1
-        schedule_poll(request, partner, uow.clock.now(), policy)
-        await uow.commit()
-        return request.status
-    _log(uow, request, partner, started, began, ExchangeOutcome.SUCCEEDED, answer.kind.value)
-    await apply_inquiry_answer(uow, request, answer)
+        outcome, detail = ExchangeOutcome.FAILED, error.message
+    else:
+        outcome, detail = ExchangeOutcome.SUCCEEDED, answer.kind.value
+        await apply_inquiry_answer(uow, request, answer)
+    log_exchange(
+        uow,
+        attempt,
+        request_id=request.id,
+        partner_id=partner.id,
+        operation="INQUIRE",
+        outcome=outcome,
+        detail=detail,
+    )
     request.poll_count += 1
     schedule_poll(request, partner, uow.clock.now(), policy)
     await uow.commit()
     return request.status
-
-
-def _log(
-    uow: UnitOfWork,
-    request: AuthorizationRequest,
-    partner: TradingPartner,
-    started: datetime,
-    began: float,
-    outcome: ExchangeOutcome,
-    detail: str,
-) -> None:
-    uow.session.add(
-        Exchange(
-            request_id=request.id,
-            partner_id=partner.id,
-            direction="OUTBOUND",
-            operation="INQUIRE",
-            idempotency_key=None,
-            outcome=outcome,
-            started_at=started,
-            duration_ms=int((time.monotonic() - began) * 1000),
-            detail=detail[:500],
-        )
-    )
