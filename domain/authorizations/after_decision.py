@@ -10,8 +10,8 @@ from decimal import Decimal
 
 from sqlalchemy import func, select, update
 
-from domain.authorizations.answers import lines_of, manual_determination
-from domain.authorizations.determinations import record_line
+from domain.authorizations.answers import lines_of
+from domain.authorizations.determinations import determination_from, record_line
 from domain.authorizations.lifecycle import (
     APPEALABLE,
     APPROVALS,
@@ -218,9 +218,7 @@ async def _decide(
         by_line = {d.line_id: d for d in decisions}
         for line in lines:
             if line.id in by_line:
-                record_line(
-                    uow, line, manual_determination(by_line[line.id], line), actor.subject_id
-                )
+                record_line(uow, line, determination_from(by_line[line.id], line), actor.subject_id)
     target = apply_appeal_outcome(
         request.status, outcome, [line.review_action for line in lines if line.review_action]
     )

@@ -4,12 +4,12 @@ approve the preferred provider, and every other request on the referral is NOT_S
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from sqlalchemy import select
 
-from domain.authorizations.determinations import Determination, record_line
+from domain.authorizations.determinations import determination_from, record_line
 from domain.authorizations.lifecycle import (
     APPROVALS,
     DETERMINATION_ACTIONS,
@@ -203,31 +203,17 @@ async def _apply_lines(
         decision = decisions.get(line.id)
         if decision is None:
             continue
-        requested = RequestedLine(line.id, line.quantity, line.requested_start, line.requested_end)
-        approving = decision.review_action in APPROVING
-        record_line(
-            uow,
-            line,
-            Determination(
-                review_action=decision.review_action,
-                approved_quantity=approved_quantity(decision, requested),
-                approved_start=(decision.approved_start or line.requested_start)
-                if approving
-                else None,
-                approved_end=(decision.approved_end or line.requested_end) if approving else None,
-                authorization_number=(
-                    decision.authorization_number or await next_number(uow=uow, prefix="AUTH")
-                )
-                if approving
-                else None,
-                reason_codes=decision.reason_codes,
-                notes=decision.notes,
-                rate=(decision.rate if decision.rate is not None else rates.get(line.id))
-                if approving
-                else None,
-            ),
-            actor.subject_id,
-        )
+        recorded = determination_from(decision, line)
+        if decision.review_action in APPROVING:
+            recorded = replace(
+                recorded,
+                authorization_number=decision.authorization_number
+                or await next_number(uow=uow, prefix="AUTH"),
+                rate=decision.rate if decision.rate is not None else rates.get(line.id),
+            )
+        else:
+            recorded = replace(recorded, authorization_number=None)
+        record_line(uow, line, recorded, actor.subject_id)
 
 
 async def _select(

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from domain.authorizations.determinations import Determination, record_line
+from domain.authorizations.determinations import Determination, determination_from, record_line
 from domain.authorizations.lifecycle import (
     AuthorizationAction,
     AuthorizationStatus,
@@ -197,33 +197,13 @@ async def record_payer_determination(
     for line in lines:
         decision = by_line.get(line.id)
         if decision is not None:
-            record_line(uow, line, manual_determination(decision, line), actor.subject_id)
+            record_line(uow, line, determination_from(decision, line), actor.subject_id)
     if payer_reference:
         request.payer_reference = payer_reference.strip()
     await _apply_status(uow, actor, request, [line.review_action for line in lines], notes)
     await audit_change(uow, actor, request, ["lines.determination"])
     await uow.commit()
     return request
-
-
-def manual_determination(decision: LineDecision, line: AuthorizationLine) -> Determination:
-    approving = decision.review_action in (
-        ReviewAction.CERTIFIED,
-        ReviewAction.PARTIALLY_CERTIFIED,
-        ReviewAction.MODIFIED,
-    )
-    quantity = decision.approved_quantity
-    if approving and quantity is None:
-        quantity = line.quantity
-    return Determination(
-        review_action=decision.review_action,
-        approved_quantity=quantity if approving else None,
-        approved_start=(decision.approved_start or line.requested_start) if approving else None,
-        approved_end=(decision.approved_end or line.requested_end) if approving else None,
-        authorization_number=decision.authorization_number,
-        reason_codes=decision.reason_codes,
-        notes=decision.notes,
-    )
 
 
 async def record_information_request(

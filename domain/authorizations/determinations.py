@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from domain.authorizations.lifecycle import ReviewAction
 from domain.authorizations.models import AuthorizationDetermination, AuthorizationLine
+from domain.authorizations.rules import APPROVING, LineDecision
 from domain.money import cents
 from domain.uow import UnitOfWork
 
@@ -57,4 +58,22 @@ def record_line(
             recorded_at=now,
             recorded_by_id=recorded_by,
         )
+    )
+
+
+def determination_from(decision: LineDecision, line: AuthorizationLine) -> Determination:
+    """What a decision on a line records: an approval gets the requested quantity and period
+    unless it names others; a refusal or a pend approves nothing."""
+    approving = decision.review_action in APPROVING
+    quantity = decision.approved_quantity
+    if approving and quantity is None:
+        quantity = line.quantity
+    return Determination(
+        review_action=decision.review_action,
+        approved_quantity=quantity if approving else None,
+        approved_start=(decision.approved_start or line.requested_start) if approving else None,
+        approved_end=(decision.approved_end or line.requested_end) if approving else None,
+        authorization_number=decision.authorization_number,
+        reason_codes=decision.reason_codes,
+        notes=decision.notes,
     )
