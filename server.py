@@ -21,7 +21,7 @@ from adapters.fhir.ehr_http import EhrConnection
 from adapters.http_limits import BodySizeLimitMiddleware
 from adapters.observability import Metrics, RequestContextMiddleware, configure_logging
 from adapters.partners.directory import PartnerRegistry
-from adapters.partners.dispatcher import OutboxDispatcher
+from adapters.partners.dispatcher import OutboxDispatcher, polling_policy
 from adapters.reporting import PriorAuthorizationReport
 from adapters.simulator.all import simulator_routes
 from adapters.tokens import TokenReader
@@ -95,7 +95,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 bus,
                 interval_seconds=settings.outbox_scan_seconds,
                 expiry_seconds=settings.expiry_scan_seconds,
-                polling=settings.polling,
+                polling=polling_policy(settings),
             )
             await dispatcher.start()
         app.state.dispatcher = dispatcher

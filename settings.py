@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from domain.partners.polling import PollingPolicy
 
 DEV_JWT_SECRET = "carebridge-dev-secret-change-me-in-production-0123456789"
 
@@ -173,13 +170,6 @@ class Settings(BaseSettings):
             if self.graphiql:
                 raise ValueError("production serves no GraphiQL: set CAREBRIDGE_GRAPHIQL=false")
         return self
-
-    @property
-    def polling(self) -> PollingPolicy:
-        return PollingPolicy(
-            initial=timedelta(seconds=self.poll_initial_seconds),
-            max_interval=timedelta(seconds=self.poll_max_interval_seconds),
-        )
 
     @cached_property
     def is_sqlite(self) -> bool:

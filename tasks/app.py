@@ -4,10 +4,12 @@ and beat's schedule of scans."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from celery import Celery
 
+from adapters.partners.dispatcher import OutboxDispatcher, polling_policy
 from domain.partners.outbox import dispatch, due_message_ids
 from settings import Settings
 from tasks.runtime import WorkerRuntime
@@ -54,7 +56,6 @@ def _register(app: Celery, current: Any) -> None:
     @app.task(name="carebridge.dispatch_outbox")
     def dispatch_outbox(message_id: str) -> str | None:
         """Send one outbox message (nothing if it is not due or another worker holds it)."""
-        import uuid
 
         runtime = current()
 
@@ -65,7 +66,7 @@ def _register(app: Celery, current: Any) -> None:
                     message_id=uuid.UUID(message_id),
                     directory=runtime.partners,
                     policy=runtime.policy,
-                    polling=runtime.settings.polling,
+                    polling=polling_policy(runtime.settings),
                 )
             return None if status is None else status.value
 
@@ -89,14 +90,12 @@ def _register(app: Celery, current: Any) -> None:
     @app.task(name="carebridge.poll_due")
     def poll_due() -> int:
         """Ask the partners about the requests whose poll is due."""
-        from adapters.partners.dispatcher import OutboxDispatcher
-
         runtime = current()
         worker = OutboxDispatcher(
             runtime.database.uow_factory("worker"),
             runtime.partners,
             None,
-            polling=runtime.settings.polling,
+            polling=polling_policy(runtime.settings),
         )
         asked: int = runtime.run(worker.poll_due)
         return asked
@@ -104,8 +103,6 @@ def _register(app: Celery, current: Any) -> None:
     @app.task(name="carebridge.expire_due")
     def expire_due() -> tuple[int, int]:
         """Referral recipients past their date to respond, approvals past their period."""
-        from adapters.partners.dispatcher import OutboxDispatcher
-
         runtime = current()
         worker = OutboxDispatcher(runtime.database.uow_factory("worker"), runtime.partners, None)
         totals: tuple[int, int] = runtime.run(worker.expire_due)

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from domain.authorizations.after_decision import expire_authorizations
@@ -17,8 +18,17 @@ from domain.partners.polling import PollingPolicy, due_polls, poll_request
 from domain.partners.ports import PartnerDirectory
 from domain.referrals.service import expire_overdue_recipients
 from domain.uow import UnitOfWork
+from settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+def polling_policy(settings: Settings) -> PollingPolicy:
+    """The follow-up polling policy the settings ask for."""
+    return PollingPolicy(
+        initial=timedelta(seconds=settings.poll_initial_seconds),
+        max_interval=timedelta(seconds=settings.poll_max_interval_seconds),
+    )
 
 
 class OutboxDispatcher:
