@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import select
 
 from adapters.tokens import mint_token
@@ -20,7 +22,11 @@ async def run_seed(settings: Settings, *, with_demo: bool, providers: int) -> st
     lines: list[str] = []
     async with operator_units(settings) as units:
         if with_demo:
-            lines.append(await demo.load_demo(units))
+            lines.append(
+                await demo.load_demo(
+                    units, supervisor_threshold=Decimal(settings.agency_supervisor_threshold)
+                )
+            )
         if providers:
             lines.append(await scale.load_scale(units, providers))
     return "\n".join(lines) or "nothing to seed (give --demo and/or --scale N)"

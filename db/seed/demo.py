@@ -14,8 +14,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from db.seed.demo_delivery import SESSIONS, DeliveryStory, load_delivery_story
 from db.seed.demo_priorauth import load_prior_authorization_story
-from db.seed.demo_referrals import STORY_STAFF, ReferralStory, load_referral_story
+from db.seed.demo_referrals import GRIEF_CARE, STORY_STAFF, ReferralStory, load_referral_story
 from domain.catalog import service as catalog
 from domain.catalog.models import BenefitCategory, Frequency, UnitOfMeasure
 from domain.catalog.rules import BenefitData
@@ -42,6 +43,25 @@ CLEARINGHOUSE = "Bridgeway Clearinghouse"
 
 # Cosville sits where a real city would; every address and person here is invented.
 STEVE_HOME = (39.9526, -75.1652)
+# The constituent of the delivery story (synthetic, like everyone here).
+DANA = PersonData(
+    given_name="Dana",
+    family_name="Okafor",
+    birth_date=date(1979, 9, 2),
+    sex=Sex.FEMALE,
+    preferred_language="en",
+    phone="+1-215-555-0142",
+    address=Address(
+        line1="220 Locust St",
+        city="Cosville",
+        state="PA",
+        postal_code="19106",
+        country="US",
+        latitude=39.9470,
+        longitude=-75.1480,
+    ),
+    identifiers=(Identifier(IdentifierSystem.CONSTITUENT_NUMBER, "COS-000124"),),
+)
 
 
 @dataclass(frozen=True)
@@ -248,8 +268,11 @@ async def _organization(uow: UnitOfWork, name: str, kind: OrganizationKind) -> u
     return org.id
 
 
-async def load_demo(uow_factory: Callable[[], UnitOfWork]) -> str:
-    """Load the story; does nothing if the agency already exists."""
+async def load_demo(
+    uow_factory: Callable[[], UnitOfWork], *, supervisor_threshold: Decimal = Decimal(5000)
+) -> str:
+    """Load the story; does nothing if the agency already exists. `supervisor_threshold` is
+    the agency's (CAREBRIDGE_AGENCY_SUPERVISOR_THRESHOLD), for the authorization Connor gives."""
     async with uow_factory() as uow:
         if await uow.session.scalar(select(Organization.id).where(Organization.name == AGENCY)):
             return "demo data already loaded"
@@ -371,11 +394,25 @@ async def load_demo(uow_factory: Callable[[], UnitOfWork]) -> str:
         steve=person.id,
     )
     await load_referral_story(uow_factory, story)
+    async with uow_factory() as uow:
+        dana = await people.create_person(uow=uow, actor=connor, data=DANA)
+    await load_delivery_story(
+        uow_factory,
+        DeliveryStory(
+            caseworker=connor,
+            provider_staff=story.staff[GRIEF_CARE],
+            provider_id=provider_ids[GRIEF_CARE],
+            grief_benefit=benefit_ids["GRIEF-COUNSEL"],
+            person_id=dana.id,
+            supervisor_threshold=supervisor_threshold,
+        ),
+    )
     await load_prior_authorization_story(
         uow_factory, actors["olive@northside.example"], orgs[PAYER]
     )
     return (
         f"demo data loaded: {len(orgs)} organisations, {len(DEMO_USERS)} users, "
-        f"{len(BENEFITS)} benefits, {len(PROVIDERS)} providers, 1 constituent, "
-        "1 case with a referral to 3 providers, 1 prior authorization request"
+        f"{len(BENEFITS)} benefits, {len(PROVIDERS)} providers, 2 constituents, "
+        "a case with a referral to 3 providers, an authorized case with "
+        f"{SESSIONS} scheduled sessions, 1 prior authorization request"
     )
