@@ -38,7 +38,7 @@ from domain.delivery.models import (
 from domain.delivery.rules import instalment_dates, instalments
 from domain.errors import DomainError, ErrorCode
 from domain.identity.rules import Principal, require_role
-from domain.numbers import next_number
+from domain.numbers import next_numbers
 from domain.people.models import Person
 from domain.uow import UnitOfWork
 
@@ -209,41 +209,47 @@ async def pay_nominees(uow: UnitOfWork, actor: Principal, run: PaymentRun) -> li
             (run.period_start, run.period_end),
         )
         groups[(payee, method)].extend(due)
-    return [
-        await _nominee_payment(uow, actor, run, payee, method, due)
-        for (payee, method), due in groups.items()
-        if due
-    ]
+    return await _nominee_payments(uow, actor, run, {k: due for k, due in groups.items() if due})
 
 
-async def _nominee_payment(
+async def _nominee_payments(
     uow: UnitOfWork,
     actor: Principal,
     run: PaymentRun,
-    payee: uuid.UUID,
-    method: DeliveryMethod,
-    due: list[Instalment],
-) -> ProviderPayment:
-    person = await uow.session.get(Person, payee)
-    assert person is not None
-    now = uow.clock.now()
-    payment = ProviderPayment(
-        id=uuid.uuid4(),
-        number=await next_number(uow=uow, prefix="PAY"),
-        run_id=run.id,
-        organization_id=run.organization_id,
-        payee_kind=PayeeKind.NOMINEE,
-        payee_person_id=payee,
-        delivery_method=method,
-        payee_name=f"{person.given_name} {person.family_name}",
-        period_start=run.period_start,
-        period_end=run.period_end,
-        status=PaymentStatus.PENDING,
-        total_amount=sum((i.amount for i in due), Decimal(0)),
-        created_at=now,
-        updated_at=now,
+    groups: dict[tuple[uuid.UUID, DeliveryMethod], list[Instalment]],
+) -> list[ProviderPayment]:
+    """One payment per nominee and method with its instalments as lines, in a fixed number of
+    statements whatever the number of nominees."""
+    if not groups:
+        return []
+    people = await uow.session.execute(
+        select(Person.id, Person.given_name, Person.family_name).where(
+            Person.id.in_({payee for payee, _ in groups})
+        )
     )
-    uow.session.add(payment)
+    names = {person_id: f"{given} {family}" for person_id, given, family in people}
+    numbers = await next_numbers(uow=uow, prefix="PAY", count=len(groups))
+    now = uow.clock.now()
+    payments = [
+        ProviderPayment(
+            id=uuid.uuid4(),
+            number=number,
+            run_id=run.id,
+            organization_id=run.organization_id,
+            payee_kind=PayeeKind.NOMINEE,
+            payee_person_id=payee,
+            delivery_method=method,
+            payee_name=names[payee],
+            period_start=run.period_start,
+            period_end=run.period_end,
+            status=PaymentStatus.PENDING,
+            total_amount=sum((i.amount for i in due), Decimal(0)),
+            created_at=now,
+            updated_at=now,
+        )
+        for number, ((payee, method), due) in zip(numbers, groups.items(), strict=True)
+    ]
+    uow.session.add_all(payments)
     await uow.session.flush()
     uow.session.add_all(
         ProviderPaymentLine(
@@ -255,7 +261,8 @@ async def _nominee_payment(
             amount=i.amount,
             description=i.assignment.component,
         )
+        for payment, due in zip(payments, groups.values(), strict=True)
         for i in due
     )
-    await record_created(uow, actor, "ProviderPayment", [payment], audit=False)
-    return payment
+    await record_created(uow, actor, "ProviderPayment", payments, audit=False)
+    return payments
