@@ -22,6 +22,7 @@ from domain.delivery.access import (
     delivery_event,
     lock_payments,
     move,
+    open_payments,
     record_created,
     require_agency,
 )
@@ -49,7 +50,6 @@ from domain.delivery.models import (
 from domain.delivery.product import pay_nominees
 from domain.delivery.rules import check_period, manual_approval_buckets
 from domain.identity.rules import Principal
-from domain.numbers import next_numbers
 from domain.providers.models import Provider
 from domain.uow import UnitOfWork
 
@@ -203,32 +203,20 @@ async def _new_payments(
         select(Provider.id, Provider.name).where(Provider.id.in_(dues))
     )
     names = {row.id: row.name for row in rows}
-    numbers = await next_numbers(uow=uow, prefix="PAY", count=len(dues))
-    now = uow.clock.now()
-    made = [
-        (
-            ProviderPayment(
-                id=uuid.uuid4(),
-                number=number,
-                run_id=run.id,
-                organization_id=run.organization_id,
-                payee_kind=PayeeKind.PROVIDER,
-                provider_id=provider_id,
-                payee_organization_id=due.organization_id,
-                payee_name=names[provider_id],
-                period_start=run.period_start,
-                period_end=run.period_end,
-                status=PaymentStatus.PENDING,
-                total_amount=Decimal(0),
-                created_at=now,
-                updated_at=now,
-            ),
-            due,
-        )
-        for number, (provider_id, due) in zip(numbers, dues.items(), strict=True)
-    ]
-    uow.session.add_all(payment for payment, _ in made)
-    return made
+    payments = await open_payments(
+        uow,
+        run,
+        [
+            {
+                "payee_kind": PayeeKind.PROVIDER,
+                "provider_id": provider_id,
+                "payee_organization_id": due.organization_id,
+                "payee_name": names[provider_id],
+            }
+            for provider_id, due in dues.items()
+        ],
+    )
+    return list(zip(payments, dues.values(), strict=True))
 
 
 async def _pay_disbursements(

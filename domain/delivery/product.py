@@ -23,7 +23,7 @@ from domain.cases.readers import effective_nominee, nominees_by_case_ids
 from domain.cases.rules import CASE_WORKERS, require_open
 from domain.cases.timeline import add_case_event
 from domain.catalog.models import Benefit, UnitOfMeasure
-from domain.delivery.access import record_created
+from domain.delivery.access import open_payments, record_created
 from domain.delivery.lifecycle import PaymentStatus
 from domain.delivery.models import (
     DeliveryFrequency,
@@ -38,7 +38,6 @@ from domain.delivery.models import (
 from domain.delivery.rules import instalment_dates, instalments
 from domain.errors import DomainError, ErrorCode
 from domain.identity.rules import Principal, require_role
-from domain.numbers import next_numbers
 from domain.people.models import Person
 from domain.uow import UnitOfWork
 
@@ -228,28 +227,20 @@ async def _nominee_payments(
         )
     )
     names = {person_id: f"{given} {family}" for person_id, given, family in people}
-    numbers = await next_numbers(uow=uow, prefix="PAY", count=len(groups))
-    now = uow.clock.now()
-    payments = [
-        ProviderPayment(
-            id=uuid.uuid4(),
-            number=number,
-            run_id=run.id,
-            organization_id=run.organization_id,
-            payee_kind=PayeeKind.NOMINEE,
-            payee_person_id=payee,
-            delivery_method=method,
-            payee_name=names[payee],
-            period_start=run.period_start,
-            period_end=run.period_end,
-            status=PaymentStatus.PENDING,
-            total_amount=sum((i.amount for i in due), Decimal(0)),
-            created_at=now,
-            updated_at=now,
-        )
-        for number, ((payee, method), due) in zip(numbers, groups.items(), strict=True)
-    ]
-    uow.session.add_all(payments)
+    payments = await open_payments(
+        uow,
+        run,
+        [
+            {
+                "payee_kind": PayeeKind.NOMINEE,
+                "payee_person_id": payee,
+                "delivery_method": method,
+                "payee_name": names[payee],
+                "total_amount": sum((i.amount for i in due), Decimal(0)),
+            }
+            for (payee, method), due in groups.items()
+        ],
+    )
     await uow.session.flush()
     uow.session.add_all(
         ProviderPaymentLine(
