@@ -24,14 +24,23 @@ def format_number(prefix: str, year: int, value: int) -> str:
 
 
 async def next_number(*, uow: UnitOfWork, prefix: str) -> str:
-    """The next number of `prefix` this year, in one upsert: the row lock it takes serialises
-    concurrent takers until their transactions end, and the first of a year cannot collide."""
+    """The next number of `prefix` this year (see `next_numbers`)."""
+    (number,) = await next_numbers(uow=uow, prefix=prefix, count=1)
+    return number
+
+
+async def next_numbers(*, uow: UnitOfWork, prefix: str, count: int) -> list[str]:
+    """The next `count` numbers of `prefix` this year, in order, in one upsert: the row lock it
+    takes serialises concurrent takers until their transactions end, and the first of a year
+    cannot collide."""
+    if count <= 0:
+        return []
     year = uow.clock.now().year
     dialect = postgresql if uow.dialect == "postgresql" else sqlite
-    statement = dialect.insert(NumberSequence).values(name=f"{prefix}-{year}", last_value=1)
+    statement = dialect.insert(NumberSequence).values(name=f"{prefix}-{year}", last_value=count)
     statement = statement.on_conflict_do_update(
         index_elements=[NumberSequence.name],
-        set_={"last_value": NumberSequence.last_value + 1},
+        set_={"last_value": NumberSequence.last_value + count},
     ).returning(NumberSequence.last_value)
-    value = (await uow.session.execute(statement)).scalar_one()
-    return format_number(prefix, year, int(value))
+    last = int((await uow.session.execute(statement)).scalar_one())
+    return [format_number(prefix, year, value) for value in range(last - count + 1, last + 1)]

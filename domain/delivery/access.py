@@ -5,7 +5,8 @@ and payments; the agency's case workers see those of the people whose service it
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -14,9 +15,11 @@ from sqlalchemy import exists, select
 from domain import lifecycle
 from domain.audit.models import AuditAction
 from domain.audit.service import record_access
+from domain.delivery.lifecycle import PaymentStatus
 from domain.delivery.models import (
     BenefitSession,
     Disbursement,
+    PaymentRun,
     ProviderPayment,
 )
 from domain.errors import forbidden
@@ -24,6 +27,7 @@ from domain.events import DomainEvent
 from domain.history import record_status
 from domain.identity.models import Organization, OrganizationKind, Role
 from domain.identity.rules import Principal, require_role
+from domain.numbers import next_numbers
 from domain.uow import UnitOfWork
 
 PROVIDER_WORKERS = (Role.PROVIDER_STAFF,)
@@ -169,3 +173,29 @@ async def share_payments(uow: UnitOfWork, agency_ids: set[uuid.UUID]) -> None:
             .order_by(Organization.id)
             .with_for_update(read=True)
         )
+
+
+async def open_payments(
+    uow: UnitOfWork, run: PaymentRun, payees: Sequence[Mapping[str, Any]]
+) -> list[ProviderPayment]:
+    """A PENDING payment of the run for each payee (its payee columns, and `total_amount` if
+    known), numbered in one upsert: a fixed number of statements whatever the payees."""
+    numbers = await next_numbers(uow=uow, prefix="PAY", count=len(payees))
+    now = uow.clock.now()
+    payments = [
+        ProviderPayment(
+            **{"total_amount": Decimal(0), **payee},
+            id=uuid.uuid4(),
+            number=number,
+            run_id=run.id,
+            organization_id=run.organization_id,
+            period_start=run.period_start,
+            period_end=run.period_end,
+            status=PaymentStatus.PENDING,
+            created_at=now,
+            updated_at=now,
+        )
+        for number, payee in zip(numbers, payees, strict=True)
+    ]
+    uow.session.add_all(payments)
+    return payments

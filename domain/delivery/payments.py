@@ -22,6 +22,7 @@ from domain.delivery.access import (
     delivery_event,
     lock_payments,
     move,
+    open_payments,
     record_created,
     require_agency,
 )
@@ -49,7 +50,6 @@ from domain.delivery.models import (
 from domain.delivery.product import pay_nominees
 from domain.delivery.rules import check_period, manual_approval_buckets
 from domain.identity.rules import Principal
-from domain.numbers import next_number
 from domain.providers.models import Provider
 from domain.uow import UnitOfWork
 
@@ -98,11 +98,12 @@ async def run_provider_payments(
     await uow.session.flush()
     run.disbursements_held = await _approve(uow, actor, period_end, threshold)
     dues = await _dues(uow, actor.organization_id, period_start, period_end)
-    made = [(await _new_payment(uow, run, provider, due), due) for provider, due in dues.items()]
+    made = await _new_payments(uow, run, dues)
     await uow.session.flush()
     run.disbursements_paid = await _pay_disbursements(uow, actor, run, period_end)
+    paid = await _disbursement_lines(uow, run)
     for payment, due in made:
-        await _add_lines(uow, actor, payment, due)
+        await _add_lines(uow, actor, payment, due, paid.get(payment.id, []))
     payments = [payment for payment, _ in made]
     payments += await pay_nominees(uow, actor, run)
     run.payments_created = len(payments)
@@ -191,30 +192,31 @@ async def _flat_rate_due(
     return list(await uow.session.scalars(query.order_by(ProviderContract.number)))
 
 
-async def _new_payment(
-    uow: UnitOfWork, run: PaymentRun, provider_id: uuid.UUID, due: Due
-) -> ProviderPayment:
-    provider = await uow.session.get(Provider, provider_id)
-    assert provider is not None
-    now = uow.clock.now()
-    payment = ProviderPayment(
-        id=uuid.uuid4(),
-        number=await next_number(uow=uow, prefix="PAY"),
-        run_id=run.id,
-        organization_id=run.organization_id,
-        payee_kind=PayeeKind.PROVIDER,
-        provider_id=provider_id,
-        payee_organization_id=due.organization_id,
-        payee_name=provider.name,
-        period_start=run.period_start,
-        period_end=run.period_end,
-        status=PaymentStatus.PENDING,
-        total_amount=Decimal(0),
-        created_at=now,
-        updated_at=now,
+async def _new_payments(
+    uow: UnitOfWork, run: PaymentRun, dues: dict[uuid.UUID, Due]
+) -> list[tuple[ProviderPayment, Due]]:
+    """One PENDING payment per provider due, in a fixed number of statements whatever the
+    number of providers (their names in one read, their numbers in one upsert)."""
+    if not dues:
+        return []
+    rows = await uow.session.execute(
+        select(Provider.id, Provider.name).where(Provider.id.in_(dues))
     )
-    uow.session.add(payment)
-    return payment
+    names = {row.id: row.name for row in rows}
+    payments = await open_payments(
+        uow,
+        run,
+        [
+            {
+                "payee_kind": PayeeKind.PROVIDER,
+                "provider_id": provider_id,
+                "payee_organization_id": due.organization_id,
+                "payee_name": names[provider_id],
+            }
+            for provider_id, due in dues.items()
+        ],
+    )
+    return list(zip(payments, dues.values(), strict=True))
 
 
 async def _pay_disbursements(
@@ -239,15 +241,20 @@ async def _pay_disbursements(
     )
 
 
-async def _add_lines(uow: UnitOfWork, actor: Principal, payment: ProviderPayment, due: Due) -> None:
-    lines = await _disbursement_lines(uow, payment)
+async def _add_lines(
+    uow: UnitOfWork,
+    actor: Principal,
+    payment: ProviderPayment,
+    due: Due,
+    lines: list[ProviderPaymentLine],
+) -> None:
     for contract in due.flat_rate:
         amount = flat_amount_of(contract)
-        lines.append(_line(payment, PaymentLineKind.FLAT_RATE, amount, contract_id=contract.id))
+        lines.append(_line(payment.id, PaymentLineKind.FLAT_RATE, amount, contract_id=contract.id))
     for correction in due.corrections:
         lines.append(
             _line(
-                payment,
+                payment.id,
                 PaymentLineKind.CORRECTION,
                 correction.amount,
                 correction_id=correction.id,
@@ -270,37 +277,45 @@ async def _add_lines(uow: UnitOfWork, actor: Principal, payment: ProviderPayment
 
 
 async def _disbursement_lines(
-    uow: UnitOfWork, payment: ProviderPayment
-) -> list[ProviderPaymentLine]:
-    """One line per benefit: the count, units and amount of its disbursements paid."""
+    uow: UnitOfWork, run: PaymentRun
+) -> dict[uuid.UUID, list[ProviderPaymentLine]]:
+    """For each payment of the run, one line per benefit: the count, units and amount of the
+    disbursements it paid (one aggregate for all the run's payments)."""
     totals = await uow.session.execute(
         select(
+            Disbursement.payment_id,
             Disbursement.benefit_id,
             func.count(),
             func.sum(Disbursement.paid_quantity),
             func.sum(Disbursement.paid_amount),
         )
-        .where(Disbursement.payment_id == payment.id)
-        .group_by(Disbursement.benefit_id)
-        .order_by(Disbursement.benefit_id)
-    )
-    return [
-        _line(
-            payment,
-            PaymentLineKind.DISBURSEMENT,
-            Decimal(amount),
-            benefit_id=benefit_id,
-            disbursement_count=int(count),
-            quantity=Decimal(quantity),
+        .where(
+            Disbursement.payment_id.in_(
+                select(ProviderPayment.id).where(ProviderPayment.run_id == run.id)
+            )
         )
-        for benefit_id, count, quantity, amount in totals
-    ]
+        .group_by(Disbursement.payment_id, Disbursement.benefit_id)
+        .order_by(Disbursement.payment_id, Disbursement.benefit_id)
+    )
+    lines: dict[uuid.UUID, list[ProviderPaymentLine]] = {}
+    for payment_id, benefit_id, count, quantity, amount in totals:
+        lines.setdefault(payment_id, []).append(
+            _line(
+                payment_id,
+                PaymentLineKind.DISBURSEMENT,
+                Decimal(amount),
+                benefit_id=benefit_id,
+                disbursement_count=int(count),
+                quantity=Decimal(quantity),
+            )
+        )
+    return lines
 
 
 def _line(
-    payment: ProviderPayment, kind: PaymentLineKind, amount: Decimal, **values: Any
+    payment_id: uuid.UUID, kind: PaymentLineKind, amount: Decimal, **values: Any
 ) -> ProviderPaymentLine:
-    return ProviderPaymentLine(payment_id=payment.id, kind=kind, amount=amount, **values)
+    return ProviderPaymentLine(payment_id=payment_id, kind=kind, amount=amount, **values)
 
 
 async def _announce(uow: UnitOfWork, actor: Principal, payments: list[ProviderPayment]) -> None:

@@ -23,7 +23,7 @@ from domain.cases.readers import effective_nominee, nominees_by_case_ids
 from domain.cases.rules import CASE_WORKERS, require_open
 from domain.cases.timeline import add_case_event
 from domain.catalog.models import Benefit, UnitOfMeasure
-from domain.delivery.access import record_created
+from domain.delivery.access import open_payments, record_created
 from domain.delivery.lifecycle import PaymentStatus
 from domain.delivery.models import (
     DeliveryFrequency,
@@ -38,7 +38,6 @@ from domain.delivery.models import (
 from domain.delivery.rules import instalment_dates, instalments
 from domain.errors import DomainError, ErrorCode
 from domain.identity.rules import Principal, require_role
-from domain.numbers import next_number
 from domain.people.models import Person
 from domain.uow import UnitOfWork
 
@@ -209,41 +208,39 @@ async def pay_nominees(uow: UnitOfWork, actor: Principal, run: PaymentRun) -> li
             (run.period_start, run.period_end),
         )
         groups[(payee, method)].extend(due)
-    return [
-        await _nominee_payment(uow, actor, run, payee, method, due)
-        for (payee, method), due in groups.items()
-        if due
-    ]
+    return await _nominee_payments(uow, actor, run, {k: due for k, due in groups.items() if due})
 
 
-async def _nominee_payment(
+async def _nominee_payments(
     uow: UnitOfWork,
     actor: Principal,
     run: PaymentRun,
-    payee: uuid.UUID,
-    method: DeliveryMethod,
-    due: list[Instalment],
-) -> ProviderPayment:
-    person = await uow.session.get(Person, payee)
-    assert person is not None
-    now = uow.clock.now()
-    payment = ProviderPayment(
-        id=uuid.uuid4(),
-        number=await next_number(uow=uow, prefix="PAY"),
-        run_id=run.id,
-        organization_id=run.organization_id,
-        payee_kind=PayeeKind.NOMINEE,
-        payee_person_id=payee,
-        delivery_method=method,
-        payee_name=f"{person.given_name} {person.family_name}",
-        period_start=run.period_start,
-        period_end=run.period_end,
-        status=PaymentStatus.PENDING,
-        total_amount=sum((i.amount for i in due), Decimal(0)),
-        created_at=now,
-        updated_at=now,
+    groups: dict[tuple[uuid.UUID, DeliveryMethod], list[Instalment]],
+) -> list[ProviderPayment]:
+    """One payment per nominee and method with its instalments as lines, in a fixed number of
+    statements whatever the number of nominees."""
+    if not groups:
+        return []
+    people = await uow.session.execute(
+        select(Person.id, Person.given_name, Person.family_name).where(
+            Person.id.in_({payee for payee, _ in groups})
+        )
     )
-    uow.session.add(payment)
+    names = {person_id: f"{given} {family}" for person_id, given, family in people}
+    payments = await open_payments(
+        uow,
+        run,
+        [
+            {
+                "payee_kind": PayeeKind.NOMINEE,
+                "payee_person_id": payee,
+                "delivery_method": method,
+                "payee_name": names[payee],
+                "total_amount": sum((i.amount for i in due), Decimal(0)),
+            }
+            for (payee, method), due in groups.items()
+        ],
+    )
     await uow.session.flush()
     uow.session.add_all(
         ProviderPaymentLine(
@@ -255,7 +252,8 @@ async def _nominee_payment(
             amount=i.amount,
             description=i.assignment.component,
         )
+        for payment, due in zip(payments, groups.values(), strict=True)
         for i in due
     )
-    await record_created(uow, actor, "ProviderPayment", [payment], audit=False)
-    return payment
+    await record_created(uow, actor, "ProviderPayment", payments, audit=False)
+    return payments
