@@ -18,6 +18,8 @@ from resolvers.delivery import DeliveryMutation, DeliveryQuery
 from resolvers.followup import FollowUpMutation
 from resolvers.identity import IdentityQuery
 from resolvers.intake import IntakeMutation
+from resolvers.network import NetworkApplicationsMutation, NetworkQuery
+from resolvers.network_contracts import NetworkContractsMutation, NetworkRecruitingMutation
 from resolvers.partners import PartnersQuery
 from resolvers.payments import PaymentsMutation, PaymentsQuery
 from resolvers.people import PeopleMutation, PeopleQuery
@@ -46,6 +48,7 @@ Query = merge_types(
         PartnersQuery,
         DeliveryQuery,
         PaymentsQuery,
+        NetworkQuery,
         AuditQuery,
     ),
 )
@@ -63,6 +66,9 @@ Mutation = merge_types(
         IntakeMutation,
         DeliveryMutation,
         PaymentsMutation,
+        NetworkApplicationsMutation,
+        NetworkContractsMutation,
+        NetworkRecruitingMutation,
     ),
 )
 Subscription = merge_types("Subscription", (ReferralsSubscription, WorklistSubscription))

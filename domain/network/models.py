@@ -116,14 +116,14 @@ class Lead(HasId, Timestamped, Base):
 
     __tablename__ = "network_leads"
     __table_args__ = (
-        Index("ix_network_leads_org_status", "organization_id", "outreach_status"),
+        Index("ix_network_leads_org_status", "organization_id", "status"),
         Index("ix_network_leads_campaign_email", "campaign_id", "email"),
     )
 
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
     campaign_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("network_campaigns.id"))
     source: Mapped[LeadSource] = mapped_column(enum_column(LeadSource))
-    outreach_status: Mapped[OutreachStatus] = mapped_column(enum_column(OutreachStatus))
+    status: Mapped[OutreachStatus] = mapped_column(enum_column(OutreachStatus))  # outreach
     stage: Mapped[NetworkStage] = mapped_column(enum_column(NetworkStage))
     name: Mapped[str] = mapped_column(String(200))
     practice_name: Mapped[str | None] = mapped_column(String(200))

@@ -54,6 +54,13 @@ MANAGERS = (Role.NETWORK_STAFF, Role.PROVIDER_STAFF)
 
 async def create_provider(*, uow: UnitOfWork, actor: Principal, data: ProviderData) -> Provider:
     """Add an organisation or practitioner to the directory, managed by a provider organisation."""
+    provider = await add_provider(uow=uow, actor=actor, data=data)
+    await uow.commit()
+    return provider
+
+
+async def add_provider(*, uow: UnitOfWork, actor: Principal, data: ProviderData) -> Provider:
+    """`create_provider` inside the caller's unit of work (network onboarding), uncommitted."""
     require_role(actor, *MANAGERS)
     check_network_status_change(actor, data.network_status, NetworkStatus.PENDING)
     await _check_managing_organization(uow, actor, data.organization_id)
@@ -71,7 +78,6 @@ async def create_provider(*, uow: UnitOfWork, actor: Principal, data: ProviderDa
     await uow.session.flush()
     _add_children(uow, provider.id, data)
     uow.record(_event("provider.created", provider, actor, now))
-    await uow.commit()
     return provider
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0009
 Revises: 0008
-Create Date: 2026-12-01 19:03:46.927149
+Create Date: 2026-12-01 19:14:18.152533
 
 """
 
@@ -73,7 +73,7 @@ def upgrade() -> None:
     sa.Column('organization_id', sa.Uuid(), nullable=False),
     sa.Column('campaign_id', sa.Uuid(), nullable=True),
     sa.Column('source', sa.Enum('TARGET', 'INTEREST_FORM', name='leadsource', native_enum=False, length=32), nullable=False),
-    sa.Column('outreach_status', sa.Enum('NEW', 'CONTACTED', 'INTERESTED', 'INVITED', 'APPLIED', 'NOT_INTERESTED', name='outreachstatus', native_enum=False, length=32), nullable=False),
+    sa.Column('status', sa.Enum('NEW', 'CONTACTED', 'INTERESTED', 'INVITED', 'APPLIED', 'NOT_INTERESTED', name='outreachstatus', native_enum=False, length=32), nullable=False),
     sa.Column('stage', sa.Enum('RECRUITING', 'CREDENTIALING', 'CONTRACTING', 'ONBOARDING', 'ONGOING', 'ENDED', name='networkstage', native_enum=False, length=32), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('practice_name', sa.String(length=200), nullable=True),
@@ -98,7 +98,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('network_leads', schema=None) as batch_op:
         batch_op.create_index('ix_network_leads_campaign_email', ['campaign_id', 'email'], unique=False)
-        batch_op.create_index('ix_network_leads_org_status', ['organization_id', 'outreach_status'], unique=False)
+        batch_op.create_index('ix_network_leads_org_status', ['organization_id', 'status'], unique=False)
 
     op.create_table('network_applications',
     sa.Column('number', sa.String(length=32), nullable=False),
