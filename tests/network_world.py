@@ -121,7 +121,7 @@ class Network:
             return await use_case(uow=uow, **kwargs)
 
     async def invited(
-        self, name: str = "Dr. Leila Zamadi", email: str = "leila@zamadi.example"
+        self, name: str = "Dr. Leila Zamadi", email: str | None = None
     ) -> tuple[uuid.UUID, Principal]:
         campaign = await self.run(
             recruiting.create_campaign,
@@ -133,7 +133,9 @@ class Network:
             recruiting.add_campaign_target,
             actor=self.staff,
             campaign_id=campaign.id,
-            data=recruiting.LeadData(name=name, email=email),
+            data=recruiting.LeadData(
+                name=name, email=email or f"{uuid.uuid4().hex[:8]}@zamadi.example"
+            ),
         )
         await self.run(
             recruiting.record_outreach,
@@ -179,9 +181,7 @@ class Network:
             )
         )
         return ApplicationData(
-            practice=PracticeData(
-                ProviderKind.ORGANIZATION, "Zamadi Heart Clinic", npi("191234567")
-            ),
+            practice=PracticeData(ProviderKind.ORGANIZATION, "Zamadi Heart Clinic", fresh_npi()),
             practitioners=people,
             locations=(LocationData(39.95, -75.16, city="Cosville"),),
             specialties=(CARDIOLOGY,),
