@@ -10,7 +10,6 @@ import uuid
 from sqlalchemy import delete, func, select
 
 from domain.audit.models import AuditAction
-from domain.catalog.models import Benefit
 from domain.errors import DomainError, ErrorCode, ErrorCollector, not_found
 from domain.events import DomainEvent
 from domain.identity.rules import Principal
@@ -50,6 +49,7 @@ from domain.network.rules import (
     to_json,
 )
 from domain.network.stored import stored_data
+from domain.providers.service import check_offered_benefits
 from domain.uow import UnitOfWork
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
@@ -64,7 +64,7 @@ async def save_application_draft(
     application = await load_application(uow, actor, application_id)
     await step(uow, actor, "application", application, APPLICATION, ApplicationAction.SAVE)
     check_draft(data, application.provider_organization_id)
-    await _check_benefits(uow, data)
+    await check_offered_benefits(uow, data.services)
     _store(application, data)
     await uow.session.execute(delete(Credential).where(Credential.application_id == application.id))
     _add_credentials(uow, application, data, list(data.credentials))
@@ -259,16 +259,6 @@ def _add_credentials(
                 updated_at=now,
             )
         )
-
-
-async def _check_benefits(uow: UnitOfWork, data: ApplicationData) -> None:
-    wanted = {s.benefit_id for s in data.services}
-    found = set(await uow.session.scalars(select(Benefit.id).where(Benefit.id.in_(wanted))))
-    errors = ErrorCollector()
-    for index, service in enumerate(data.services):
-        if service.benefit_id not in found:
-            errors.add(ErrorCode.NOT_FOUND, "Benefit not found", f"services.{index}.benefitId")
-    errors.raise_if_any()
 
 
 def _check_document(title: str, content_type: str, content: bytes) -> None:

@@ -43,6 +43,7 @@ from domain.providers.models import (
 )
 from domain.providers.rules import (
     ProviderData,
+    ServiceOfferData,
     check_network_status_change,
     check_provider,
     may_manage_provider,
@@ -200,11 +201,16 @@ async def _check_references(
             raise DomainError(ErrorCode.DUPLICATE, "A provider with this NPI exists", "npi")
     if data.parent_provider_id is not None:
         await _check_parent(uow, data, provider_id)
-    wanted = {s.benefit_id for s in data.services}
+    await check_offered_benefits(uow, data.services)
+
+
+async def check_offered_benefits(uow: UnitOfWork, services: Sequence[ServiceOfferData]) -> None:
+    """Each offered service is a benefit that exists (NOT_FOUND at `services.N.benefitId`)."""
+    wanted = {s.benefit_id for s in services}
     if wanted:
         found = set(await uow.session.scalars(select(Benefit.id).where(Benefit.id.in_(wanted))))
         errors = ErrorCollector()
-        for index, service in enumerate(data.services):
+        for index, service in enumerate(services):
             if service.benefit_id not in found:
                 errors.add(ErrorCode.NOT_FOUND, "Benefit not found", f"services.{index}.benefitId")
         errors.raise_if_any()

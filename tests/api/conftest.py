@@ -20,6 +20,7 @@ from domain.clock import FixedClock
 from domain.identity.rules import Principal
 from server import create_app
 from settings import Settings
+from tests.adapters.ehr_support import serving
 
 
 @dataclass
@@ -134,13 +135,5 @@ async def network_server(engine, settings, clock) -> AsyncIterator[GraphQLClient
         }
     )
     app: Any = create_app(app_settings, clock=clock)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    for _ in range(250):
-        if server.started:
-            break
-        await asyncio.sleep(0.02)
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+    async with serving(app, port), httpx.AsyncClient(base_url=base, timeout=30) as http:
         yield GraphQLClient(http=http, settings=app_settings, clock=clock, app=app)
-    server.should_exit = True
-    await asyncio.wait_for(task, 10)
