@@ -299,11 +299,8 @@ class Network:
         return application_id, contract.id
 
 
-async def build_network(orgs: Any, uow_factory: Any) -> Network:
-    agency = await orgs.organization(f"Cosville {uuid.uuid4().hex[:6]}", OrganizationKind.AGENCY)
-    staff = await orgs.user(agency, Role.NETWORK_STAFF)
-    manager = await orgs.user(agency, Role.NETWORK_STAFF)
-    supervisor = await orgs.user(agency, Role.CASE_SUPERVISOR)
+async def create_cardiac_rehab(uow_factory: Any, supervisor: Principal) -> uuid.UUID:
+    """The agency's cardiac rehabilitation benefit (per session, 36 per authorization)."""
     async with uow_factory() as uow:
         benefit = await catalog.create_benefit(
             uow=uow,
@@ -320,4 +317,13 @@ async def build_network(orgs: Any, uow_factory: Any) -> Network:
                 Decimal("95.00"),
             ),
         )
-    return Network(uow_factory, agency, staff, manager, benefit.id)
+    return benefit.id
+
+
+async def build_network(orgs: Any, uow_factory: Any) -> Network:
+    agency = await orgs.organization(f"Cosville {uuid.uuid4().hex[:6]}", OrganizationKind.AGENCY)
+    staff = await orgs.user(agency, Role.NETWORK_STAFF)
+    manager = await orgs.user(agency, Role.NETWORK_STAFF)
+    supervisor = await orgs.user(agency, Role.CASE_SUPERVISOR)
+    benefit = await create_cardiac_rehab(uow_factory, supervisor)
+    return Network(uow_factory, agency, staff, manager, benefit)

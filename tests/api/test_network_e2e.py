@@ -14,14 +14,12 @@ from decimal import Decimal
 import pytest
 from strawberry.relay import from_base64
 
-from domain.catalog import service as catalog
-from domain.catalog.models import BenefitCategory, Frequency, UnitOfMeasure
-from domain.catalog.rules import BenefitData
 from domain.delivery.rates import fallback_rates
 from domain.identity import service as identity
 from domain.identity.models import Role
 from tests.api.test_referral_workflow import REFER, RESPOND, gid
 from tests.conftest import NOW
+from tests.network_world import create_cardiac_rehab
 from tests.world import build_world, npi
 
 CARDIOLOGY = "207RC0000X"
@@ -92,23 +90,8 @@ async def cosville(orgs, uow_factory):
     derek = await orgs.user(world.agency, Role.NETWORK_STAFF)  # credentialing
     connie = await orgs.user(world.agency, Role.NETWORK_STAFF)  # contracting
     nora = await orgs.user(world.agency, Role.NETWORK_STAFF)  # Connie's manager
-    async with uow_factory() as uow:
-        rehab = await catalog.create_benefit(
-            uow=uow,
-            actor=world.supervisor,
-            data=BenefitData(
-                "CARDIAC-REHAB",
-                "Cardiac rehabilitation",
-                "Cardiology",
-                BenefitCategory.SERVICES,
-                UnitOfMeasure.SESSION,
-                None,
-                Decimal(36),
-                Frequency.PER_AUTHORIZATION,
-                Decimal("95.00"),
-            ),
-        )
-    return world, cindy, derek, connie, nora, rehab.id
+    rehab = await create_cardiac_rehab(uow_factory, world.supervisor)
+    return world, cindy, derek, connie, nora, rehab
 
 
 def application_input(rehab_id, *, practitioner_npi: str = LEILA_NPI) -> dict:
