@@ -35,6 +35,8 @@ from schema.network_inputs import (
     AnswerDocumentRequestPayload,
     RecordCommitteeDecisionInput,
     RecordCommitteeDecisionPayload,
+    RecordRecredentialingInput,
+    RecordRecredentialingPayload,
     RequestApplicationDocumentsInput,
     RequestApplicationDocumentsPayload,
     RunCredentialVerificationInput,
@@ -411,6 +413,30 @@ class NetworkApplicationsMutation:
             ),
         )
         return RecordCommitteeDecisionPayload(
+            application=outcome.map(NetworkApplication.from_model), errors=outcome.errors
+        )
+
+
+@strawberry.type
+class NetworkRecredentialingMutation:
+    @strawberry.mutation(
+        extensions=signed_in(*NETWORK),
+        description="The approved provider's checklist was verified again: set the next due date.",
+    )
+    async def record_recredentialing(
+        self, info: Info[Context, None], input: RecordRecredentialingInput
+    ) -> RecordRecredentialingPayload:
+        months = info.context.settings.network_recredentialing_months
+        outcome = await perform(
+            info,
+            lambda uow, actor: credentialing.record_recredentialing(
+                uow=uow,
+                actor=actor,
+                application_id=_key(input.application_id),
+                recredentialing_months=months,
+            ),
+        )
+        return RecordRecredentialingPayload(
             application=outcome.map(NetworkApplication.from_model), errors=outcome.errors
         )
 

@@ -18,7 +18,11 @@ from resolvers.delivery import DeliveryMutation, DeliveryQuery
 from resolvers.followup import FollowUpMutation
 from resolvers.identity import IdentityQuery
 from resolvers.intake import IntakeMutation
-from resolvers.network import NetworkApplicationsMutation, NetworkQuery
+from resolvers.network import (
+    NetworkApplicationsMutation,
+    NetworkQuery,
+    NetworkRecredentialingMutation,
+)
 from resolvers.network_contracts import NetworkContractsMutation, NetworkRecruitingMutation
 from resolvers.partners import PartnersQuery
 from resolvers.payments import PaymentsMutation, PaymentsQuery
@@ -67,6 +71,7 @@ Mutation = merge_types(
         DeliveryMutation,
         PaymentsMutation,
         NetworkApplicationsMutation,
+        NetworkRecredentialingMutation,
         NetworkContractsMutation,
         NetworkRecruitingMutation,
     ),

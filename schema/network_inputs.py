@@ -178,6 +178,11 @@ class RecordCommitteeDecisionInput(ApplicationIdInput):
 
 
 @strawberry.input
+class RecordRecredentialingInput(ApplicationIdInput):
+    pass
+
+
+@strawberry.input
 class CreateContractTemplateInput:
     name: str
     body: str = strawberry.field(description="The text, with {{merge_field}} placeholders")
@@ -389,6 +394,11 @@ class WithdrawApplicationPayload(NetworkApplicationPayload):
 
 @strawberry.type
 class RecordCommitteeDecisionPayload(NetworkApplicationPayload):
+    pass
+
+
+@strawberry.type
+class RecordRecredentialingPayload(NetworkApplicationPayload):
     pass
 
 

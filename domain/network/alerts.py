@@ -1,19 +1,44 @@
 """The expiry scan of the follow-up engine: verified credentials past their date expire,
-those expiring soon and re-credentialing coming due raise one alert each (per date)."""
+active contracts past their end expire (the provider leaves the network); those expiring
+soon and re-credentialing coming due raise one alert each (per date)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from domain.identity.rules import Principal
 from domain.models import keyset_after
-from domain.network.access import CREDENTIAL, network_event, require_network_staff, step
-from domain.network.lifecycle import ApplicationStatus, VerificationAction, VerificationStatus
-from domain.network.models import AlertKind, Application, Credential, NetworkAlert
+from domain.network.access import (
+    CONTRACT,
+    CREDENTIAL,
+    advance_stage,
+    network_event,
+    require_network_staff,
+    step,
+)
+from domain.network.lifecycle import (
+    ApplicationStatus,
+    ContractAction,
+    ContractStatus,
+    NetworkStage,
+    StageAction,
+    VerificationAction,
+    VerificationStatus,
+)
+from domain.network.models import (
+    AlertKind,
+    Application,
+    ContractVersion,
+    Credential,
+    NetworkAlert,
+    NetworkContract,
+)
+from domain.network.onboarding import set_network_status
 from domain.pagination import Page, PageRequest, decode_cursor, page_from_rows
+from domain.providers.models import NetworkStatus
 from domain.uow import UnitOfWork
 
 
@@ -74,9 +99,57 @@ async def scan_network_expiry(*, uow: UnitOfWork, warn_days: int = 60, limit: in
                 f"Re-credentialing is due on {due_on}",
             )
         )
+    wanted += await _contracts(uow, today, horizon, limit)
     raised = await _add_new(uow, wanted)
     await uow.commit()
     return raised
+
+
+async def _contracts(uow: UnitOfWork, today: date, horizon: date, limit: int) -> list[NetworkAlert]:
+    rows = (
+        await uow.session.execute(
+            select(NetworkContract, ContractVersion.period_end)
+            .join(
+                ContractVersion,
+                and_(
+                    ContractVersion.contract_id == NetworkContract.id,
+                    ContractVersion.number == NetworkContract.current_version,
+                ),
+            )
+            .where(
+                NetworkContract.status == ContractStatus.ACTIVE,
+                ContractVersion.period_end <= horizon,
+            )
+            .order_by(ContractVersion.period_end, NetworkContract.id)
+            .limit(limit)
+            .with_for_update(of=NetworkContract, skip_locked=uow.dialect == "postgresql")
+        )
+    ).all()
+    found = []
+    for contract, ends in rows:
+        expired = ends < today
+        if expired:
+            await step(uow, None, "contract", contract, CONTRACT, ContractAction.EXPIRE)
+            contract.ended_at = uow.clock.now()
+            application = await uow.session.get(Application, contract.application_id)
+            assert application is not None
+            await set_network_status(uow, application, NetworkStatus.OUT_OF_NETWORK)
+            if application.stage is not NetworkStage.ENDED:
+                await advance_stage(uow, None, application, StageAction.END)
+        kind = AlertKind.CONTRACT_EXPIRED if expired else AlertKind.CONTRACT_EXPIRING
+        verb = "ended" if expired else "ends"
+        found.append(
+            _alert(
+                uow,
+                contract.organization_id,
+                kind,
+                contract.application_id,
+                contract.id,
+                ends,
+                f"Contract {contract.number} {verb} on {ends}",
+            )
+        )
+    return found
 
 
 def _alert(
@@ -84,20 +157,24 @@ def _alert(
     organization_id: uuid.UUID,
     kind: AlertKind,
     application_id: uuid.UUID,
-    credential_id: uuid.UUID | None,
+    subject_id: uuid.UUID | None,
     due_on: date,
     message: str,
 ) -> NetworkAlert:
+    """One alert per kind, subject (a credential or contract; else the application) and date."""
     return NetworkAlert(
-        key=f"{kind.value}:{credential_id or application_id}:{due_on.isoformat()}",
+        key=f"{kind.value}:{subject_id or application_id}:{due_on.isoformat()}",
         organization_id=organization_id,
         kind=kind,
         application_id=application_id,
-        credential_id=credential_id,
+        credential_id=subject_id if kind in _CREDENTIAL_ALERTS else None,
         due_on=due_on,
         message=message,
         raised_at=uow.clock.now(),
     )
+
+
+_CREDENTIAL_ALERTS = (AlertKind.CREDENTIAL_EXPIRING, AlertKind.CREDENTIAL_EXPIRED)
 
 
 async def _add_new(uow: UnitOfWork, alerts: list[NetworkAlert]) -> int:

@@ -51,6 +51,7 @@ from domain.network.models import (
     OnboardingTask,
     OnboardingTaskKind,
 )
+from domain.network.onboarding import set_network_status
 from domain.network.ports import SignatureRequest, SignatureService, SourceUnavailable
 from domain.network.rules import (
     Change,
@@ -67,7 +68,7 @@ from domain.network.rules import (
     terms_to_json,
 )
 from domain.numbers import next_number
-from domain.providers.models import Provider
+from domain.providers.models import NetworkStatus, Provider
 from domain.uow import UnitOfWork
 
 ONBOARDING = (
@@ -353,6 +354,7 @@ async def terminate_contract(
     await _close_delivery_contracts(uow, actor, contract, reason)
     if was_active:
         application = await load_application(uow, actor, contract.application_id)
+        await set_network_status(uow, application, NetworkStatus.OUT_OF_NETWORK)
         await advance_stage(uow, actor, application, StageAction.END)
     uow.record(_event(uow, "network_contract.terminated", contract))
     await uow.commit()

@@ -48,7 +48,12 @@ from domain.providers.models import ProviderKind
 from domain.providers.service import add_provider
 from domain.uow import UnitOfWork
 
-WORKED = (ApplicationStatus.IN_REVIEW, ApplicationStatus.DOCUMENTS_REQUESTED)
+# Checklists are worked in review, and again on an approved provider for re-credentialing.
+WORKED = (
+    ApplicationStatus.IN_REVIEW,
+    ApplicationStatus.DOCUMENTS_REQUESTED,
+    ApplicationStatus.APPROVED,
+)
 
 
 async def verify_credential(
@@ -139,9 +144,7 @@ async def _worked_credential(
         raise not_found("Credential", "credentialId")
     application = await load_application(uow, actor, credential.application_id, lock=False)
     if application.status not in WORKED:
-        raise DomainError(
-            ErrorCode.CONFLICT, "Start the review of the application first", "credentialId"
-        )
+        raise DomainError(ErrorCode.CONFLICT, "The application is not under review", "credentialId")
     return credential, application
 
 
@@ -231,6 +234,38 @@ async def _list_in_directory(uow: UnitOfWork, actor: Principal, application: App
             ids.append(str((await add_provider(uow=uow, actor=actor, data=entry)).id))
     application.practitioner_provider_ids = ids
     await audit(uow, actor, AuditAction.CREATE, "Provider", [practice.id])
+
+
+async def record_recredentialing(
+    *,
+    uow: UnitOfWork,
+    actor: Principal,
+    application_id: uuid.UUID,
+    recredentialing_months: int = 36,
+) -> Application:
+    """An approved provider's credentials were verified again: the next due date is set."""
+    require_network_staff(actor)
+    application = await load_application(uow, actor, application_id)
+    if application.status is not ApplicationStatus.APPROVED:
+        raise DomainError(ErrorCode.CONFLICT, "Re-credential approved providers", "applicationId")
+    await _check_all_verified(uow, application.id)
+    today = uow.clock.now().date()
+    application.credentialed_on = today
+    application.recredentialing_due_on = add_months(today, recredentialing_months)
+    application.updated_at = uow.clock.now()
+    await audit(uow, actor, AuditAction.UPDATE, APPLICATION, [application.id])
+    uow.record(
+        network_event(
+            uow,
+            "network_application.recredentialed",
+            APPLICATION,
+            application.id,
+            application.organization_id,
+            application.provider_organization_id,
+        )
+    )
+    await uow.commit()
+    return application
 
 
 def add_months(day: date, months: int) -> date:

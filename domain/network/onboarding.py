@@ -70,17 +70,7 @@ async def _all_done(uow: UnitOfWork, contract_id: uuid.UUID) -> bool:
 
 
 async def _join_network(uow: UnitOfWork, actor: Principal, application: Application) -> None:
-    ids = [application.provider_id, *(uuid.UUID(p) for p in application.practitioner_provider_ids)]
-    await uow.session.execute(
-        update(Provider)
-        .where(Provider.id.in_(ids))
-        .values(
-            network_status=NetworkStatus.IN_NETWORK,
-            accepting_referrals=True,
-            updated_at=uow.clock.now(),
-        )
-        .execution_options(synchronize_session=False)
-    )
+    await set_network_status(uow, application, NetworkStatus.IN_NETWORK)
     await advance_stage(uow, actor, application, StageAction.COMPLETE_ONBOARDING)
     if application.lead_id is not None:
         await uow.session.execute(
@@ -95,4 +85,22 @@ async def _join_network(uow: UnitOfWork, actor: Principal, application: Applicat
             application.organization_id,
             application.provider_organization_id,
         )
+    )
+
+
+async def set_network_status(
+    uow: UnitOfWork, application: Application, status: NetworkStatus
+) -> None:
+    """The practice's and its practitioners' directory entries join or leave the network;
+    only in-network providers accept referrals."""
+    ids = [application.provider_id, *(uuid.UUID(p) for p in application.practitioner_provider_ids)]
+    await uow.session.execute(
+        update(Provider)
+        .where(Provider.id.in_(ids))
+        .values(
+            network_status=status,
+            accepting_referrals=status is NetworkStatus.IN_NETWORK,
+            updated_at=uow.clock.now(),
+        )
+        .execution_options(synchronize_session=False)
     )

@@ -316,9 +316,12 @@ async def invite_lead(
     lead = await _own_lead(uow, actor, lead_id)
     await step(uow, actor, "outreach", lead, LEAD, OutreachAction.INVITE)
     name = (organization_name or lead.practice_name or lead.name).strip()
-    organization = await identity.create_organization(
-        uow=uow, name=name, kind=OrganizationKind.PROVIDER, npi=None
-    )
+    try:
+        organization = await identity.create_organization(
+            uow=uow, name=name, kind=OrganizationKind.PROVIDER, npi=None
+        )
+    except DomainError as error:
+        raise DomainError(error.code, error.message, "organizationName") from None
     user = await identity.create_user(
         uow=uow,
         organization_id=organization.id,

@@ -29,6 +29,7 @@ from domain.network.models import (
     Application,
     Credential,
     NetworkAlert,
+    NetworkContract,
     VerificationSourceKind,
 )
 from domain.pagination import PageRequest
@@ -338,3 +339,57 @@ async def test_expiring_credentials_raise_one_alert_then_expire(net, clock):
         page=PageRequest(first=10),
     )
     assert len(page.items) == len(kinds)
+
+
+async def test_an_active_contract_past_its_end_expires_and_the_provider_leaves_the_network(
+    net, clock
+):
+    application_id, contract_id = await net.contracted()  # the period ends 2027-01-31
+    clock.set(clock.now().replace(year=2026, month=12, day=15))
+    await net.run(alerts.scan_network_expiry, warn_days=60)
+    clock.set(clock.now().replace(year=2027, month=2, day=1))
+    await net.run(alerts.scan_network_expiry, warn_days=60)
+    found = await _application(net, application_id)
+    async with net.uow_factory() as uow:
+        kinds = {a.kind for a in await uow.session.scalars(select(NetworkAlert))}
+        provider = await uow.session.get(Provider, found.provider_id)
+        contract = await uow.session.get(NetworkContract, contract_id)
+    assert {AlertKind.CONTRACT_EXPIRING, AlertKind.CONTRACT_EXPIRED} <= kinds
+    assert contract.status.value == "EXPIRED" and found.stage is NetworkStage.ENDED
+    assert (provider.network_status, provider.accepting_referrals) == (
+        NetworkStatus.OUT_OF_NETWORK,
+        False,
+    )
+
+
+async def test_recredentialing_verifies_again_and_moves_the_due_date(net, clock):
+    application_id, _ = await net.approved()
+    clock.set(clock.now().replace(year=2028, month=12, day=1))
+    licence = next(c for c in await _credentials(net, application_id) if c.kind.value == "LICENSE")
+    rerun = await net.run(
+        credentialing.run_credential_verification,
+        actor=net.staff,
+        credential_id=licence.id,
+        sources=net.sources,
+    )
+    # The licence expired in 2027 and the source gave no newer date: not verified.
+    assert rerun.status is VerificationStatus.FAILED and rerun.evidence.endswith("expired")
+    with pytest.raises(DomainError):
+        await net.run(
+            credentialing.record_recredentialing, actor=net.staff, application_id=application_id
+        )
+    await net.run(
+        credentialing.verify_credential,
+        actor=net.staff,
+        credential_id=licence.id,
+        verified=True,
+        evidence="Renewed licence seen",
+        expires_on=date(2030, 12, 31),
+    )
+    renewed = await net.run(
+        credentialing.record_recredentialing, actor=net.staff, application_id=application_id
+    )
+    assert (renewed.credentialed_on, renewed.recredentialing_due_on) == (
+        date(2028, 12, 1),
+        date(2031, 12, 1),
+    )
