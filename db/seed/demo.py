@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from db.seed.demo_network import load_network_story
 from db.seed.demo_priorauth import load_prior_authorization_story
 from db.seed.demo_referrals import STORY_STAFF, ReferralStory, load_referral_story
 from domain.catalog import service as catalog
@@ -374,8 +375,10 @@ async def load_demo(uow_factory: Callable[[], UnitOfWork]) -> str:
     await load_prior_authorization_story(
         uow_factory, actors["olive@northside.example"], orgs[PAYER]
     )
+    await load_network_story(uow_factory, nina)
     return (
         f"demo data loaded: {len(orgs)} organisations, {len(DEMO_USERS)} users, "
         f"{len(BENEFITS)} benefits, {len(PROVIDERS)} providers, 1 constituent, "
-        "1 case with a referral to 3 providers, 1 prior authorization request"
+        "1 case with a referral to 3 providers, 1 prior authorization request, "
+        "1 recruitment campaign"
     )
