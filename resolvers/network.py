@@ -1,5 +1,5 @@
-"""Provider network management: queries, and the application and credentialing mutations
-(contracting, onboarding and recruiting are in network_contracts)."""
+"""Provider network management: queries. Mutations: applications and credentialing in
+network_applications; contracting, onboarding and recruiting in network_contracts."""
 
 from __future__ import annotations
 
@@ -10,51 +10,22 @@ from strawberry import relay
 from strawberry.types import Info
 
 from domain.identity.models import Role
-from domain.network import alerts, applications, credentialing, reads, recruiting
+from domain.network import adequacy, alerts, reads, recruiting
 from domain.network import contracts as contracting
 from domain.network.lifecycle import ApplicationStatus, NetworkStage, OutreachStatus
 from domain.pagination import PageRequest
-from resolvers.outcome import perform, read, read_only
+from resolvers.outcome import read, read_only
 from schema.context import Context
 from schema.network import (
-    ApplicationDocument,
     ContractChange,
     ContractTemplate,
-    DocumentRequest,
     NetworkAlert,
     NetworkApplication,
     NetworkContract,
-    NetworkCredential,
-    NetworkGap,
-    NetworkLead,
-    Provider360,
-    RecruitmentCampaign,
 )
-from schema.network_inputs import (
-    AnswerDocumentRequestInput,
-    AnswerDocumentRequestPayload,
-    RecordCommitteeDecisionInput,
-    RecordCommitteeDecisionPayload,
-    RecordRecredentialingInput,
-    RecordRecredentialingPayload,
-    RequestApplicationDocumentsInput,
-    RequestApplicationDocumentsPayload,
-    RunCredentialVerificationInput,
-    RunCredentialVerificationPayload,
-    SaveApplicationDraftInput,
-    SaveApplicationDraftPayload,
-    StartApplicationReviewInput,
-    StartApplicationReviewPayload,
-    SubmitApplicationInput,
-    SubmitApplicationPayload,
-    UploadApplicationDocumentInput,
-    UploadApplicationDocumentPayload,
-    VerifyCredentialInput,
-    VerifyCredentialPayload,
-    WithdrawApplicationInput,
-    WithdrawApplicationPayload,
-)
+from schema.network_recruiting import NetworkGap, NetworkLead, RecruitmentCampaign
 from schema.permissions import signed_in
+from schema.provider360 import Provider360
 from schema.relay import Connection, decode_global_id, page_request, selects
 
 NETWORK = (Role.NETWORK_STAFF,)
@@ -150,9 +121,7 @@ class NetworkQuery:
         description="Each adequacy target against the in-network providers, largest gap first.",
     )
     async def network_gaps(self, info: Info[Context, None]) -> list[NetworkGap]:
-        gaps = await read_only(
-            info, lambda uow, actor: recruiting.network_gaps(uow=uow, actor=actor)
-        )
+        gaps = await read_only(info, lambda uow, actor: adequacy.network_gaps(uow=uow, actor=actor))
         return [
             NetworkGap(
                 specialty_code=g.target.specialty_code,
@@ -234,211 +203,6 @@ class NetworkQuery:
             info, lambda uow, actor: reads.provider_360(uow=uow, actor=actor, provider_id=key)
         )
         return Provider360.from_model(found)
-
-
-@strawberry.type
-class NetworkApplicationsMutation:
-    @strawberry.mutation(extensions=signed_in(*APPLICANT))
-    async def save_application_draft(
-        self, info: Info[Context, None], input: SaveApplicationDraftInput
-    ) -> SaveApplicationDraftPayload:
-        outcome = await perform(
-            info,
-            lambda uow, actor: applications.save_application_draft(
-                uow=uow,
-                actor=actor,
-                application_id=_key(input.application_id),
-                data=input.application.to_domain(),
-            ),
-        )
-        return SaveApplicationDraftPayload(
-            application=outcome.map(NetworkApplication.from_model), errors=outcome.errors
-        )
-
-    @strawberry.mutation(extensions=signed_in(*APPLICANT))
-    async def submit_application(
-        self, info: Info[Context, None], input: SubmitApplicationInput
-    ) -> SubmitApplicationPayload:
-        outcome = await perform(
-            info,
-            lambda uow, actor: applications.submit_application(
-                uow=uow, actor=actor, application_id=_key(input.application_id)
-            ),
-        )
-        return SubmitApplicationPayload(
-            application=outcome.map(NetworkApplication.from_model), errors=outcome.errors
-        )
-
-    @strawberry.mutation(extensions=signed_in(*APPLICANT))
-    async def withdraw_application(
-        self, info: Info[Context, None], input: WithdrawApplicationInput
-    ) -> WithdrawApplicationPayload:
-        outcome = await perform(
-            info,
-            lambda uow, actor: applications.withdraw_application(
-                uow=uow,
-                actor=actor,
-                application_id=_key(input.application_id),
-                reason=input.reason,
-            ),
-        )
-        return WithdrawApplicationPayload(
-            application=outcome.map(NetworkApplication.from_model), errors=outcome.errors
-        )
-
-    @strawberry.mutation(extensions=signed_in(*APPLICANT))
-    async def upload_application_document(
-        self, info: Info[Context, None], input: UploadApplicationDocumentInput
-    ) -> UploadApplicationDocumentPayload:
-        outcome = await perform(
-            info,
-            lambda uow, actor: applications.upload_document(
-                uow=uow,
-                actor=actor,
-                application_id=_key(input.application_id),
-                title=input.title,
-                content_type=input.content_type,
-                content=input.content(),
-                request_id=decode_global_id(input.request_id, "DocumentRequest", "requestId")
-                if input.request_id
-                else None,
-            ),
-        )
-        return UploadApplicationDocumentPayload(
-            document=outcome.map(ApplicationDocument.from_model), errors=outcome.errors
-        )
-
-    @strawberry.mutation(extensions=signed_in(*APPLICANT))
-    async def answer_document_request(
-        self, info: Info[Context, None], input: AnswerDocumentRequestInput
-    ) -> AnswerDocumentRequestPayload:
-        outcome = await perform(
-            info,
-            lambda uow, actor: applications.answer_document_request(
-                uow=uow,
-                actor=actor,
-                request_id=decode_global_id(input.request_id, "DocumentRequest", "requestId"),
-                answer=input.answer,
-            ),
-        )
-        return AnswerDocumentRequestPayload(
-            document_request=outcome.map(DocumentRequest.from_model), errors=outcome.errors
-        )
-
-    @strawberry.mutation(extensions=signed_in(*NETWORK))
-    async def start_application_review(
-        self, info: Info[Context, None], input: StartApplicationReviewInput
-    ) -> StartApplicationReviewPayload:
-        outcome = await perform(
-            info,
-            lambda uow, actor: applications.start_review(
-                uow=uow, actor=actor, application_id=_key(input.application_id)
-            ),
-        )
-        return StartApplicationReviewPayload(
-            application=outcome.map(NetworkApplication.from_model), errors=outcome.errors
-        )
-
-    @strawberry.mutation(extensions=signed_in(*NETWORK))
-    async def request_application_documents(
-        self, info: Info[Context, None], input: RequestApplicationDocumentsInput
-    ) -> RequestApplicationDocumentsPayload:
-        outcome = await perform(
-            info,
-            lambda uow, actor: applications.request_documents(
-                uow=uow,
-                actor=actor,
-                application_id=_key(input.application_id),
-                message=input.message,
-            ),
-        )
-        return RequestApplicationDocumentsPayload(
-            document_request=outcome.map(DocumentRequest.from_model), errors=outcome.errors
-        )
-
-    @strawberry.mutation(extensions=signed_in(*NETWORK))
-    async def verify_credential(
-        self, info: Info[Context, None], input: VerifyCredentialInput
-    ) -> VerifyCredentialPayload:
-        outcome = await perform(
-            info,
-            lambda uow, actor: credentialing.verify_credential(
-                uow=uow,
-                actor=actor,
-                credential_id=_credential(input.credential_id),
-                verified=input.verified,
-                evidence=input.evidence,
-                expires_on=input.expires_on,
-            ),
-        )
-        return VerifyCredentialPayload(
-            credential=outcome.map(NetworkCredential.from_model), errors=outcome.errors
-        )
-
-    @strawberry.mutation(
-        extensions=signed_in(*NETWORK),
-        description="Ask the credential's verification source (again, after a failure).",
-    )
-    async def run_credential_verification(
-        self, info: Info[Context, None], input: RunCredentialVerificationInput
-    ) -> RunCredentialVerificationPayload:
-        sources = info.context.verification
-        outcome = await perform(
-            info,
-            lambda uow, actor: credentialing.run_credential_verification(
-                uow=uow,
-                actor=actor,
-                credential_id=_credential(input.credential_id),
-                sources=sources,
-            ),
-        )
-        return RunCredentialVerificationPayload(
-            credential=outcome.map(NetworkCredential.from_model), errors=outcome.errors
-        )
-
-    @strawberry.mutation(extensions=signed_in(*NETWORK))
-    async def record_committee_decision(
-        self, info: Info[Context, None], input: RecordCommitteeDecisionInput
-    ) -> RecordCommitteeDecisionPayload:
-        months = info.context.settings.network_recredentialing_months
-        outcome = await perform(
-            info,
-            lambda uow, actor: credentialing.record_committee_decision(
-                uow=uow,
-                actor=actor,
-                application_id=_key(input.application_id),
-                decision=input.decision,
-                notes=input.notes,
-                recredentialing_months=months,
-            ),
-        )
-        return RecordCommitteeDecisionPayload(
-            application=outcome.map(NetworkApplication.from_model), errors=outcome.errors
-        )
-
-
-@strawberry.type
-class NetworkRecredentialingMutation:
-    @strawberry.mutation(
-        extensions=signed_in(*NETWORK),
-        description="The approved provider's checklist was verified again: set the next due date.",
-    )
-    async def record_recredentialing(
-        self, info: Info[Context, None], input: RecordRecredentialingInput
-    ) -> RecordRecredentialingPayload:
-        months = info.context.settings.network_recredentialing_months
-        outcome = await perform(
-            info,
-            lambda uow, actor: credentialing.record_recredentialing(
-                uow=uow,
-                actor=actor,
-                application_id=_key(input.application_id),
-                recredentialing_months=months,
-            ),
-        )
-        return RecordRecredentialingPayload(
-            application=outcome.map(NetworkApplication.from_model), errors=outcome.errors
-        )
 
 
 def _key(gid: relay.GlobalID) -> uuid.UUID:

@@ -9,8 +9,8 @@ from strawberry import relay
 from strawberry.types import Info
 
 from domain.identity.models import Role
+from domain.network import activation, adequacy, onboarding, recruiting, signatures
 from domain.network import contracts as contracting
-from domain.network import onboarding, recruiting
 from resolvers.outcome import perform
 from schema.context import Context
 from schema.identity import Organization, User
@@ -18,44 +18,45 @@ from schema.network import (
     ContractTemplate,
     NetworkApplication,
     NetworkContract,
-    NetworkLead,
     OnboardingTask,
-    RecruitmentCampaign,
 )
 from schema.network_inputs import (
     ActivateContractInput,
-    ActivateContractPayload,
     AddCampaignTargetInput,
-    AddCampaignTargetPayload,
     ApproveContractInput,
-    ApproveContractPayload,
     CreateContractTemplateInput,
-    CreateContractTemplatePayload,
     CreateRecruitmentCampaignInput,
-    CreateRecruitmentCampaignPayload,
     DraftContractInput,
-    DraftContractPayload,
     InviteLeadInput,
-    InviteLeadPayload,
     RecordContractSignatureInput,
-    RecordContractSignaturePayload,
     RecordOutreachInput,
-    RecordOutreachPayload,
     RejectContractInput,
-    RejectContractPayload,
     ReviseContractInput,
-    ReviseContractPayload,
     SendContractForSignatureInput,
-    SendContractForSignaturePayload,
     SetAdequacyTargetInput,
-    SetAdequacyTargetPayload,
     SubmitContractForApprovalInput,
-    SubmitContractForApprovalPayload,
     TerminateContractInput,
-    TerminateContractPayload,
     UpdateOnboardingTaskInput,
+)
+from schema.network_payloads import (
+    ActivateContractPayload,
+    AddCampaignTargetPayload,
+    ApproveContractPayload,
+    CreateContractTemplatePayload,
+    CreateRecruitmentCampaignPayload,
+    DraftContractPayload,
+    InviteLeadPayload,
+    RecordContractSignaturePayload,
+    RecordOutreachPayload,
+    RejectContractPayload,
+    ReviseContractPayload,
+    SendContractForSignaturePayload,
+    SetAdequacyTargetPayload,
+    SubmitContractForApprovalPayload,
+    TerminateContractPayload,
     UpdateOnboardingTaskPayload,
 )
+from schema.network_recruiting import NetworkLead, RecruitmentCampaign
 from schema.permissions import signed_in
 from schema.relay import decode_global_id
 
@@ -184,16 +185,16 @@ class NetworkContractsMutation:
     async def send_contract_for_signature(
         self, info: Info[Context, None], input: SendContractForSignatureInput
     ) -> SendContractForSignaturePayload:
-        signatures = info.context.signatures
+        service = info.context.signatures
         outcome = await perform(
             info,
-            lambda uow, actor: contracting.send_contract_for_signature(
+            lambda uow, actor: signatures.send_contract_for_signature(
                 uow=uow,
                 actor=actor,
                 contract_id=_contract(input.contract_id),
                 signer_name=input.signer_name,
                 signer_email=input.signer_email,
-                signatures=signatures,
+                signatures=service,
             ),
         )
         return SendContractForSignaturePayload(
@@ -207,14 +208,14 @@ class NetworkContractsMutation:
     async def record_contract_signature(
         self, info: Info[Context, None], input: RecordContractSignatureInput
     ) -> RecordContractSignaturePayload:
-        signatures = info.context.signatures
+        service = info.context.signatures
         outcome = await perform(
             info,
-            lambda uow, actor: contracting.record_contract_signature(
+            lambda uow, actor: signatures.record_contract_signature(
                 uow=uow,
                 actor=actor,
                 contract_id=_contract(input.contract_id),
-                signatures=signatures,
+                signatures=service,
             ),
         )
         return RecordContractSignaturePayload(
@@ -227,7 +228,7 @@ class NetworkContractsMutation:
     ) -> ActivateContractPayload:
         outcome = await perform(
             info,
-            lambda uow, actor: contracting.activate_contract(
+            lambda uow, actor: activation.activate_contract(
                 uow=uow, actor=actor, contract_id=_contract(input.contract_id)
             ),
         )
@@ -241,7 +242,7 @@ class NetworkContractsMutation:
     ) -> TerminateContractPayload:
         outcome = await perform(
             info,
-            lambda uow, actor: contracting.terminate_contract(
+            lambda uow, actor: activation.terminate_contract(
                 uow=uow,
                 actor=actor,
                 contract_id=_contract(input.contract_id),
@@ -282,7 +283,7 @@ class NetworkRecruitingMutation:
     ) -> SetAdequacyTargetPayload:
         outcome = await perform(
             info,
-            lambda uow, actor: recruiting.set_adequacy_target(
+            lambda uow, actor: adequacy.set_adequacy_target(
                 uow=uow, actor=actor, data=input.to_domain()
             ),
         )

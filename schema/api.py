@@ -18,9 +18,9 @@ from resolvers.delivery import DeliveryMutation, DeliveryQuery
 from resolvers.followup import FollowUpMutation
 from resolvers.identity import IdentityQuery
 from resolvers.intake import IntakeMutation
-from resolvers.network import (
+from resolvers.network import NetworkQuery
+from resolvers.network_applications import (
     NetworkApplicationsMutation,
-    NetworkQuery,
     NetworkRecredentialingMutation,
 )
 from resolvers.network_contracts import NetworkContractsMutation, NetworkRecruitingMutation

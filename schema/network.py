@@ -16,7 +16,8 @@ from strawberry.types import Info
 
 from domain.network import lifecycle as lc
 from domain.network import models
-from domain.network.rules import SOURCES, PaymentTermKind, term_from_json
+from domain.network.rules import SOURCES
+from domain.network.terms import PaymentTermKind, term_from_json
 from schema.catalog import Benefit
 from schema.history import StatusChange
 from schema.providers import Location, Provider, ServiceOffer, Specialty
@@ -54,7 +55,9 @@ def copy(cls: Any, m: Any, **extra: Any) -> Any:
     return cls(**{n: getattr(m, n) for n in names if hasattr(m, n)}, **extra)
 
 
-def _nodes(kind: str) -> Any:
+def network_nodes(kind: str) -> Any:
+    """`resolve_nodes` of a network Node type, through its scoped loader."""
+
     async def resolve_nodes(
         cls: Any, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
@@ -108,7 +111,7 @@ class NetworkCredential(relay.Node):
     def from_model(cls, m: models.Credential) -> Self:
         return copy(cls, m, id=str(m.id), verifiable_at_source=m.kind in SOURCES)
 
-    resolve_nodes = _nodes("NetworkCredential")
+    resolve_nodes = network_nodes("NetworkCredential")
 
 
 @strawberry.type(description="A credentialing specialist's request for more documents.")
@@ -124,7 +127,7 @@ class DocumentRequest(relay.Node):
     def from_model(cls, m: models.DocumentRequest) -> Self:
         return copy(cls, m, id=str(m.id))
 
-    resolve_nodes = _nodes("DocumentRequest")
+    resolve_nodes = network_nodes("DocumentRequest")
 
 
 @strawberry.type(description="A file the applicant uploaded (its content is not sent back).")
@@ -245,7 +248,7 @@ class NetworkContract(relay.Node):
             prefetched_versions=versions,
         )
 
-    resolve_nodes = _nodes("NetworkContract")
+    resolve_nodes = network_nodes("NetworkContract")
 
 
 @strawberry.type(description="What must be done before the provider is in network.")
@@ -262,7 +265,7 @@ class OnboardingTask(relay.Node):
     def from_model(cls, m: models.OnboardingTask) -> Self:
         return copy(cls, m, id=str(m.id))
 
-    resolve_nodes = _nodes("OnboardingTask")
+    resolve_nodes = network_nodes("OnboardingTask")
 
 
 @strawberry.type(description="A provider's application to join the network.")
@@ -374,58 +377,6 @@ class NetworkApplication(relay.Node):
         return await load_nodes(info.context.loaders.network_application, node_ids, cls.from_model)
 
 
-@strawberry.type(description="A recruitment campaign.")
-class RecruitmentCampaign(relay.Node):
-    id: relay.NodeID[str]
-    code: str = strawberry.field(description="What outreach links carry to the interest form")
-    name: str
-    description: str | None
-    specialty_code: str | None
-    area_name: str | None
-    status: models.CampaignStatus
-    created_at: datetime.datetime
-
-    @classmethod
-    def from_model(cls, m: models.RecruitmentCampaign) -> Self:
-        return copy(cls, m, id=str(m.id))
-
-    resolve_nodes = _nodes("RecruitmentCampaign")
-
-
-@strawberry.type(description="A prospective provider and the outreach to them.")
-class NetworkLead(relay.Node):
-    id: relay.NodeID[str]
-    source: models.LeadSource
-    outreach_status: lc.OutreachStatus
-    stage: lc.NetworkStage
-    name: str
-    practice_name: str | None
-    npi: str | None
-    email: str
-    phone: str | None
-    specialty_code: str | None
-    postal_code: str | None
-    message: str | None
-    outreach_note: str | None
-    last_contacted_at: datetime.datetime | None
-    interest_at: datetime.datetime | None
-    created_at: datetime.datetime
-    campaign_id: strawberry.Private[uuid.UUID | None]
-
-    @strawberry.field
-    async def campaign(self, info: Info) -> RecruitmentCampaign | None:
-        if self.campaign_id is None:
-            return None
-        found = await info.context.loaders.network("RecruitmentCampaign").load(self.campaign_id)
-        return RecruitmentCampaign.from_model(found) if found else None
-
-    @classmethod
-    def from_model(cls, m: models.Lead) -> Self:
-        return copy(cls, m, id=str(m.id), outreach_status=m.status)
-
-    resolve_nodes = _nodes("NetworkLead")
-
-
 @strawberry.type(description="A contract text with {{merge_field}} placeholders.")
 class ContractTemplate(relay.Node):
     id: relay.NodeID[str]
@@ -439,20 +390,7 @@ class ContractTemplate(relay.Node):
     def from_model(cls, m: models.ContractTemplate) -> Self:
         return copy(cls, m, id=str(m.id))
 
-    resolve_nodes = _nodes("ContractTemplate")
-
-
-@strawberry.type(description="A specialty and area against the network's target.")
-class NetworkGap:
-    specialty_code: str
-    specialty_display: str
-    area_name: str
-    latitude: float
-    longitude: float
-    radius_km: float
-    target_count: int
-    in_network_count: int
-    gap: int
+    resolve_nodes = network_nodes("ContractTemplate")
 
 
 @strawberry.type
@@ -479,69 +417,3 @@ class ContractChange:
     path: str
     before: str | None
     after: str | None
-
-
-@strawberry.type
-class StatusCount:
-    status: str
-    count: int
-
-
-@strawberry.type
-class ReferralSummary:
-    referral_number: str
-    recipient_status: str
-    created_at: datetime.datetime
-
-
-@strawberry.type
-class PaymentsSummary:
-    count: int
-    total_amount: Decimal
-    paid_amount: Decimal
-    last_period_end: datetime.date | None
-
-
-@strawberry.type(description="Everything about one provider, read at once.")
-class Provider360:
-    provider: Provider
-    application: NetworkApplication | None
-    credentials: list[NetworkCredential]
-    document_requests: list[DocumentRequest]
-    contracts: list[NetworkContract]
-    onboarding_tasks: list[OnboardingTask]
-    referrals_by_status: list[StatusCount]
-    recent_referrals: list[ReferralSummary]
-    authorizations_by_status: list[StatusCount]
-    payments: PaymentsSummary
-
-    @classmethod
-    def from_model(cls, m: Any) -> Self:
-        provider = Provider.from_model(m.provider)
-        provider.prefetched = {
-            "locations": m.locations,
-            "specialties": m.specialties,
-            "services": m.services,
-            "languages": m.languages,
-        }
-        return cls(
-            provider=provider,
-            application=NetworkApplication.from_model(m.application) if m.application else None,
-            credentials=[NetworkCredential.from_model(c) for c in m.credentials],
-            document_requests=[DocumentRequest.from_model(r) for r in m.document_requests],
-            contracts=[NetworkContract.from_model(c, m.versions[c.id]) for c in m.contracts],
-            onboarding_tasks=[OnboardingTask.from_model(t) for t in m.onboarding_tasks],
-            referrals_by_status=[StatusCount(status=s.status, count=s.count) for s in m.referrals],
-            recent_referrals=[
-                ReferralSummary(
-                    referral_number=r.number,
-                    recipient_status=r.status.value,
-                    created_at=r.created_at,
-                )
-                for r in m.recent_referrals
-            ],
-            authorizations_by_status=[
-                StatusCount(status=s.status, count=s.count) for s in m.authorizations
-            ],
-            payments=copy(PaymentsSummary, m.payments),
-        )

@@ -11,27 +11,15 @@ import strawberry
 from strawberry import relay
 
 from domain.errors import DomainError, ErrorCode
-from domain.network import rules
+from domain.network import rules, terms
+from domain.network.adequacy import TargetData
 from domain.network.lifecycle import CommitteeDecision, OnboardingTaskAction, OutreachAction
 from domain.network.models import CredentialKind, NetworkTier
-from domain.network.recruiting import LeadData, TargetData
-from domain.network.rules import PaymentTermKind
+from domain.network.recruiting import LeadData
+from domain.network.terms import PaymentTermKind
 from domain.providers.models import ProviderKind
 from domain.providers.rules import ServiceOfferData, SpecialtyData
-from schema.errors import UserError
-from schema.identity import Organization, User
 from schema.inputs import to_dataclass
-from schema.network import (
-    ApplicationDocument,
-    ContractTemplate,
-    DocumentRequest,
-    NetworkApplication,
-    NetworkContract,
-    NetworkCredential,
-    NetworkLead,
-    OnboardingTask,
-    RecruitmentCampaign,
-)
 from schema.providers import LocationInput, ServiceOfferInput, SpecialtyInput
 from schema.relay import decode_global_id
 
@@ -215,13 +203,13 @@ class ContractTermsInput:
     clauses: list[ContractClauseInput] = strawberry.field(default_factory=list)
     change_note: str | None = None
 
-    def to_domain(self) -> rules.ContractTermsData:
-        return rules.ContractTermsData(
+    def to_domain(self) -> terms.ContractTermsData:
+        return terms.ContractTermsData(
             tier=self.tier,
             period_start=self.period_start,
             period_end=self.period_end,
             payment_terms=tuple(
-                rules.PaymentTermData(
+                terms.PaymentTermData(
                     kind=t.kind,
                     benefit_id=decode_global_id(
                         t.benefit_id, "Benefit", f"paymentTerms.{i}.benefitId"
@@ -359,177 +347,3 @@ class InviteLeadInput:
     organization_name: str | None = strawberry.field(
         default=None, description="The provider organisation's name; default the practice's"
     )
-
-
-# -- payloads -------------------------------------------------------------------------------
-
-
-@strawberry.type
-class NetworkApplicationPayload:
-    """Shared shape; each mutation has its own payload type below."""
-
-    application: NetworkApplication | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class SaveApplicationDraftPayload(NetworkApplicationPayload):
-    pass
-
-
-@strawberry.type
-class SubmitApplicationPayload(NetworkApplicationPayload):
-    pass
-
-
-@strawberry.type
-class StartApplicationReviewPayload(NetworkApplicationPayload):
-    pass
-
-
-@strawberry.type
-class WithdrawApplicationPayload(NetworkApplicationPayload):
-    pass
-
-
-@strawberry.type
-class RecordCommitteeDecisionPayload(NetworkApplicationPayload):
-    pass
-
-
-@strawberry.type
-class RecordRecredentialingPayload(NetworkApplicationPayload):
-    pass
-
-
-@strawberry.type
-class RequestApplicationDocumentsPayload:
-    document_request: DocumentRequest | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class AnswerDocumentRequestPayload:
-    document_request: DocumentRequest | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class UploadApplicationDocumentPayload:
-    document: ApplicationDocument | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class VerifyCredentialPayload:
-    credential: NetworkCredential | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class RunCredentialVerificationPayload(VerifyCredentialPayload):
-    pass
-
-
-@strawberry.type
-class CreateContractTemplatePayload:
-    template: ContractTemplate | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class NetworkContractPayload:
-    contract: NetworkContract | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class DraftContractPayload(NetworkContractPayload):
-    pass
-
-
-@strawberry.type
-class ReviseContractPayload(NetworkContractPayload):
-    pass
-
-
-@strawberry.type
-class SubmitContractForApprovalPayload(NetworkContractPayload):
-    pass
-
-
-@strawberry.type
-class ApproveContractPayload(NetworkContractPayload):
-    pass
-
-
-@strawberry.type
-class RejectContractPayload(NetworkContractPayload):
-    pass
-
-
-@strawberry.type
-class SendContractForSignaturePayload(NetworkContractPayload):
-    pass
-
-
-@strawberry.type
-class RecordContractSignaturePayload(NetworkContractPayload):
-    pass
-
-
-@strawberry.type
-class ActivateContractPayload(NetworkContractPayload):
-    pass
-
-
-@strawberry.type
-class TerminateContractPayload(NetworkContractPayload):
-    pass
-
-
-@strawberry.type
-class UpdateOnboardingTaskPayload:
-    task: OnboardingTask | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class SetAdequacyTargetPayload:
-    specialty_code: str | None = None
-    area_name: str | None = None
-    target_count: int | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class CreateRecruitmentCampaignPayload:
-    campaign: RecruitmentCampaign | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class NetworkLeadPayload:
-    lead: NetworkLead | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class AddCampaignTargetPayload(NetworkLeadPayload):
-    pass
-
-
-@strawberry.type
-class RecordOutreachPayload(NetworkLeadPayload):
-    pass
-
-
-@strawberry.type
-class InviteLeadPayload:
-    lead: NetworkLead | None = None
-    application: NetworkApplication | None = None
-    applicant: User | None = strawberry.field(
-        default=None, description="The portal user made for the lead (PROVIDER_STAFF)"
-    )
-    applicant_organization: Organization | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)

@@ -19,7 +19,14 @@ from domain.catalog.rules import BenefitData
 from domain.identity import service as identity
 from domain.identity.models import OrganizationKind, Role
 from domain.identity.rules import Principal
-from domain.network import applications, contracts, credentialing, recruiting
+from domain.network import (
+    activation,
+    applications,
+    contracts,
+    credentialing,
+    recruiting,
+    signatures,
+)
 from domain.network.lifecycle import CommitteeDecision
 from domain.network.models import CredentialKind, NetworkTier, VerificationSourceKind
 from domain.network.ports import (
@@ -31,13 +38,11 @@ from domain.network.ports import (
 )
 from domain.network.rules import (
     ApplicationData,
-    ContractTermsData,
     CredentialData,
-    PaymentTermData,
-    PaymentTermKind,
     PracticeData,
     PractitionerData,
 )
+from domain.network.terms import ContractTermsData, PaymentTermData, PaymentTermKind
 from domain.providers.models import ProviderKind
 from domain.providers.rules import LocationData, ServiceOfferData, SpecialtyData
 from tests.world import npi
@@ -280,7 +285,7 @@ class Network:
             reason=None,
         )
         sent = await self.run(
-            contracts.send_contract_for_signature,
+            signatures.send_contract_for_signature,
             actor=self.staff,
             contract_id=contract.id,
             signer_name="Dr. Leila Zamadi",
@@ -289,13 +294,13 @@ class Network:
         )
         self.signatures.sign(sent.signature_envelope_id)
         await self.run(
-            contracts.record_contract_signature,
+            signatures.record_contract_signature,
             actor=self.staff,
             contract_id=contract.id,
             signatures=self.signatures,
         )
         if activate:
-            await self.run(contracts.activate_contract, actor=self.staff, contract_id=contract.id)
+            await self.run(activation.activate_contract, actor=self.staff, contract_id=contract.id)
         return application_id, contract.id
 
 

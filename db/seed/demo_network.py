@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from domain.identity.rules import Principal
-from domain.network import contracts, recruiting
+from domain.network import adequacy, contracts, recruiting
 from domain.uow import UnitOfWork
 
 CAMPAIGN = "CARDIO-COSVILLE-2026"
@@ -31,10 +31,10 @@ Special terms:
 async def load_network_story(uow_factory: Callable[[], UnitOfWork], nina: Principal) -> None:
     """Through the domain services, as Nina would do it."""
     async with uow_factory() as uow:
-        await recruiting.set_adequacy_target(
+        await adequacy.set_adequacy_target(
             uow=uow,
             actor=nina,
-            data=recruiting.TargetData(
+            data=adequacy.TargetData(
                 "207RC0000X", "Cardiology", "Cosville", 39.9526, -75.1652, 25.0, 2
             ),
         )

@@ -16,7 +16,16 @@ from domain.delivery.models import ProviderContract
 from domain.delivery.rates import fallback_rates
 from domain.errors import DomainError, ErrorCode
 from domain.identity.models import OrganizationKind, Role
-from domain.network import alerts, applications, contracts, credentialing, onboarding, reads
+from domain.network import (
+    activation,
+    alerts,
+    applications,
+    contracts,
+    credentialing,
+    onboarding,
+    reads,
+    signatures,
+)
 from domain.network.lifecycle import (
     ApplicationStatus,
     CommitteeDecision,
@@ -225,7 +234,7 @@ async def test_a_signature_of_another_document_is_not_recorded(net):
         reason=None,
     )
     sent = await net.run(
-        contracts.send_contract_for_signature,
+        signatures.send_contract_for_signature,
         actor=net.staff,
         contract_id=contract.id,
         signer_name="Dr. Z",
@@ -235,7 +244,7 @@ async def test_a_signature_of_another_document_is_not_recorded(net):
     net.signatures.sign(sent.signature_envelope_id, document_hash="0" * 64)
     with pytest.raises(DomainError) as raised:
         await net.run(
-            contracts.record_contract_signature,
+            signatures.record_contract_signature,
             actor=net.staff,
             contract_id=contract.id,
             signatures=net.signatures,
@@ -256,7 +265,7 @@ async def test_terminating_an_active_contract_ends_its_delivery_contracts_and_th
         )
     assert rates.contract == Decimal("110.00")
     await net.run(
-        contracts.terminate_contract,
+        activation.terminate_contract,
         actor=net.staff,
         contract_id=contract_id,
         reason="Left the area",
