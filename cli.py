@@ -195,7 +195,17 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     asyncio.run(point_demo_partners(settings, f"http://{host}:{port}/simulator"))
     # The demo serves its simulated EHR itself, and reads it over real HTTP like any EHR.
     ehr_url = settings.ehr_base_url or f"http://{host}:{port}/simulator/ehr/fhir"
-    settings = settings.model_copy(update={"simulators": True, "ehr_base_url": ehr_url})
+    simulator = f"http://{host}:{port}/simulator"
+    settings = settings.model_copy(
+        update={
+            "simulators": True,
+            "ehr_base_url": ehr_url,
+            "network_verification_base_url": settings.network_verification_base_url
+            or f"{simulator}/verification",
+            "network_signature_base_url": settings.network_signature_base_url
+            or f"{simulator}/signature",
+        }
+    )
     print(asyncio.run(demo_banner(settings, host, port)), flush=True)
     _serve(settings, host, port)
     return 0

@@ -19,6 +19,8 @@ from adapters.eventbus import create_event_bus
 from adapters.fhir.ehr import EhrClient
 from adapters.fhir.ehr_http import EhrConnection
 from adapters.http_limits import BodySizeLimitMiddleware
+from adapters.network.clients import HttpSignatureService, HttpVerificationSources
+from adapters.network.interest import RateLimiter, interest_route
 from adapters.observability import Metrics, RequestContextMiddleware, configure_logging
 from adapters.partners.directory import PartnerRegistry
 from adapters.partners.dispatcher import OutboxDispatcher, polling_policy
@@ -96,6 +98,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 interval_seconds=settings.outbox_scan_seconds,
                 expiry_seconds=settings.expiry_scan_seconds,
                 polling=polling_policy(settings),
+                network_alert_days=settings.network_alert_days,
             )
             await dispatcher.start()
         app.state.dispatcher = dispatcher
@@ -105,6 +108,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             await waker.start()
         ehr = EhrClient(EhrConnection.from_settings(settings)) if settings.ehr_base_url else None
         app.state.ehr = ehr
+        verification, signatures = _network_ports(settings)
+        app.state.verification, app.state.signatures = verification, signatures
         # Everything built so far lives as long as the process: keep it out of the cyclic
         # garbage collector's scans, which otherwise cost whole milliseconds per request.
         gc.collect()
@@ -123,6 +128,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 await waker.stop()
             if ehr is not None:
                 await ehr.aclose()
+            for port in (verification, signatures):
+                if port is not None:
+                    await port.aclose()
             await database.dispose()
             await bus.stop()
 
@@ -141,6 +149,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             *simulated,
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            interest_route(RateLimiter(settings.network_interest_per_minute)),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
@@ -158,6 +167,21 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     app.state.tokens = TokenReader(settings)
     app.state.partners = PartnerRegistry()
     return app
+
+
+def _network_ports(
+    settings: Settings,
+) -> tuple[HttpVerificationSources | None, HttpSignatureService | None]:
+    """The verification sources and the signature service the settings point at."""
+    timeout = settings.network_timeout_seconds
+    verification = signatures = None
+    if settings.network_verification_base_url:
+        verification = HttpVerificationSources(
+            settings.network_verification_base_url, timeout=timeout
+        )
+    if settings.network_signature_base_url:
+        signatures = HttpSignatureService(settings.network_signature_base_url, timeout=timeout)
+    return verification, signatures
 
 
 def app_from_environment() -> Starlette:

@@ -113,6 +113,29 @@ class Settings(BaseSettings):
     ehr_max_pages: int = Field(
         20, ge=1, le=1000, description="pages of one EHR search before the intake gives up"
     )
+    network_verification_base_url: str | None = Field(
+        None,
+        description="base URL of the credential verification sources (NPI registry, licence"
+        " board, sanctions list); none = no source (in-house verification only)",
+    )
+    network_signature_base_url: str | None = Field(
+        None, description="base URL of the e-signature service contracts are sent through"
+    )
+    network_timeout_seconds: float = Field(
+        10.0, gt=0, le=120, description="per request to a verification source or signature service"
+    )
+    network_interest_per_minute: int = Field(
+        5, ge=1, le=10_000, description="public interest form posts per client address per minute"
+    )
+    network_alert_days: int = Field(
+        60,
+        ge=1,
+        le=365,
+        description="days ahead of a credential's expiry or re-credentialing to alert",
+    )
+    network_recredentialing_months: int = Field(
+        36, ge=1, le=120, description="months from credentialing to the re-credentialing due date"
+    )
     manual_approval_share: Decimal = Field(
         Decimal("0"),
         ge=0,

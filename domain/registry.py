@@ -8,6 +8,7 @@ from domain.catalog import models as catalog_models
 from domain.delivery import models as delivery_models
 from domain.identity import models as identity_models
 from domain.models import Base
+from domain.network import models as network_models
 from domain.partners import models as partner_models
 from domain.people import models as people_models
 from domain.providers import models as provider_models
@@ -24,6 +25,7 @@ __all__ = [
     "history",
     "identity_models",
     "metadata",
+    "network_models",
     "numbers",
     "partner_models",
     "people_models",

@@ -18,6 +18,12 @@ from resolvers.delivery import DeliveryMutation, DeliveryQuery
 from resolvers.followup import FollowUpMutation
 from resolvers.identity import IdentityQuery
 from resolvers.intake import IntakeMutation
+from resolvers.network import NetworkQuery
+from resolvers.network_applications import (
+    NetworkApplicationsMutation,
+    NetworkRecredentialingMutation,
+)
+from resolvers.network_contracts import NetworkContractsMutation, NetworkRecruitingMutation
 from resolvers.partners import PartnersQuery
 from resolvers.payments import PaymentsMutation, PaymentsQuery
 from resolvers.people import PeopleMutation, PeopleQuery
@@ -46,6 +52,7 @@ Query = merge_types(
         PartnersQuery,
         DeliveryQuery,
         PaymentsQuery,
+        NetworkQuery,
         AuditQuery,
     ),
 )
@@ -63,6 +70,10 @@ Mutation = merge_types(
         IntakeMutation,
         DeliveryMutation,
         PaymentsMutation,
+        NetworkApplicationsMutation,
+        NetworkRecredentialingMutation,
+        NetworkContractsMutation,
+        NetworkRecruitingMutation,
     ),
 )
 Subscription = merge_types("Subscription", (ReferralsSubscription, WorklistSubscription))

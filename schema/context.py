@@ -27,6 +27,8 @@ class Context:
     correlation_id: str
     bus: Any = None
     ehr: Any = None  # the EhrSource port, when an EHR is configured
+    verification: Any = None  # the VerificationSources port, when configured
+    signatures: Any = None  # the SignatureService port, when configured
     loaders: Loaders = field(init=False)
     connection_params: dict[str, Any] | None = None
 

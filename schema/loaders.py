@@ -18,6 +18,7 @@ from domain.catalog import service as catalog
 from domain.delivery import authorized as delivery_authorized
 from domain.delivery import reads as delivery
 from domain.identity import service as identity
+from domain.network import reads as network
 from domain.people import service as people
 from domain.providers import service as providers
 from domain.referrals import readers as referral_readers
@@ -36,6 +37,7 @@ class Loaders:
     def __init__(self, context: Context) -> None:
         self._context = context
         self._history: dict[str, DataLoader[uuid.UUID, list[Any]]] = {}
+        self._network: dict[str, DataLoader[uuid.UUID, Any]] = {}
 
     def _loader(
         self,
@@ -331,3 +333,47 @@ class Loaders:
         return self._loader(
             lambda uow, ids: delivery.corrections_by_payment_ids(uow=uow, payment_ids=ids), list
         )
+
+    @cached_property
+    def network_application(self) -> DataLoader[uuid.UUID, Any]:
+        """Scoped: the network's own, or the applicant's own; reads audited."""
+        actor = self._context.actor
+        return self._loader(
+            lambda uow, ids: network.get_applications(uow=uow, actor=actor, ids=ids), writes=True
+        )
+
+    def network(self, kind: str) -> DataLoader[uuid.UUID, Any]:
+        """Scoped records of one network kind (leads, campaigns, contracts, credentials...)."""
+        if kind not in self._network:
+            actor = self._context.actor
+            self._network[kind] = self._loader(
+                lambda uow, ids: network.get_network_nodes(uow=uow, actor=actor, kind=kind, ids=ids)
+            )
+        return self._network[kind]
+
+    def _network_list(self, fetch: Any) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._loader(lambda uow, ids: fetch(uow=uow, ids=ids), list)
+
+    @cached_property
+    def credentials_by_application(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._network_list(network.credentials_by_application_ids)
+
+    @cached_property
+    def document_requests_by_application(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._network_list(network.requests_by_application_ids)
+
+    @cached_property
+    def documents_by_application(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._network_list(network.documents_by_application_ids)
+
+    @cached_property
+    def contracts_by_application(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._network_list(network.contracts_by_application_ids)
+
+    @cached_property
+    def tasks_by_application(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._network_list(network.tasks_by_application_ids)
+
+    @cached_property
+    def versions_by_contract(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._network_list(network.versions_by_contract_ids)

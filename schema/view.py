@@ -47,6 +47,8 @@ class CareBridgeGraphQL(GraphQL[Context, None]):
             correlation_id=correlation_id,
             bus=state.bus,
             ehr=getattr(state, "ehr", None),
+            verification=getattr(state, "verification", None),
+            signatures=getattr(state, "signatures", None),
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

@@ -37,6 +37,10 @@ def create_celery(settings: Settings, runtime: WorkerRuntime | None = None) -> C
                 "task": "carebridge.expire_due",
                 "schedule": settings.expiry_scan_seconds,
             },
+            "alert-network-expiry": {
+                "task": "carebridge.alert_network_expiry",
+                "schedule": settings.expiry_scan_seconds,
+            },
         },
     )
     holder: dict[str, WorkerRuntime] = {}
@@ -107,3 +111,13 @@ def _register(app: Celery, current: Any) -> None:
         worker = OutboxDispatcher(runtime.database.uow_factory("worker"), runtime.partners, None)
         totals: tuple[int, int] = runtime.run(worker.expire_due)
         return totals
+
+    @app.task(name="carebridge.alert_network_expiry")
+    def alert_network_expiry() -> int:
+        """Expiring credentials and re-credentialing due dates raise network alerts."""
+        runtime = current()
+        worker = OutboxDispatcher(runtime.database.uow_factory("worker"), runtime.partners, None)
+        raised: int = runtime.run(
+            lambda: worker.alert_network_expiry(runtime.settings.network_alert_days)
+        )
+        return raised

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from domain.authorizations.after_decision import expire_authorizations
+from domain.network.alerts import scan_network_expiry
 from domain.partners.outbox import WAKE_EVENT, RetryPolicy, dispatch, due_message_ids
 from domain.partners.polling import PollingPolicy, due_polls, poll_request
 from domain.partners.ports import PartnerDirectory
@@ -42,6 +43,7 @@ class OutboxDispatcher:
         expiry_seconds: float = 300.0,
         policy: RetryPolicy | None = None,
         polling: PollingPolicy | None = None,
+        network_alert_days: int = 60,
     ) -> None:
         self._uow_factory = uow_factory
         self._directory = directory
@@ -53,6 +55,7 @@ class OutboxDispatcher:
         self._wake = asyncio.Event()
         self._expiry_every = expiry_seconds
         self._last_expiry = -float("inf")
+        self._network_alert_days = network_alert_days
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
@@ -116,6 +119,17 @@ class OutboxDispatcher:
                     break
         return totals[0], totals[1]
 
+    async def alert_network_expiry(self, warn_days: int = 60) -> int:
+        """Credentials past or near their expiry and re-credentialing coming due: how many
+        alerts were raised (in batches, until none is left)."""
+        raised = 0
+        while True:
+            async with self._uow_factory() as uow:
+                done = await scan_network_expiry(uow=uow, warn_days=warn_days)
+            raised += done
+            if done == 0:
+                return raised
+
     async def _maybe_expire(self) -> None:
         loop = asyncio.get_running_loop()
         if loop.time() - self._last_expiry < self._expiry_every:
@@ -123,6 +137,7 @@ class OutboxDispatcher:
         self._last_expiry = loop.time()
         try:
             await self.expire_due()
+            await self.alert_network_expiry(self._network_alert_days)
         except Exception:
             log.exception("expiry scan failed")
 

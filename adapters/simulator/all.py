@@ -4,6 +4,9 @@
     /ehr/fhir                 the EHR (FHIR R4)
     /pas/fhir                 the PAS payer (Claim/$submit, Claim/$inquire)
     /clearinghouse/soap/core  the clearinghouse (CORE RealTimeTransaction with X12 278)
+    /verification             credential verification sources (NPI registry, licence board,
+                              sanctions list)
+    /signature                the e-signature service
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from starlette.routing import BaseRoute, Mount
 from adapters.simulator.clearinghouse import SimulatedClearinghouse, clearinghouse_app
 from adapters.simulator.ehr import EhrSimulator
 from adapters.simulator.pas_payer import PasPayerSimulator, PayerRule, RuleKind
+from adapters.simulator.signature import SignatureSimulator
+from adapters.simulator.verification import VerificationSimulator
 
 # The demo payer's habits: imaging is decided at once, physical therapy is pended first and
 # approved when asked again (so the follow-up polling shows).
@@ -37,6 +42,8 @@ def simulator_routes(base_url: str = "http://127.0.0.1:8090") -> list[BaseRoute]
                 SimulatedClearinghouse(), wsdl_address=f"{base_url}/clearinghouse/soap/core"
             ),
         ),
+        Mount("/verification", app=VerificationSimulator().app()),
+        Mount("/signature", app=SignatureSimulator().app()),
     ]
 
 
@@ -49,4 +56,6 @@ def main(argv: list[str] | None = None) -> None:
     print(f"simulated EHR at {root}/ehr/fhir", flush=True)
     print(f"simulated PAS payer at {root}/pas/fhir", flush=True)
     print(f"simulated clearinghouse at {root}/clearinghouse/soap/core", flush=True)
+    print(f"simulated verification sources at {root}/verification", flush=True)
+    print(f"simulated e-signature service at {root}/signature", flush=True)
     uvicorn.run(Starlette(routes=simulator_routes(root)), host=args.host, port=args.port)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from db.seed.demo_delivery import SESSIONS, DeliveryStory, load_delivery_story
+from db.seed.demo_network import load_network_story
 from db.seed.demo_priorauth import load_prior_authorization_story
 from db.seed.demo_referrals import GRIEF_CARE, STORY_STAFF, ReferralStory, load_referral_story
 from domain.catalog import service as catalog
@@ -410,9 +411,11 @@ async def load_demo(
     await load_prior_authorization_story(
         uow_factory, actors["olive@northside.example"], orgs[PAYER]
     )
+    await load_network_story(uow_factory, nina)
     return (
         f"demo data loaded: {len(orgs)} organisations, {len(DEMO_USERS)} users, "
         f"{len(BENEFITS)} benefits, {len(PROVIDERS)} providers, 2 constituents, "
         "a case with a referral to 3 providers, an authorized case with "
-        f"{SESSIONS} scheduled sessions, 1 prior authorization request"
+        f"{SESSIONS} scheduled sessions, 1 prior authorization request, "
+        "1 recruitment campaign"
     )

@@ -54,6 +54,16 @@ async def create_provider_contract(
     *, uow: UnitOfWork, actor: Principal, data: ContractData
 ) -> ProviderContract:
     """A DRAFT contract of the actor's agency with a provider, for the covered services."""
+    contract = await add_provider_contract(uow=uow, actor=actor, data=data)
+    await uow.commit()
+    return contract
+
+
+async def add_provider_contract(
+    *, uow: UnitOfWork, actor: Principal, data: ContractData, activate: bool = False
+) -> ProviderContract:
+    """`create_provider_contract` inside the caller's unit of work, uncommitted; `activate`
+    opens it ACTIVE at once (a signed network contract, seed 001)."""
     require_agency(actor, *CONTRACT_MANAGERS)
     check_contract(data)
     provider = await uow.session.get(Provider, data.provider_id)
@@ -82,7 +92,8 @@ async def create_provider_contract(
             ContractService(contract_id=contract.id, benefit_id=benefit_id, rate=cents(rate))
         )
     await record_created(uow, actor, ENTITY, [contract])
-    await uow.commit()
+    if activate:
+        await move(uow, actor, CONTRACT_TRANSITIONS, contract, ENTITY, ContractAction.ACTIVATE)
     return contract
 
 

@@ -43,6 +43,7 @@ from domain.providers.models import (
 )
 from domain.providers.rules import (
     ProviderData,
+    ServiceOfferData,
     check_network_status_change,
     check_provider,
     may_manage_provider,
@@ -54,6 +55,13 @@ MANAGERS = (Role.NETWORK_STAFF, Role.PROVIDER_STAFF)
 
 async def create_provider(*, uow: UnitOfWork, actor: Principal, data: ProviderData) -> Provider:
     """Add an organisation or practitioner to the directory, managed by a provider organisation."""
+    provider = await add_provider(uow=uow, actor=actor, data=data)
+    await uow.commit()
+    return provider
+
+
+async def add_provider(*, uow: UnitOfWork, actor: Principal, data: ProviderData) -> Provider:
+    """`create_provider` inside the caller's unit of work (network onboarding), uncommitted."""
     require_role(actor, *MANAGERS)
     check_network_status_change(actor, data.network_status, NetworkStatus.PENDING)
     await _check_managing_organization(uow, actor, data.organization_id)
@@ -71,7 +79,6 @@ async def create_provider(*, uow: UnitOfWork, actor: Principal, data: ProviderDa
     await uow.session.flush()
     _add_children(uow, provider.id, data)
     uow.record(_event("provider.created", provider, actor, now))
-    await uow.commit()
     return provider
 
 
@@ -194,11 +201,16 @@ async def _check_references(
             raise DomainError(ErrorCode.DUPLICATE, "A provider with this NPI exists", "npi")
     if data.parent_provider_id is not None:
         await _check_parent(uow, data, provider_id)
-    wanted = {s.benefit_id for s in data.services}
+    await check_offered_benefits(uow, data.services)
+
+
+async def check_offered_benefits(uow: UnitOfWork, services: Sequence[ServiceOfferData]) -> None:
+    """Each offered service is a benefit that exists (NOT_FOUND at `services.N.benefitId`)."""
+    wanted = {s.benefit_id for s in services}
     if wanted:
         found = set(await uow.session.scalars(select(Benefit.id).where(Benefit.id.in_(wanted))))
         errors = ErrorCollector()
-        for index, service in enumerate(data.services):
+        for index, service in enumerate(services):
             if service.benefit_id not in found:
                 errors.add(ErrorCode.NOT_FOUND, "Benefit not found", f"services.{index}.benefitId")
         errors.raise_if_any()

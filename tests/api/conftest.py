@@ -20,6 +20,7 @@ from domain.clock import FixedClock
 from domain.identity.rules import Principal
 from server import create_app
 from settings import Settings
+from tests.adapters.ehr_support import serving
 
 
 @dataclass
@@ -115,3 +116,24 @@ async def live_server(engine, settings, clock) -> AsyncIterator[str]:
     yield f"ws://127.0.0.1:{port}/graphql"
     server.should_exit = True
     await asyncio.wait_for(task, 10)
+
+
+@pytest.fixture
+async def network_server(engine, settings, clock) -> AsyncIterator[GraphQLClient]:
+    """The app on a loopback port with the simulated verification sources and e-signature
+    service mounted and the app pointed at them, for network tests over real HTTP."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    app_settings = settings.model_copy(
+        update={
+            "simulators": True,
+            "port": port,
+            "outbox_dispatcher": False,
+            "network_verification_base_url": f"{base}/simulator/verification",
+            "network_signature_base_url": f"{base}/simulator/signature",
+            "network_interest_per_minute": 3,
+        }
+    )
+    app: Any = create_app(app_settings, clock=clock)
+    async with serving(app, port), httpx.AsyncClient(base_url=base, timeout=30) as http:
+        yield GraphQLClient(http=http, settings=app_settings, clock=clock, app=app)

@@ -14,6 +14,7 @@ from domain.authorizations.models import AuthorizationRequest, AuthorizerKind
 from domain.cases.models import Case
 from domain.delivery.lifecycle import DisbursementStatus, SessionStatus
 from domain.delivery.models import BenefitSession, Disbursement
+from domain.network.models import Lead, RecruitmentCampaign
 from domain.partners.models import OutboxMessage
 from domain.referrals.models import Referral, ReferralRecipient
 
@@ -45,6 +46,12 @@ async def test_the_demo_has_one_referral_accepted_declined_and_pending(uow_facto
     }
     # Olive's request to the payer waits in the outbox for the dispatcher the demo starts.
     assert outbox.request_id == requests[AuthorizerKind.PAYER, AuthorizationStatus.SUBMITTING].id
+    async with uow_factory() as uow:
+        campaign = (await uow.session.scalars(select(RecruitmentCampaign))).one()
+        lead = (await uow.session.scalars(select(Lead))).one()
+    # Nina's campaign has Dr. Zamadi as its target, not contacted yet (docs/network.md).
+    assert campaign.code == "CARDIO-COSVILLE-2026" and lead.campaign_id == campaign.id
+    assert (lead.name, lead.status.value) == ("Dr. Leila Zamadi", "NEW")
     assert await demo.load_demo(uow_factory) == "demo data already loaded"
 
 

@@ -1,0 +1,1 @@
+"""Network management adapters: verification sources, e-signature, the public interest form."""

@@ -1,0 +1,1 @@
+"""Provider network management: recruiting, applications, credentialing, contracts, onboarding."""
