@@ -273,11 +273,12 @@ async def _new_request(
     intake = submission.intake
     lines = _lines(intake)
     coverage = _coverage(intake)
+    # The identifier asked is authoritative; only without one is the payer's name used.
+    asked = submission.payer_identifier or (
+        coverage.payer_identifier.value if coverage.payer_identifier else None
+    )
     payer = await payer_by_identifier(
-        uow,
-        submission.payer_identifier
-        or (coverage.payer_identifier.value if coverage.payer_identifier else None),
-        submission.payer_name or coverage.payer_name,
+        uow, asked, None if asked else (submission.payer_name or coverage.payer_name)
     )
     if payer is None:
         raise DomainError(
