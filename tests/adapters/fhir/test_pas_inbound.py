@@ -111,7 +111,7 @@ def test_a_cancelled_claim_is_a_cancellation():
 @pytest.mark.parametrize(
     ("change", "code", "expression"),
     [
-        (lambda b: setattr(b, "type", "transaction"), "invalid", "Bundle.type"),
+        (lambda b: setattr(b, "type", "transaction"), "value", "Bundle.type"),
         (lambda b: b.entry.reverse(), "structure", "Bundle.entry[0]"),
         (lambda b: setattr(b, "identifier", None), "required", "Bundle.identifier"),
         (
