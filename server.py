@@ -1,4 +1,5 @@
-"""create_app(settings) -> Starlette: /graphql (HTTP + WebSocket), /healthz, /readyz, /metrics."""
+"""create_app(settings) -> Starlette: /graphql (HTTP + WebSocket), /fhir (Da Vinci PAS), /healthz,
+/readyz, /metrics."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from adapters.eventbus import create_event_bus
 from adapters.fhir.ehr import EhrClient
 from adapters.fhir.ehr_http import EhrConnection
+from adapters.fhir.server import pas_server_routes, unsupported_fhir_routes
 from adapters.http_limits import BodySizeLimitMiddleware
 from adapters.network.clients import HttpSignatureService, HttpVerificationSources
 from adapters.network.interest import RateLimiter, interest_route
@@ -144,9 +146,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         if settings.simulators
         else []
     )
+    # /fhir: the PAS server; other FHIR routes (Subscription) join this list.
+    fhir_routes: list[BaseRoute] = [*pas_server_routes()]
     app = Starlette(
         routes=[
             *simulated,
+            Mount("/fhir", routes=[*fhir_routes, *unsupported_fhir_routes()]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             interest_route(RateLimiter(settings.network_interest_per_minute)),
@@ -156,7 +161,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         ],
         middleware=[
             Middleware(RequestContextMiddleware, metrics=app_metrics),
-            Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
+            Middleware(
+                BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, own_limits=("/fhir/",)
+            ),
         ],
         lifespan=lifespan,
     )
