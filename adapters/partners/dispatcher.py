@@ -13,9 +13,10 @@ from datetime import timedelta
 from typing import Any
 
 from domain.authorizations.after_decision import expire_authorizations
-from domain.partners.outbox import WAKE_EVENT, RetryPolicy, dispatch, due_message_ids
+from domain.partners.outbox import RetryPolicy, dispatch, due_message_ids
 from domain.partners.polling import PollingPolicy, due_polls, poll_request
 from domain.partners.ports import PartnerDirectory
+from domain.partners.queue import WAKE_EVENT
 from domain.referrals.service import expire_overdue_recipients
 from domain.uow import UnitOfWork
 from settings import Settings
