@@ -18,6 +18,8 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from adapters.eventbus import create_event_bus
 from adapters.fhir.ehr import EhrClient
 from adapters.fhir.ehr_http import EhrConnection
+from adapters.fhir.notifier import HttpSubscriptionNotifier
+from adapters.fhir.subscriptions import subscription_routes
 from adapters.http_limits import BodySizeLimitMiddleware
 from adapters.observability import Metrics, RequestContextMiddleware, configure_logging
 from adapters.partners.directory import PartnerRegistry
@@ -96,6 +98,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 interval_seconds=settings.outbox_scan_seconds,
                 expiry_seconds=settings.expiry_scan_seconds,
                 polling=polling_policy(settings),
+                notifier=app.state.notifier,
             )
             await dispatcher.start()
         app.state.dispatcher = dispatcher
@@ -139,6 +142,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     app = Starlette(
         routes=[
             *simulated,
+            Mount("/fhir", routes=subscription_routes()),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
@@ -157,6 +161,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     app.state.report = PriorAuthorizationReport(app_metrics.registry)
     app.state.tokens = TokenReader(settings)
     app.state.partners = PartnerRegistry()
+    app.state.notifier = HttpSubscriptionNotifier.from_settings(settings)
     return app
 
 

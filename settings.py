@@ -113,6 +113,17 @@ class Settings(BaseSettings):
     ehr_max_pages: int = Field(
         20, ge=1, le=1000, description="pages of one EHR search before the intake gives up"
     )
+    sealing_key: SecretStr | None = Field(
+        None,
+        description="key that seals partner secrets kept in the database (subscription"
+        " channel headers); none = derived from CAREBRIDGE_JWT_SECRET",
+    )
+    notification_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        le=120,
+        description="per subscription notification POST, connection to last byte",
+    )
     manual_approval_share: Decimal = Field(
         Decimal("0"),
         ge=0,
@@ -167,6 +178,8 @@ class Settings(BaseSettings):
                 self.jwt_secret.get_secret_value() == DEV_JWT_SECRET
             ):
                 raise ValueError("production refuses the development JWT secret")
+            if self.sealing_key is None and (self.jwt_secret.get_secret_value() == DEV_JWT_SECRET):
+                raise ValueError("production needs CAREBRIDGE_SEALING_KEY (or a JWT secret)")
             if self.graphiql:
                 raise ValueError("production serves no GraphiQL: set CAREBRIDGE_GRAPHIQL=false")
         return self

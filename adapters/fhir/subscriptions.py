@@ -1,0 +1,163 @@
+"""`/fhir/Subscription` for EHR partners (PARTNER bearer tokens), R4 Subscriptions Backport
+as Da Vinci PAS uses it: create (POST), read, search by status, delete (status off) and
+`$status`. A partner sees only its own organisation's subscriptions; anyone else's is 404.
+Bad input answers one OperationOutcome (400 unparsable, 422 not offered) and writes nothing.
+
+`subscription_routes()` is a list of routes for the `/fhir` mount, beside the PAS operations."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from fhir.resources.R4B.resource import Resource
+from fhir.resources.R4B.subscription import Subscription
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from adapters.fhir.backport import (
+    SubscriptionInputError,
+    from_subscription,
+    to_searchset,
+    to_status_bundle,
+    to_subscription,
+)
+from adapters.fhir.outcomes import domain_error_response, outcome_response
+from adapters.fhir.pas import FHIR_JSON, PasMappingError, dump, parse_resource
+from adapters.sealing import Sealer
+from adapters.tokens import bearer_token
+from domain.errors import DomainError, ErrorCode
+from domain.identity.rules import Principal
+from domain.partners import subscriptions
+from domain.partners.models import SubscriptionStatus
+from domain.partners.subscription_rules import SubscriptionData
+from domain.uow import UnitOfWork
+
+Handler = Callable[[Request], Awaitable[Response]]
+_JSON_TYPES = ("application/fhir+json", "application/json")
+
+
+def subscription_routes() -> list[BaseRoute]:
+    return [
+        Route("/Subscription", _guarded(_create), methods=["POST"]),
+        Route("/Subscription", _guarded(_search), methods=["GET"]),
+        Route("/Subscription/{id}/$status", _guarded(_status), methods=["GET"]),
+        Route("/Subscription/{id}", _guarded(_read), methods=["GET"]),
+        Route("/Subscription/{id}", _guarded(_delete), methods=["DELETE"]),
+    ]
+
+
+def _guarded(handler: Handler) -> Handler:
+    """Domain errors (a bad token included) as OperationOutcomes."""
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except DomainError as error:
+            return domain_error_response(error)
+
+    return endpoint
+
+
+async def _create(request: Request) -> Response:
+    actor = _principal(request)
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in _JSON_TYPES:
+        return outcome_response(415, "not-supported", "Send application/fhir+json")
+    try:
+        resource = parse_resource(await request.body(), "Subscription")
+        assert isinstance(resource, Subscription)
+        data, headers = from_subscription(resource)
+    except PasMappingError as error:
+        return outcome_response(400, "invalid", error.message)
+    except SubscriptionInputError as error:
+        return outcome_response(422, "not-supported", error.message, expression=error.where)
+    if headers:
+        data = _with_sealed(request, data, headers)
+    async with _uow(request) as uow:
+        created = await subscriptions.create_subscription(uow=uow, actor=actor, data=data)
+    location = f"{str(request.url).split('?')[0].rstrip('/')}/{created.id}"
+    return _fhir(to_subscription(created), 201, {"Location": location})
+
+
+async def _search(request: Request) -> Response:
+    actor = _principal(request)
+    wanted = request.query_params.get("status")
+    statuses: list[SubscriptionStatus | None] = [None]
+    if wanted:
+        try:
+            statuses = [SubscriptionStatus(s.strip()) for s in wanted.split(",")]
+        except ValueError:
+            return outcome_response(
+                400, "invalid", "status is requested, active, error or off", expression="status"
+            )
+    async with _uow(request) as uow:
+        found = [
+            s
+            for status in statuses
+            for s in await subscriptions.list_subscriptions(uow=uow, actor=actor, status=status)
+        ]
+    return _fhir(to_searchset(found))
+
+
+async def _read(request: Request) -> Response:
+    actor = _principal(request)
+    async with _uow(request) as uow:
+        found = await subscriptions.get_subscription(
+            uow=uow, actor=actor, subscription_id=_id(request)
+        )
+    return _fhir(to_subscription(found))
+
+
+async def _status(request: Request) -> Response:
+    actor = _principal(request)
+    async with _uow(request) as uow:
+        found = await subscriptions.get_subscription(
+            uow=uow, actor=actor, subscription_id=_id(request)
+        )
+    return _fhir(to_status_bundle(found))
+
+
+async def _delete(request: Request) -> Response:
+    actor = _principal(request)
+    async with _uow(request) as uow:
+        off = await subscriptions.turn_off_subscription(
+            uow=uow, actor=actor, subscription_id=_id(request)
+        )
+    return _fhir(to_subscription(off))
+
+
+def _principal(request: Request) -> Principal:
+    state = request.app.state
+    token = bearer_token(request.headers.get("authorization"))
+    if token is None:
+        raise DomainError(ErrorCode.UNAUTHENTICATED, "Use 'Authorization: Bearer <token>'")
+    principal: Principal = state.tokens.read(token, state.clock.now())
+    return principal
+
+
+def _id(request: Request) -> uuid.UUID:
+    try:
+        return uuid.UUID(request.path_params["id"])
+    except ValueError:
+        raise DomainError(ErrorCode.NOT_FOUND, "Subscription not found") from None
+
+
+def _uow(request: Request) -> UnitOfWork:
+    correlation_id = request.scope.get("state", {}).get("correlation_id", "-")
+    unit: UnitOfWork = request.app.state.database.uow_factory(correlation_id)()
+    return unit
+
+
+def _with_sealed(request: Request, data: SubscriptionData, headers: list[str]) -> SubscriptionData:
+    state = request.app.state
+    sealer = getattr(state, "sealer", None)
+    if sealer is None:
+        sealer = state.sealer = Sealer.from_settings(state.settings)
+    return replace(data, sealed_headers=sealer.seal(headers))
+
+
+def _fhir(resource: Resource, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(dump(resource), status_code=status, media_type=FHIR_JSON, headers=headers)
