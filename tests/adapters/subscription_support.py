@@ -1,6 +1,7 @@
 """A subscriber's endpoint for tests: a small Starlette app (served under uvicorn by
 `serving`) that records every notification POSTed to it and answers with the statuses the
-test sets (`failures`, one per request, then 200)."""
+test sets (`failures`, one per request, then 200); and the world they are tested in: the
+provider office with its NPI and its EHR's PARTNER API client, and another clinic's."""
 
 from __future__ import annotations
 
@@ -14,6 +15,41 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from domain.identity import service as identity
+from domain.identity.models import Organization, OrganizationKind
+from domain.identity.rules import principal_of
+from tests.office import build_office
+
+NORTHSIDE_NPI = "1234567893"
+ELSEWHERE_NPI = "1245319599"
+
+
+async def partner(uow_factory, organization_id, client_id):
+    """A PARTNER API client of the organisation, as the principal its token carries."""
+    async with uow_factory() as uow:
+        client = await identity.create_api_client(
+            uow=uow, organization_id=organization_id, name=client_id, client_id=client_id,
+            secret="client-secret-0123456789",
+        )  # fmt: skip
+        await uow.commit()
+        return principal_of(client, OrganizationKind.PROVIDER, is_machine=True)
+
+
+async def build_world(orgs, uow_factory) -> dict[str, Any]:
+    """`build_office` with NPIs on both clinics, and each clinic's EHR partner ("ehr",
+    "other_ehr")."""
+    office = await build_office(orgs, uow_factory)
+    async with uow_factory() as uow:
+        for key, npi in (("olive", NORTHSIDE_NPI), ("stranger", ELSEWHERE_NPI)):
+            organization = await uow.session.get(Organization, office[key].organization_id)
+            organization.npi = npi
+        await uow.commit()
+    office["ehr"] = await partner(uow_factory, office["olive"].organization_id, "northside-ehr")
+    office["other_ehr"] = await partner(
+        uow_factory, office["stranger"].organization_id, "elsewhere-ehr"
+    )
+    return office
 
 
 @dataclass

@@ -27,9 +27,6 @@ from domain.authorizations.lifecycle import AuthorizationStatus, ReviewAction
 from domain.authorizations.models import AuthorizationLine, CodeSystem
 from domain.authorizations.payer_rules import PayerRequestData, ServiceLineData
 from domain.authorizations.rules import LineDecision
-from domain.identity import service as identity
-from domain.identity.models import Organization, OrganizationKind
-from domain.identity.rules import principal_of
 from domain.partners import subscriptions
 from domain.partners.models import (
     OutboxMessage,
@@ -44,24 +41,15 @@ from domain.partners.polling import poll_request
 from domain.partners.ports import AnswerKind
 from domain.partners.subscription_rules import SubscriptionData, SubscriptionTopic
 from tests.adapters.ehr_support import free_port, serving
-from tests.adapters.subscription_support import Receiver
-from tests.office import build_office
+from tests.adapters.subscription_support import (
+    ELSEWHERE_NPI,
+    NORTHSIDE_NPI,
+    Receiver,
+    build_world,
+)
 
-NORTHSIDE_NPI = "1234567893"
-ELSEWHERE_NPI = "1245319599"
 SECRET = "subscription-tests-sealing-secret-0123456789"
 HOOK_TOKEN = "Bearer hook-secret-for-northside"
-
-
-async def partner(uow_factory, organization_id, client_id):
-    """A PARTNER API client of the organisation, as the principal its token carries."""
-    async with uow_factory() as uow:
-        client = await identity.create_api_client(
-            uow=uow, organization_id=organization_id, name=client_id, client_id=client_id,
-            secret="client-secret-0123456789",
-        )  # fmt: skip
-        await uow.commit()
-        return principal_of(client, OrganizationKind.PROVIDER, is_machine=True)
 
 
 async def subscribe(uow_factory, actor, endpoint, identifiers, headers=()):
@@ -79,19 +67,7 @@ async def subscribe(uow_factory, actor, endpoint, identifiers, headers=()):
 
 @pytest.fixture
 async def world(orgs, uow_factory):
-    office = await build_office(orgs, uow_factory)
-    async with uow_factory() as uow:
-        for principal, npi in (
-            (office["olive"], NORTHSIDE_NPI),
-            (office["stranger"], ELSEWHERE_NPI),
-        ):
-            (await uow.session.get(Organization, principal.organization_id)).npi = npi
-        await uow.commit()
-    office["ehr"] = await partner(uow_factory, office["olive"].organization_id, "northside-ehr")
-    office["other_ehr"] = await partner(
-        uow_factory, office["stranger"].organization_id, "elsewhere-ehr"
-    )
-    return office
+    return await build_world(orgs, uow_factory)
 
 
 def dispatcher(uow_factory, policy=RetryPolicy(max_attempts=3), timeout=2.0):
