@@ -1,7 +1,8 @@
 """`/fhir/Subscription` for EHR partners (PARTNER bearer tokens), R4 Subscriptions Backport
-as Da Vinci PAS uses it: create (POST), read, search by status, delete (status off) and
-`$status`. A partner sees only its own organisation's subscriptions; anyone else's is 404.
-Bad input answers one OperationOutcome (400 unparsable, 422 not offered) and writes nothing.
+as Da Vinci PAS uses it: create (POST), read, update (PUT), search by status, delete
+(status off) and `$status`. A partner sees only its own organisation's subscriptions; anyone
+else's is 404. Bad input answers one OperationOutcome (400 unparsable, 422 not offered) and
+writes nothing.
 
 `subscription_routes()` is a list of routes for the `/fhir` mount, beside the PAS operations."""
 
@@ -18,6 +19,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from adapters.fhir.backport import (
+    HEADER_VALUE_HIDDEN,
     SubscriptionInputError,
     from_subscription,
     to_searchset,
@@ -45,6 +47,7 @@ def subscription_routes() -> list[BaseRoute]:
         Route("/Subscription", _guarded(_search), methods=["GET"]),
         Route("/Subscription/{id}/$status", _guarded(_status), methods=["GET"]),
         Route("/Subscription/{id}", _guarded(_read), methods=["GET"]),
+        Route("/Subscription/{id}", _guarded(_update), methods=["PUT"]),
         Route("/Subscription/{id}", _guarded(_delete), methods=["DELETE"]),
     ]
 
@@ -63,6 +66,49 @@ def _guarded(handler: Handler) -> Handler:
 
 async def _create(request: Request) -> Response:
     actor = _principal(request)
+    given = await _given(request)
+    if isinstance(given, Response):
+        return given
+    _resource, data, headers = given
+    if headers:
+        data = replace(data, sealed_headers=_sealer(request).seal(headers))
+    async with _uow(request) as uow:
+        created = await subscriptions.create_subscription(uow=uow, actor=actor, data=data)
+    location = f"{str(request.url).split('?')[0].rstrip('/')}/{created.id}"
+    return _fhir(to_subscription(created), 201, {"Location": location})
+
+
+async def _update(request: Request) -> Response:
+    """PUT: the whole Subscription again (status off turns it off). Headers read back as
+    `Name: [hidden]` and sent again unchanged keep their stored values."""
+    actor = _principal(request)
+    given = await _given(request)
+    if isinstance(given, Response):
+        return given
+    resource, data, headers = given
+    async with _uow(request) as uow:
+        if resource.status == SubscriptionStatus.OFF.value:
+            changed = await subscriptions.turn_off_subscription(
+                uow=uow, actor=actor, subscription_id=_id(request)
+            )
+            return _fhir(to_subscription(changed))
+        current = await subscriptions.get_subscription(
+            uow=uow, actor=actor, subscription_id=_id(request)
+        )
+        kept = [f"{name}: {HEADER_VALUE_HIDDEN}" for name in current.header_names]
+        if headers and headers == kept:
+            data = replace(data, sealed_headers=current.sealed_headers)
+        elif headers:
+            data = replace(data, sealed_headers=_sealer(request).seal(headers))
+        changed = await subscriptions.update_subscription(
+            uow=uow, actor=actor, subscription_id=current.id, data=data
+        )
+    return _fhir(to_subscription(changed))
+
+
+async def _given(request: Request) -> tuple[Subscription, SubscriptionData, list[str]] | Response:
+    """The Subscription in the body and what it asks for, or the OperationOutcome saying why
+    it cannot be taken."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in _JSON_TYPES:
         return outcome_response(415, "not-supported", "Send application/fhir+json")
@@ -74,12 +120,7 @@ async def _create(request: Request) -> Response:
         return outcome_response(400, "invalid", error.message)
     except SubscriptionInputError as error:
         return outcome_response(422, "not-supported", error.message, expression=error.where)
-    if headers:
-        data = _with_sealed(request, data, headers)
-    async with _uow(request) as uow:
-        created = await subscriptions.create_subscription(uow=uow, actor=actor, data=data)
-    location = f"{str(request.url).split('?')[0].rstrip('/')}/{created.id}"
-    return _fhir(to_subscription(created), 201, {"Location": location})
+    return resource, data, headers
 
 
 async def _search(request: Request) -> Response:
@@ -151,12 +192,12 @@ def _uow(request: Request) -> UnitOfWork:
     return unit
 
 
-def _with_sealed(request: Request, data: SubscriptionData, headers: list[str]) -> SubscriptionData:
+def _sealer(request: Request) -> Sealer:
     state = request.app.state
-    sealer = getattr(state, "sealer", None)
+    sealer: Sealer | None = getattr(state, "sealer", None)
     if sealer is None:
         sealer = state.sealer = Sealer.from_settings(state.settings)
-    return replace(data, sealed_headers=sealer.seal(headers))
+    return sealer
 
 
 def _fhir(resource: Resource, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -102,6 +102,33 @@ async def list_subscriptions(
     return list(await uow.session.scalars(query))
 
 
+async def update_subscription(
+    *,
+    uow: UnitOfWork,
+    actor: Principal,
+    subscription_id: uuid.UUID,
+    data: SubscriptionData,
+) -> PartnerSubscription:
+    """Only the sending system that made it may change it; it is asked for again (status
+    requested, a new handshake) and its events keep their numbers."""
+    subscription = await get_subscription(uow=uow, actor=actor, subscription_id=subscription_id)
+    if subscription.api_client_id != actor.subject_id:
+        raise DomainError(ErrorCode.FORBIDDEN, "Only the system that subscribed may change it")
+    if data.topic != subscription.topic:
+        raise DomainError(ErrorCode.INVALID, "A subscription keeps its topic", "criteria")
+    check_subscription(data)
+    subscription.filter_identifiers = list(dict.fromkeys(data.filter_identifiers))
+    subscription.endpoint, subscription.reason = data.endpoint, data.reason
+    subscription.header_names = list(data.header_names)
+    subscription.sealed_headers = data.sealed_headers
+    subscription.heartbeat_seconds = data.heartbeat_seconds
+    subscription.status, subscription.updated_at = SubscriptionStatus.REQUESTED, uow.clock.now()
+    subscription.last_error = None
+    add_message(uow, OutboxKind.HANDSHAKE, subscription_id=subscription.id, event_number=0)
+    await uow.commit()
+    return subscription
+
+
 async def turn_off_subscription(
     *, uow: UnitOfWork, actor: Principal, subscription_id: uuid.UUID
 ) -> PartnerSubscription:

@@ -197,3 +197,31 @@ async def test_a_partner_sees_and_deletes_only_its_organisations_subscriptions(s
     assert [e["resource"]["id"] for e in found.json()["entry"]] == [mine["id"]]
     renewed = await post(http, client, world["ehr"], pas_subscription("https://hooks.example/in"))
     assert renewed.status_code == 201  # a new one once the old is off
+
+
+async def test_the_subscriber_updates_its_subscription_keeping_its_hidden_headers(served):
+    world, http, client = served
+    first, moved = Receiver(), Receiver()
+    async with serving(first.app()) as first_root, serving(moved.app()) as moved_root:
+        made = (
+            await post(http, client, world["ehr"], pas_subscription(f"{first_root}/hook"))
+        ).json()
+        await first.wait_for(1, "handshake")
+        url = f"/fhir/Subscription/{made['id']}"
+        read = (await http.get(url, headers=auth(client, world["ehr"]))).json()
+        read["channel"]["endpoint"] = f"{moved_root}/hook"
+        body = orjson.dumps(read)
+        headers = {"Content-Type": FHIR}
+        other = await http.put(
+            url, content=body, headers=auth(client, world["other_ehr"]) | headers
+        )
+        assert other.status_code == 404
+        updated = await http.put(url, content=body, headers=auth(client, world["ehr"]) | headers)
+        assert updated.status_code == 200 and updated.json()["status"] == "requested"
+        (handshake,) = await moved.wait_for(1, "handshake")
+        assert handshake.headers["authorization"] == "Bearer for-the-hook"
+        read["status"] = "off"
+        off = await http.put(
+            url, content=orjson.dumps(read), headers=auth(client, world["ehr"]) | headers
+        )
+        assert off.json()["status"] == "off"

@@ -52,11 +52,12 @@ SECRET = "subscription-tests-sealing-secret-0123456789"
 HOOK_TOKEN = "Bearer hook-secret-for-northside"
 
 
-async def subscribe(uow_factory, actor, endpoint, identifiers, headers=()):
+async def subscribe(uow_factory, actor, endpoint, identifiers, headers=(), heartbeat=None):
     data = SubscriptionData(
         topic=SubscriptionTopic.AUTHORIZATION_RESULTS,
         filter_identifiers=tuple(identifiers),
         endpoint=endpoint,
+        heartbeat_seconds=heartbeat,
         header_names=tuple(h.split(":")[0] for h in headers),
         sealed_headers=Sealer(SECRET).seal(list(headers)) if headers else None,
     )
@@ -324,3 +325,28 @@ async def test_a_subscription_turned_off_gives_up_what_was_queued(world, uow_fac
             OutboxMessage.event_number > 0
         )))  # fmt: skip
     assert events == [subscriptions.TURNED_OFF]  # the one queued; none after
+
+
+async def test_a_quiet_subscription_that_asked_for_heartbeats_gets_them(world, uow_factory, clock):
+    receiver = Receiver()
+    async with serving(receiver.app()) as root:
+        await subscribe(uow_factory, world["ehr"], f"{root}/hook", [NORTHSIDE_NPI], heartbeat=60)
+        worker = dispatcher(uow_factory)
+        assert await worker.queue_heartbeats() == 0  # the handshake is still queued
+        await worker.run_once()
+        clock.advance(timedelta(seconds=59))
+        assert await worker.queue_heartbeats() == 0  # not quiet for its period yet
+        request = await new_request(uow_factory, world)
+        await worker.run_once()
+        await decide(uow_factory, world, request.id, ReviewAction.PENDED)
+        clock.advance(timedelta(seconds=30))
+        assert await worker.queue_heartbeats() == 0  # a notification is queued: no need
+        await worker.run_once()
+        clock.advance(timedelta(seconds=61))
+        assert await worker.queue_heartbeats() == 1
+        assert await worker.queue_heartbeats() == 0  # one at a time
+        await worker.run_once()
+    assert [d.kind for d in receiver.deliveries] == ["handshake", "event-notification", "heartbeat"]
+    beat = receiver.deliveries[-1]
+    assert beat.status["events-since-subscription-start"] == "1"
+    assert "notification-event" not in beat.status and len(beat.body["entry"]) == 1
