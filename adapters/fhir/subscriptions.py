@@ -33,7 +33,7 @@ from adapters.tokens import bearer_token
 from domain.errors import DomainError, ErrorCode
 from domain.identity.rules import Principal
 from domain.partners import subscriptions
-from domain.partners.models import SubscriptionStatus
+from domain.partners.models import PartnerSubscription, SubscriptionStatus
 from domain.partners.subscription_rules import SubscriptionData
 from domain.uow import UnitOfWork
 
@@ -144,21 +144,20 @@ async def _search(request: Request) -> Response:
 
 
 async def _read(request: Request) -> Response:
-    actor = _principal(request)
-    async with _uow(request) as uow:
-        found = await subscriptions.get_subscription(
-            uow=uow, actor=actor, subscription_id=_id(request)
-        )
-    return _fhir(to_subscription(found))
+    return await _one(request, to_subscription)
 
 
 async def _status(request: Request) -> Response:
+    return await _one(request, to_status_bundle)
+
+
+async def _one(request: Request, render: Callable[[PartnerSubscription], Resource]) -> Response:
     actor = _principal(request)
     async with _uow(request) as uow:
         found = await subscriptions.get_subscription(
             uow=uow, actor=actor, subscription_id=_id(request)
         )
-    return _fhir(to_status_bundle(found))
+    return _fhir(render(found))
 
 
 async def _delete(request: Request) -> Response:

@@ -58,23 +58,29 @@ async def create_subscription(
         organization_id=actor.organization_id,
         api_client_id=actor.subject_id,
         topic=data.topic,
-        filter_identifiers=list(dict.fromkeys(data.filter_identifiers)),
-        endpoint=data.endpoint,
-        header_names=list(data.header_names),
-        sealed_headers=data.sealed_headers,
-        heartbeat_seconds=data.heartbeat_seconds,
-        reason=data.reason,
-        status=SubscriptionStatus.REQUESTED,
         events_since_start=0,
         error_count=0,
         created_at=now,
-        updated_at=now,
     )
     uow.session.add(subscription)
+    await _ask_for(uow, subscription, data)
+    return subscription
+
+
+async def _ask_for(
+    uow: UnitOfWork, subscription: PartnerSubscription, data: SubscriptionData
+) -> None:
+    """What the partner asked for, status requested, and a handshake queued; commits."""
+    subscription.filter_identifiers = list(dict.fromkeys(data.filter_identifiers))
+    subscription.endpoint, subscription.reason = data.endpoint, data.reason
+    subscription.header_names = list(data.header_names)
+    subscription.sealed_headers = data.sealed_headers
+    subscription.heartbeat_seconds = data.heartbeat_seconds
+    subscription.status, subscription.updated_at = SubscriptionStatus.REQUESTED, uow.clock.now()
+    subscription.last_error = None
     await uow.session.flush()
     add_message(uow, OutboxKind.HANDSHAKE, subscription_id=subscription.id, event_number=0)
     await uow.commit()
-    return subscription
 
 
 async def get_subscription(
@@ -117,15 +123,7 @@ async def update_subscription(
     if data.topic != subscription.topic:
         raise DomainError(ErrorCode.INVALID, "A subscription keeps its topic", "criteria")
     check_subscription(data)
-    subscription.filter_identifiers = list(dict.fromkeys(data.filter_identifiers))
-    subscription.endpoint, subscription.reason = data.endpoint, data.reason
-    subscription.header_names = list(data.header_names)
-    subscription.sealed_headers = data.sealed_headers
-    subscription.heartbeat_seconds = data.heartbeat_seconds
-    subscription.status, subscription.updated_at = SubscriptionStatus.REQUESTED, uow.clock.now()
-    subscription.last_error = None
-    add_message(uow, OutboxKind.HANDSHAKE, subscription_id=subscription.id, event_number=0)
-    await uow.commit()
+    await _ask_for(uow, subscription, data)
     return subscription
 
 

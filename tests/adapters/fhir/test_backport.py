@@ -29,12 +29,11 @@ from domain.partners.ports import (
     LineAnswer,
     NoticeKind,
     PartnerAnswer,
-    PartnerLine,
-    PartnerRequest,
     SubscriptionNotice,
 )
 from domain.partners.subscription_rules import SubscriptionTopic
 from tests.adapters.ehr_support import pas_example
+from tests.adapters.fhir.test_pas_request import REQUEST
 
 AT = datetime(2026, 1, 15, 15, 0, tzinfo=UTC)
 SUBSCRIPTION_ID = uuid.UUID("6a0f1f7e-4a34-4e55-9d0e-0c8a1a1a0001")
@@ -43,27 +42,6 @@ SUBSCRIPTION_ID = uuid.UUID("6a0f1f7e-4a34-4e55-9d0e-0c8a1a1a0001")
 def example_subscription(**changes) -> Subscription:
     body = pas_example("Subscription-PASSubscriptionExample.json") | changes
     return Subscription.model_validate(body)
-
-
-def request() -> PartnerRequest:
-    return PartnerRequest(
-        request_id=uuid.UUID("0b6f43cc-7f57-4d0b-8a49-6c6b1f7a0002"),
-        number="PA-2026-000042",
-        priority="STANDARD",
-        category="OUTPATIENT_SERVICE",
-        member_id="CHP-1001",
-        patient_family_name="Lopez",
-        patient_given_name="Maria",
-        patient_birth_date=date(1980, 5, 1),
-        diagnoses=("M54.16",),
-        lines=(
-            PartnerLine(1, "CPT", "72148", (), Decimal(1), "UNIT", date(2026, 1, 20), None, "22"),
-        ),
-        payer_name="Cosville Health Plan",
-        payer_identifier="CHP",
-        requester_name="Northside Wellness Clinic",
-        requester_npi="1234567893",
-    )
 
 
 def notice(kind=NoticeKind.EVENT, number: int | None = 3) -> SubscriptionNotice:
@@ -81,7 +59,7 @@ def notice(kind=NoticeKind.EVENT, number: int | None = 3) -> SubscriptionNotice:
         events_since_start=number or 0,
         occurred_at=AT,
         event_number=number if kind is NoticeKind.EVENT else None,
-        request=request() if kind is NoticeKind.EVENT else None,
+        request=REQUEST if kind is NoticeKind.EVENT else None,
         answer=PartnerAnswer(AnswerKind.DECIDED, "CHP-REF", (approved,))
         if kind is NoticeKind.EVENT
         else None,

@@ -21,11 +21,10 @@ from adapters.partners.dispatcher import OutboxDispatcher
 from adapters.sealing import Sealer
 from adapters.simulator.pas_payer import PasPayerSimulator, PayerRule, RuleKind
 from domain.audit.models import AuditEvent
-from domain.authorizations import payer
 from domain.authorizations.coordinator import record_manual_determination
 from domain.authorizations.lifecycle import AuthorizationStatus, ReviewAction
 from domain.authorizations.models import AuthorizationLine, CodeSystem
-from domain.authorizations.payer_rules import PayerRequestData, ServiceLineData
+from domain.authorizations.payer_rules import ServiceLineData
 from domain.authorizations.rules import LineDecision
 from domain.partners import subscriptions
 from domain.partners.models import (
@@ -47,6 +46,7 @@ from tests.adapters.subscription_support import (
     Receiver,
     build_world,
 )
+from tests.office import submitted_payer_request
 
 SECRET = "subscription-tests-sealing-secret-0123456789"
 HOOK_TOKEN = "Bearer hook-secret-for-northside"
@@ -78,28 +78,11 @@ def dispatcher(uow_factory, policy=RetryPolicy(max_attempts=3), timeout=2.0):
 
 
 async def new_request(uow_factory, office, code="72148"):
-    async with uow_factory() as uow:
-        request = await payer.create_payer_request(
-            uow=uow,
-            actor=office["olive"],
-            data=PayerRequestData(
-                patient_id=office["maria"],
-                payer_id=office["payer"],
-                coverage_id=office["coverage"],
-                lines=(
-                    ServiceLineData(
-                        CodeSystem.CPT,
-                        code,
-                        Decimal(2),
-                        requested_start=date(2026, 1, 20),
-                        requested_end=date(2026, 2, 20),
-                    ),
-                ),
-            ),
-        )
-    async with uow_factory() as uow:
-        await payer.submit_request(uow=uow, actor=office["olive"], request_id=request.id)
-    return request
+    line = ServiceLineData(
+        CodeSystem.CPT, code, Decimal(2), requested_start=date(2026, 1, 20),
+        requested_end=date(2026, 2, 20),
+    )  # fmt: skip
+    return await submitted_payer_request(uow_factory, office, line)
 
 
 async def decide(uow_factory, office, request_id, action, number=None):
