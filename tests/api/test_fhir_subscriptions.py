@@ -81,10 +81,7 @@ async def test_a_partner_subscribes_and_is_told_of_the_coordinators_determinatio
         assert created["channel"]["header"] == ["Authorization: [hidden]"]
         (handshake,) = await receiver.wait_for(1, "handshake")
         assert handshake.headers["authorization"] == "Bearer for-the-hook"
-        read = await http.get(
-            f"/fhir/Subscription/{created['id']}", headers=auth(client, world["ehr"])
-        )
-        assert read.json()["status"] == "active"
+        assert await status_becomes(http, client, world["ehr"], created["id"], "active")
 
         olive = world["olive"]
         draft = draft_input(world)
