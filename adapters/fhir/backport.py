@@ -10,6 +10,12 @@ import uuid
 from collections.abc import Iterable
 
 from fhir.resources.R4B.bundle import Bundle, BundleEntry, BundleEntryRequest, BundleEntryResponse
+from fhir.resources.R4B.capabilitystatement import (
+    CapabilityStatementRestResource,
+    CapabilityStatementRestResourceInteraction,
+    CapabilityStatementRestResourceOperation,
+    CapabilityStatementRestResourceSearchParam,
+)
 from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.extension import Extension
 from fhir.resources.R4B.fhirprimitiveextension import FHIRPrimitiveExtension
@@ -33,6 +39,13 @@ PAYLOAD_CONTENT = f"{_BP}/backport-payload-content"
 HEARTBEAT_PERIOD = f"{_BP}/backport-heartbeat-period"
 SUBSCRIPTION_PROFILE = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/profile-subscription"
 STATUS_PROFILE = f"{_BP}/backport-subscription-status-r4"
+STATUS_OPERATION = (
+    "http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition/backport-subscription-status"
+)
+TOPIC_CANONICAL_EXTENSION = (
+    "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/"
+    "capabilitystatement-subscriptiontopic-canonical"
+)
 NOTIFICATION_PROFILE = f"{_BP}/backport-subscription-notification-r4"
 # The topic's canFilterBy says orgIdentifier, its narrative org-identifier: both are taken.
 FILTER_NAMES = ("orgIdentifier", "org-identifier")
@@ -283,4 +296,22 @@ def to_searchset(subscriptions: Iterable[PartnerSubscription]) -> Bundle:
             for s in found
         ]
         or None,
+    )
+
+
+def subscription_capability() -> CapabilityStatementRestResource:
+    """What `/fhir/metadata` says of Subscription (PAS spec-55): the interactions, the search
+    by status, `$status`, and the topic offered."""
+    return CapabilityStatementRestResource(
+        type="Subscription",
+        supportedProfile=[SUBSCRIPTION_PROFILE],
+        extension=[extension(TOPIC_CANONICAL_EXTENSION, valueCanonical=PAS_TOPIC)],
+        interaction=[
+            CapabilityStatementRestResourceInteraction(code=code)
+            for code in ("create", "read", "update", "delete", "search-type")
+        ],
+        searchParam=[CapabilityStatementRestResourceSearchParam(name="status", type="token")],
+        operation=[
+            CapabilityStatementRestResourceOperation(name="status", definition=STATUS_OPERATION)
+        ],
     )

@@ -40,3 +40,11 @@ def test_the_key_comes_from_the_sealing_key_else_the_jwt_secret():
     assert Sealer.from_settings(Settings(jwt_secret=KEY)).open(sealed) == HEADERS
     with pytest.raises(SealError):
         Sealer.from_settings(Settings()).open(sealed)
+
+
+def test_production_refuses_a_sealing_key_derived_from_the_development_secret():
+    with pytest.raises(ValueError, match="CAREBRIDGE_SEALING_KEY"):
+        Settings(environment="production", graphiql=False, jwt_algorithm="RS256",
+                 jwt_public_key="-----BEGIN PUBLIC KEY-----")  # fmt: skip
+    Settings(environment="production", graphiql=False, jwt_algorithm="RS256",
+             jwt_public_key="-----BEGIN PUBLIC KEY-----", sealing_key=KEY)  # fmt: skip

@@ -4,6 +4,7 @@ shape of the IG's and Inferno's examples and carries the request as the domain k
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -17,6 +18,7 @@ from adapters.fhir.backport import (
     PAS_TOPIC,
     SubscriptionInputError,
     from_subscription,
+    subscription_capability,
     to_notification,
     to_status_bundle,
     to_subscription,
@@ -32,11 +34,15 @@ from domain.partners.ports import (
     SubscriptionNotice,
 )
 from domain.partners.subscription_rules import SubscriptionTopic
-from tests.adapters.ehr_support import pas_example
+from tests.adapters.ehr_support import PAS_EXAMPLES, pas_example
 from tests.adapters.fhir.test_pas_request import REQUEST
 
 AT = datetime(2026, 1, 15, 15, 0, tzinfo=UTC)
 SUBSCRIPTION_ID = uuid.UUID("6a0f1f7e-4a34-4e55-9d0e-0c8a1a1a0001")
+
+
+def pas_definition(name: str) -> dict:
+    return json.loads((PAS_EXAMPLES.parent / "definitions" / "v2.2.1" / name).read_text())
 
 
 def example_subscription(**changes) -> Subscription:
@@ -186,3 +192,16 @@ def test_status_says_events_so_far_and_the_error():
     assert named["events-since-subscription-start"].valueString == "7"
     assert named["error"].valueCodeableConcept.text == "The endpoint answered HTTP 500"
     assert "error" not in parameters(to_status_bundle(stored(SubscriptionStatus.ACTIVE)))
+
+
+def test_the_capability_names_the_interactions_status_and_the_topic():
+    resource = subscription_capability()
+    assert [i.code for i in resource.interaction] == [
+        "create", "read", "update", "delete", "search-type"
+    ]  # fmt: skip
+    assert resource.extension[0].valueCanonical == PAS_TOPIC
+    assert [o.name for o in resource.operation] == ["status"]
+    ours = {i.code for i in resource.interaction}
+    statement = pas_definition("CapabilityStatement-IntermediaryCapabilities.json")
+    (theirs,) = [r for r in statement["rest"][0]["resource"] if r["type"] == "Subscription"]
+    assert {i["code"] for i in theirs["interaction"]} <= ours
