@@ -19,7 +19,9 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from adapters.eventbus import create_event_bus
 from adapters.fhir.ehr import EhrClient
 from adapters.fhir.ehr_http import EhrConnection
+from adapters.fhir.notifier import HttpSubscriptionNotifier
 from adapters.fhir.server import pas_server_routes, unsupported_fhir_routes
+from adapters.fhir.subscriptions import subscription_routes
 from adapters.http_limits import BodySizeLimitMiddleware
 from adapters.network.clients import HttpSignatureService, HttpVerificationSources
 from adapters.network.interest import RateLimiter, interest_route
@@ -101,6 +103,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 expiry_seconds=settings.expiry_scan_seconds,
                 polling=polling_policy(settings),
                 network_alert_days=settings.network_alert_days,
+                notifier=app.state.notifier,
             )
             await dispatcher.start()
         app.state.dispatcher = dispatcher
@@ -151,7 +154,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     app = Starlette(
         routes=[
             *simulated,
-            Mount("/fhir", routes=[*fhir_routes, *unsupported_fhir_routes()]),
+            Mount(
+                "/fhir",
+                routes=[*fhir_routes, *subscription_routes(), *unsupported_fhir_routes()],
+            ),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             interest_route(RateLimiter(settings.network_interest_per_minute)),
@@ -173,6 +179,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     app.state.report = PriorAuthorizationReport(app_metrics.registry)
     app.state.tokens = TokenReader(settings)
     app.state.partners = PartnerRegistry()
+    app.state.notifier = HttpSubscriptionNotifier.from_settings(settings)
     return app
 
 

@@ -142,6 +142,17 @@ class Settings(BaseSettings):
     network_recredentialing_months: int = Field(
         36, ge=1, le=120, description="months from credentialing to the re-credentialing due date"
     )
+    sealing_key: SecretStr | None = Field(
+        None,
+        description="key that seals partner secrets kept in the database (subscription"
+        " channel headers); none = derived from CAREBRIDGE_JWT_SECRET",
+    )
+    notification_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        le=120,
+        description="per subscription notification POST, connection to last byte",
+    )
     manual_approval_share: Decimal = Field(
         Decimal("0"),
         ge=0,
@@ -196,6 +207,8 @@ class Settings(BaseSettings):
                 self.jwt_secret.get_secret_value() == DEV_JWT_SECRET
             ):
                 raise ValueError("production refuses the development JWT secret")
+            if self.sealing_key is None and (self.jwt_secret.get_secret_value() == DEV_JWT_SECRET):
+                raise ValueError("production needs CAREBRIDGE_SEALING_KEY (or a JWT secret)")
             if self.graphiql:
                 raise ValueError("production serves no GraphiQL: set CAREBRIDGE_GRAPHIQL=false")
         return self

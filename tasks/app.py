@@ -11,6 +11,7 @@ from celery import Celery
 
 from adapters.partners.dispatcher import OutboxDispatcher, polling_policy
 from domain.partners.outbox import dispatch, due_message_ids
+from domain.partners.subscriptions import queue_heartbeats
 from settings import Settings
 from tasks.runtime import WorkerRuntime
 
@@ -71,6 +72,7 @@ def _register(app: Celery, current: Any) -> None:
                     directory=runtime.partners,
                     policy=runtime.policy,
                     polling=polling_policy(runtime.settings),
+                    notifier=runtime.notifier,
                 )
             return None if status is None else status.value
 
@@ -79,10 +81,13 @@ def _register(app: Celery, current: Any) -> None:
 
     @app.task(name="carebridge.scan_outbox")
     def scan_outbox() -> int:
-        """Beat's rescan: every due message, so a lost wake-up only delays work."""
+        """Beat's rescan: heartbeats for quiet subscriptions, then every due message, so a lost
+        wake-up only delays work."""
         runtime = current()
 
         async def due() -> list[Any]:
+            async with runtime.database.uow_factory("worker")() as uow:
+                await queue_heartbeats(uow=uow)
             async with runtime.database.uow_factory("worker")() as uow:
                 return await due_message_ids(uow=uow, limit=500)
 

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from adapters.fhir.notifier import HttpSubscriptionNotifier
 from adapters.partners.directory import PartnerRegistry
 from db.engine import create_engine
 from db.uow import Database
@@ -23,6 +24,7 @@ class WorkerRuntime:
         self.loop = asyncio.new_event_loop()
         self.database = Database(create_engine(settings), clock=clock or SystemClock(), bus=None)
         self.partners = PartnerRegistry()
+        self.notifier = HttpSubscriptionNotifier.from_settings(settings)
         self.policy = RetryPolicy()
 
     def run(self, job: Callable[[], Awaitable[T]]) -> T:

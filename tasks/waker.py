@@ -10,7 +10,7 @@ from typing import Any
 
 from celery import Celery
 
-from domain.partners.outbox import WAKE_EVENT
+from domain.partners.queue import WAKE_EVENT
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,11 @@ patient Maria Lopez with her coverage; plus a coordinator of another clinic."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
+from domain.authorizations import payer
+from domain.authorizations.models import CodeSystem
+from domain.authorizations.payer_rules import PayerRequestData, ServiceLineData
 from domain.identity.models import OrganizationKind, Role
 from domain.partners import service as partners
 from domain.partners.models import Protocol
@@ -47,3 +51,23 @@ async def build_office(orgs, uow_factory) -> dict:
         "maria": maria.id,
         "coverage": coverage.id,
     }
+
+
+async def submitted_payer_request(uow_factory, office, *lines):
+    """Olive's request to the office's payer for Maria under her coverage, submitted: one CPT
+    72148 line unless `lines` (ServiceLineData) are given."""
+    lines = lines or (ServiceLineData(CodeSystem.CPT, "72148", Decimal(1)),)
+    async with uow_factory() as uow:
+        request = await payer.create_payer_request(
+            uow=uow,
+            actor=office["olive"],
+            data=PayerRequestData(
+                patient_id=office["maria"],
+                payer_id=office["payer"],
+                coverage_id=office["coverage"],
+                lines=tuple(lines),
+            ),
+        )
+    async with uow_factory() as uow:
+        await payer.submit_request(uow=uow, actor=office["olive"], request_id=request.id)
+    return request

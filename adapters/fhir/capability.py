@@ -1,6 +1,6 @@
 """The CapabilityStatement of CareBridge's /fhir endpoint (NOTES §6): it instantiates PAS's
 IntermediaryCapabilities, names the request and response profiles and the two operations,
-JSON only, bearer tokens."""
+the Subscription resource with the PAS topic, JSON only, bearer tokens."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import datetime
 
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
+from adapters.fhir.backport import subscription_capability
 from adapters.fhir.pas_codes import Profile
 
 _PAS = "http://hl7.org/fhir/us/davinci-pas"
@@ -77,6 +78,7 @@ def capability_statement(now: datetime) -> CapabilityStatement:
                             Profile.INQUIRY_REQUEST_BUNDLE,
                         ],
                     },
+                    subscription_capability(),
                 ],
             }
         ],

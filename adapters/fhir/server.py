@@ -36,13 +36,14 @@ from adapters.fhir.pas_inbound import (
 )
 from adapters.fhir.server_io import (
     FhirProblem,
+    bearer_principal,
     fhir_response,
     inquiry_result,
     parse_bundle,
     problem_response,
     read_body,
+    request_uow,
 )
-from adapters.tokens import bearer_token
 from domain.authorizations.inbound import SubmissionState, find_submissions, receive_submission
 from domain.errors import DomainError, ErrorCode
 from domain.identity.rules import Principal
@@ -83,7 +84,7 @@ def _guarded(handler: Handler, *, authenticate: bool = True) -> Handler:
     async def endpoint(request: Request) -> Response:
         try:
             if authenticate:
-                request.state.principal = _principal(request)
+                request.state.principal = bearer_principal(request)
             return await handler(request)
         except FhirProblem as problem:
             return problem_response(problem)
@@ -94,20 +95,6 @@ def _guarded(handler: Handler, *, authenticate: bool = True) -> Handler:
             return problem_response(FhirProblem(status, code, error.message))
 
     return endpoint
-
-
-def _principal(request: Request) -> Principal:
-    token = bearer_token(request.headers.get("authorization"))
-    if token is None:
-        raise FhirProblem(401, "login", "Send 'Authorization: Bearer <token>'")
-    principal: Principal = request.app.state.tokens.read(token, request.app.state.clock.now())
-    return principal
-
-
-def _uow(request: Request) -> UnitOfWork:
-    correlation = request.scope.get("state", {}).get("correlation_id")
-    uow: UnitOfWork = request.app.state.database.uow_factory(correlation)()
-    return uow
 
 
 async def metadata(request: Request) -> Response:
@@ -134,7 +121,7 @@ async def submit(request: Request) -> Response:
     submission = from_pas_request(bundle)
     now = request.app.state.clock.now()
     try:
-        async with _uow(request) as uow:
+        async with request_uow(request) as uow:
             outcome = await receive_submission(
                 uow=uow, actor=request.state.principal, submission=submission
             )
@@ -162,7 +149,7 @@ async def inquire(request: Request) -> Response:
     bundle = await _request_bundle(request)
     claim = request_claim(bundle)
     now = request.app.state.clock.now()
-    async with _uow(request) as uow:
+    async with request_uow(request) as uow:
         found = await _inquired(uow, request.state.principal, bundle, claim)
     answers = [_answer(bundle, state, now) for state in found]
     if _pins_2_0_1(bundle, claim):
@@ -247,7 +234,7 @@ async def search_claim_responses(request: Request) -> Response:
     wanted = _token(params.get("identifier"))
     if not patient and not wanted:
         raise FhirProblem(400, "required", "Search by patient (member id) or identifier")
-    async with _uow(request) as uow:
+    async with request_uow(request) as uow:
         actor = request.state.principal
         if wanted:
             found = await find_submissions(uow=uow, actor=actor, sender_reference=wanted)

@@ -10,13 +10,17 @@ import orjson
 import pydantic
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
-from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.parameters import Parameters
 from fhir.resources.R4B.resource import Resource
 from starlette.requests import Request
 from starlette.responses import Response
 
+from adapters.fhir.outcomes import outcome_response
 from adapters.fhir.pas import FHIR_JSON, dump
+from adapters.tokens import bearer_token
+from domain.errors import DomainError, ErrorCode
+from domain.identity.rules import Principal
+from domain.uow import UnitOfWork
 
 JSON_TYPES = frozenset({FHIR_JSON, "application/json"})
 _PARSE_ERRORS = (ValueError, TypeError, KeyError, RecursionError)
@@ -35,16 +39,26 @@ def fhir_response(resource: Resource, status: int = 200) -> Response:
 
 
 def problem_response(problem: FhirProblem) -> Response:
-    issue: dict[str, Any] = {
-        "severity": "error",
-        "code": problem.code,
-        "diagnostics": problem.message,
-    }
-    if problem.expression:
-        issue["expression"] = [problem.expression]
-    headers = {"WWW-Authenticate": "Bearer"} if problem.status == 401 else None
-    body = OperationOutcome(issue=[issue])
-    return Response(dump(body), status_code=problem.status, media_type=FHIR_JSON, headers=headers)
+    return outcome_response(
+        problem.status, problem.code, problem.message, expression=problem.expression
+    )
+
+
+def bearer_principal(request: Request) -> Principal:
+    """The caller of a /fhir route from its bearer token (UNAUTHENTICATED without one)."""
+    state = request.app.state
+    token = bearer_token(request.headers.get("authorization"))
+    if token is None:
+        raise DomainError(ErrorCode.UNAUTHENTICATED, "Send 'Authorization: Bearer <token>'")
+    principal: Principal = state.tokens.read(token, state.clock.now())
+    return principal
+
+
+def request_uow(request: Request) -> UnitOfWork:
+    """A unit of work carrying the request's correlation id."""
+    correlation = request.scope.get("state", {}).get("correlation_id")
+    uow: UnitOfWork = request.app.state.database.uow_factory(correlation)()
+    return uow
 
 
 async def read_body(request: Request, max_bytes: int) -> bytes:

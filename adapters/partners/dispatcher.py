@@ -14,9 +14,11 @@ from typing import Any
 
 from domain.authorizations.after_decision import expire_authorizations
 from domain.network.alerts import scan_network_expiry
-from domain.partners.outbox import WAKE_EVENT, RetryPolicy, dispatch, due_message_ids
+from domain.partners.outbox import RetryPolicy, dispatch, due_message_ids
 from domain.partners.polling import PollingPolicy, due_polls, poll_request
-from domain.partners.ports import PartnerDirectory
+from domain.partners.ports import PartnerDirectory, SubscriptionNotifier
+from domain.partners.queue import WAKE_EVENT
+from domain.partners.subscriptions import queue_heartbeats
 from domain.referrals.service import expire_overdue_recipients
 from domain.uow import UnitOfWork
 from settings import Settings
@@ -44,6 +46,7 @@ class OutboxDispatcher:
         policy: RetryPolicy | None = None,
         polling: PollingPolicy | None = None,
         network_alert_days: int = 60,
+        notifier: SubscriptionNotifier | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._directory = directory
@@ -51,6 +54,7 @@ class OutboxDispatcher:
         self._interval = interval_seconds
         self._policy = policy or RetryPolicy()
         self._polling = polling or PollingPolicy()
+        self._notifier = notifier
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._expiry_every = expiry_seconds
@@ -80,12 +84,24 @@ class OutboxDispatcher:
                         directory=self._directory,
                         policy=self._policy,
                         polling=self._polling,
+                        notifier=self._notifier,
                     ):
                         handled += 1
             except Exception:
                 # One bad row must not stop the others; it stays PENDING and is retried.
                 log.exception("outbox dispatch failed", extra={"message_id": str(message_id)})
         return handled
+
+    async def queue_heartbeats(self) -> int:
+        """Heartbeats for the quiet subscriptions that asked for them (sent by run_once)."""
+        if self._notifier is None:
+            return 0
+        try:
+            async with self._uow_factory() as uow:
+                return await queue_heartbeats(uow=uow)
+        except Exception:
+            log.exception("heartbeat scan failed")
+            return 0
 
     async def poll_due(self) -> int:
         """Ask the partners about every request whose poll is due; how many were asked."""
@@ -146,6 +162,7 @@ class OutboxDispatcher:
             waker = asyncio.create_task(self._forward(queue))
             try:
                 while True:
+                    await self.queue_heartbeats()
                     await self.run_once()
                     await self.poll_due()
                     await self._maybe_expire()

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
-from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.parameters import Parameters
 from starlette.responses import Response
 
-from adapters.fhir.pas import FHIR_JSON, dump
+from adapters.fhir.outcomes import outcome_response
 
 _PAS = "http://hl7.org/fhir/us/davinci-pas"
 
@@ -55,5 +54,4 @@ def inquiry_result(found: Bundle | None) -> Parameters:
 
 
 def outcome(status: int, code: str, message: str) -> Response:
-    body = OperationOutcome(issue=[{"severity": "error", "code": code, "diagnostics": message}])
-    return Response(dump(body), status_code=status, media_type=FHIR_JSON)
+    return outcome_response(status, code, message)

@@ -28,6 +28,7 @@ from domain.authorizations.models import (
 from domain.authorizations.rules import LineDecision, RequestedLine, check_decisions
 from domain.authorizations.service import DETERMINATION_ACTION, audit_change, move_request
 from domain.errors import DomainError, ErrorCode, not_found
+from domain.history import StatusChange
 from domain.identity.models import Organization
 from domain.identity.rules import Principal
 from domain.partners.models import OutboxKind
@@ -39,6 +40,7 @@ from domain.partners.ports import (
     PartnerParty,
     PartnerRequest,
 )
+from domain.partners.subscriptions import notify_subscribers
 from domain.people.models import Coverage, Person
 from domain.providers.models import Provider
 from domain.uow import UnitOfWork
@@ -105,6 +107,37 @@ async def snapshot(uow: UnitOfWork, request: AuthorizationRequest) -> PartnerReq
     )
 
 
+async def current_answer(uow: UnitOfWork, request: AuthorizationRequest) -> PartnerAnswer:
+    """The request as it stands, told as a partner answer: each line's current determination
+    (pended while undecided, cancelled when the request was), or why it was rejected."""
+    if request.status is AuthorizationStatus.REJECTED:
+        reason = await uow.session.scalar(
+            select(StatusChange.reason)
+            .where(StatusChange.entity_id == request.id, StatusChange.to_status == request.status)
+            .order_by(StatusChange.id.desc())
+            .limit(1)
+        )
+        return PartnerAnswer(AnswerKind.REJECTED, request.payer_reference, reason=reason)
+    undecided = (
+        ReviewAction.CANCELLED
+        if request.status is AuthorizationStatus.CANCELLED
+        else ReviewAction.PENDED
+    )
+    lines = tuple(
+        LineAnswer(
+            sequence=line.sequence,
+            review_action=line.review_action or undecided,
+            approved_quantity=line.approved_quantity,
+            approved_start=line.approved_start,
+            approved_end=line.approved_end,
+            authorization_number=line.authorization_number,
+            reason_codes=tuple(line.reason_codes or ()),
+        )
+        for line in await lines_of(uow, request.id)
+    )
+    return PartnerAnswer(AnswerKind.DECIDED, request.payer_reference, lines)
+
+
 async def _provider(uow: UnitOfWork, provider_id: uuid.UUID | None) -> Provider | None:
     return await uow.session.get(Provider, provider_id) if provider_id else None
 
@@ -135,16 +168,34 @@ def _determination(given: LineAnswer) -> Determination:
     )
 
 
+def _decisions(lines: list[AuthorizationLine]) -> list[tuple[object, ...]]:
+    """What a subscriber is told of each line, to see whether an answer changed any."""
+    return [
+        (
+            line.review_action,
+            line.approved_quantity,
+            line.approved_start,
+            line.approved_end,
+            line.authorization_number,
+            tuple(line.reason_codes or ()),
+        )
+        for line in lines
+    ]
+
+
 async def _apply_status(
     uow: UnitOfWork,
     actor: Principal | None,
     request: AuthorizationRequest,
     actions: list[ReviewAction | None],
     notes: str | None,
+    changed: bool,
 ) -> None:
     target = apply_determination(request.status, [a or ReviewAction.PENDED for a in actions])
     if target != request.status:
         await move_request(uow, actor, request, DETERMINATION_ACTION[target], notes)
+    elif changed:  # some line was decided while the request stays pended
+        await notify_subscribers(uow, request)
     if target not in (AuthorizationStatus.PENDED, AuthorizationStatus.INFO_REQUESTED):
         request.decided_at = uow.clock.now()
 
@@ -162,11 +213,13 @@ async def apply_inquiry_answer(
     elif answer.kind is AnswerKind.DECIDED:
         by_sequence = {line.sequence: line for line in answer.lines}
         lines = await lines_of(uow, request.id)
+        before = _decisions(lines)
         for line in lines:
             given = by_sequence.get(line.sequence)
             if given is not None:
                 record_line(uow, line, _determination(given), None)
-        await _apply_status(uow, None, request, [line.review_action for line in lines], None)
+        actions = [line.review_action for line in lines]
+        await _apply_status(uow, None, request, actions, None, _decisions(lines) != before)
 
 
 async def apply_partner_failure(
@@ -194,13 +247,15 @@ async def record_payer_determination(
     }
     check_decisions(decisions, requested, PAYER_ACTIONS)
     by_line = {d.line_id: d for d in decisions}
+    before = _decisions(lines)
     for line in lines:
         decision = by_line.get(line.id)
         if decision is not None:
             record_line(uow, line, determination_from(decision, line), actor.subject_id)
     if payer_reference:
         request.payer_reference = payer_reference.strip()
-    await _apply_status(uow, actor, request, [line.review_action for line in lines], notes)
+    actions = [line.review_action for line in lines]
+    await _apply_status(uow, actor, request, actions, notes, _decisions(lines) != before)
     await audit_change(uow, actor, request, ["lines.determination"])
     await uow.commit()
     return request

@@ -38,6 +38,7 @@ from domain.identity.rules import Principal, require_role
 from domain.models import group_by
 from domain.money import cents
 from domain.numbers import next_number
+from domain.partners.subscriptions import notify_subscribers
 from domain.referrals.access import PROVIDER_ROLES, load_recipient
 from domain.referrals.closing import refresh_authorization_status
 from domain.referrals.lifecycle import ReferralRecipientStatus
@@ -206,6 +207,7 @@ async def move_request(
     )
     request.status, request.updated_at = target, uow.clock.now()
     uow.record(request_event(request))
+    await notify_subscribers(uow, request)
 
 
 async def audit_change(

@@ -45,6 +45,15 @@ class OutboxKind(StrEnum):
     SUBMIT = "SUBMIT"
     CANCEL = "CANCEL"
     PROVIDE_INFO = "PROVIDE_INFO"
+    # Pushes to a partner's subscription endpoint (no trading partner involved).
+    HANDSHAKE = "HANDSHAKE"
+    NOTIFICATION = "NOTIFICATION"
+    HEARTBEAT = "HEARTBEAT"
+
+
+SUBSCRIPTION_KINDS = frozenset(
+    {OutboxKind.HANDSHAKE, OutboxKind.NOTIFICATION, OutboxKind.HEARTBEAT}
+)
 
 
 class OutboxStatus(StrEnum):
@@ -63,10 +72,16 @@ class OutboxMessage(HasId, Base):
     )
 
     kind: Mapped[OutboxKind] = mapped_column(enum_column(OutboxKind))
-    request_id: Mapped[uuid.UUID] = mapped_column(
+    # A partner's message names its request and trading partner; a subscription's push names
+    # its subscription, and for a NOTIFICATION the request and the event's number.
+    request_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("authorization_requests.id"), index=True
     )
-    partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("trading_partners.id"))
+    partner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("trading_partners.id"))
+    subscription_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("partner_subscriptions.id"), index=True
+    )
+    event_number: Mapped[int | None] = mapped_column()
     idempotency_key: Mapped[uuid.UUID] = mapped_column(unique=True)
     status: Mapped[OutboxStatus] = mapped_column(enum_column(OutboxStatus))
     attempts: Mapped[int] = mapped_column(default=0)
@@ -74,6 +89,41 @@ class OutboxMessage(HasId, Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class SubscriptionStatus(StrEnum):
+    """The R4 Subscription's status as the Subscriptions Backport uses it."""
+
+    REQUESTED = "requested"  # created; the handshake has not been delivered yet
+    ACTIVE = "active"
+    ERROR = "error"  # the last delivery failed; retries go on, the reason is kept
+    OFF = "off"  # deleted by its owner: nothing more is sent
+
+
+class PartnerSubscription(HasId, Timestamped, Base):
+    """A sending system's (an API client's) subscription to a topic, R4 Subscriptions
+    Backport style: rest-hook, full-resource, filtered by the requesting organisations'
+    identifiers. Its headers are kept sealed (encrypted); events are numbered from 1."""
+
+    __tablename__ = "partner_subscriptions"
+    __table_args__ = (
+        Index("ix_partner_subscriptions_organization_status", "organization_id", "status"),
+    )
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
+    api_client_id: Mapped[uuid.UUID] = mapped_column()  # the sending system that owns it
+    topic: Mapped[str] = mapped_column(String(500))
+    filter_identifiers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    endpoint: Mapped[str] = mapped_column(String(1000))
+    header_names: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sealed_headers: Mapped[str | None] = mapped_column(Text)
+    heartbeat_seconds: Mapped[int | None] = mapped_column()
+    reason: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[SubscriptionStatus] = mapped_column(enum_column(SubscriptionStatus))
+    events_since_start: Mapped[int] = mapped_column(default=0, server_default="0")
+    error_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    last_sent_at: Mapped[datetime | None] = mapped_column()
 
 
 class ExchangeOutcome(StrEnum):

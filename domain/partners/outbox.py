@@ -17,27 +17,27 @@ from sqlalchemy import select
 
 from domain.authorizations.answers import apply_partner_answer, apply_partner_failure, snapshot
 from domain.authorizations.models import AuthorizationRequest
-from domain.events import DomainEvent
-from domain.models import new_id
 from domain.partners.exchanges import Attempt, log_exchange
 from domain.partners.models import (
+    SUBSCRIPTION_KINDS,
     ExchangeOutcome,
     OutboxKind,
     OutboxMessage,
     OutboxStatus,
     TradingPartner,
 )
+from domain.partners.notify import deliver
 from domain.partners.polling import PollingPolicy, schedule_poll
 from domain.partners.ports import (
     PartnerAnswer,
     PartnerDirectory,
     PartnerError,
     PartnerRequest,
+    SubscriptionNotifier,
     TradingPartnerPort,
 )
+from domain.partners.queue import add_message
 from domain.uow import UnitOfWork
-
-WAKE_EVENT = "outbox.enqueued"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,30 +57,7 @@ def enqueue(
     uow: UnitOfWork, kind: OutboxKind, request: AuthorizationRequest, partner: TradingPartner
 ) -> OutboxMessage:
     """A row for the partner in the caller's transaction, and a wake-up after commit."""
-    now = uow.clock.now()
-    message = OutboxMessage(
-        id=new_id(),
-        kind=kind,
-        request_id=request.id,
-        partner_id=partner.id,
-        idempotency_key=uuid.uuid4(),
-        status=OutboxStatus.PENDING,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-    )
-    uow.session.add(message)
-    uow.record(
-        DomainEvent(
-            name=WAKE_EVENT,
-            entity="OutboxMessage",
-            entity_id=message.id,
-            organization_ids=(),
-            occurred_at=now,
-            payload={"kind": kind.value},
-        )
-    )
-    return message
+    return add_message(uow, kind, request_id=request.id, partner_id=partner.id)
 
 
 async def due_message_ids(*, uow: UnitOfWork, limit: int = 100) -> list[uuid.UUID]:
@@ -91,7 +68,9 @@ async def due_message_ids(*, uow: UnitOfWork, limit: int = 100) -> list[uuid.UUI
             OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.next_attempt_at <= uow.clock.now(),
         )
-        .order_by(OutboxMessage.next_attempt_at)
+        .order_by(
+            OutboxMessage.next_attempt_at, OutboxMessage.created_at, OutboxMessage.event_number
+        )
         .limit(limit)
     )
     return list(await uow.session.scalars(query))
@@ -104,9 +83,11 @@ async def dispatch(
     directory: PartnerDirectory,
     policy: RetryPolicy,
     polling: PollingPolicy | None = None,
+    notifier: SubscriptionNotifier | None = None,
 ) -> OutboxStatus | None:
     """Claim one due row, call its partner, log the exchange, apply the answer; all in one
-    transaction. None when the row is not due or another dispatcher holds it."""
+    transaction. None when the row is not due or another dispatcher holds it. A
+    subscription's push goes to `notifier` instead (`domain.partners.notify`)."""
     message = await uow.session.scalar(
         select(OutboxMessage)
         .where(
@@ -118,6 +99,10 @@ async def dispatch(
     )
     if message is None:
         return None
+    if message.kind in SUBSCRIPTION_KINDS:
+        if notifier is None:
+            raise RuntimeError("This dispatcher has no subscription notifier")
+        return await deliver(uow=uow, message=message, notifier=notifier, policy=policy)
     polling = polling or PollingPolicy()
     partner = await uow.session.get(TradingPartner, message.partner_id)
     request = await uow.session.get(AuthorizationRequest, message.request_id, with_for_update=True)
@@ -165,6 +150,7 @@ def _log(
     outcome: ExchangeOutcome,
     detail: str,
 ) -> None:
+    assert message.request_id is not None and message.partner_id is not None  # a partner's
     log_exchange(
         uow,
         attempt,

@@ -125,3 +125,38 @@ class PartnerDirectory(Protocol):
     """The adapter for a protocol, configured for one partner."""
 
     def for_partner(self, protocol: str, options: dict[str, object]) -> TradingPartnerPort: ...
+
+
+class NoticeKind(StrEnum):
+    """What a push to a subscription is (the backport's SubscriptionStatus.type)."""
+
+    HANDSHAKE = "handshake"
+    HEARTBEAT = "heartbeat"
+    EVENT = "event-notification"
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionNotice:
+    """One push to a subscriber's endpoint, in domain terms: for an event, the request as it
+    stands (`request`, `answer`) and the event's number. `notice_id` is the same on every
+    attempt, so a resend is recognisable. `sealed_headers` are opened only by the notifier."""
+
+    notice_id: uuid.UUID
+    kind: NoticeKind
+    subscription_id: uuid.UUID
+    topic: str
+    endpoint: str
+    sealed_headers: str | None
+    status: str
+    events_since_start: int
+    occurred_at: datetime
+    event_number: int | None = None
+    request: PartnerRequest | None = None
+    answer: PartnerAnswer | None = None
+
+
+class SubscriptionNotifier(Protocol):
+    """Delivers notices to subscribers' endpoints; raises PartnerError when it could not
+    (`retryable` as for partners)."""
+
+    async def notify(self, notice: SubscriptionNotice) -> None: ...

@@ -42,6 +42,8 @@ async def test_metadata_names_the_pas_operations(app_client):
     claim = next(r for r in body["rest"][0]["resource"] if r["type"] == "Claim")
     assert {op["name"] for op in claim["operation"]} == {"submit", "inquire"}
     assert any("IntermediaryCapabilities" in url for url in body["instantiates"])
+    subscription = next(r for r in body["rest"][0]["resource"] if r["type"] == "Subscription")
+    assert {op["name"] for op in subscription["operation"]} == {"status"}
 
 
 async def test_submit_answers_pended_echoing_the_request(app_client, world, uow_factory):

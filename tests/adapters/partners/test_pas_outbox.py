@@ -11,17 +11,16 @@ from sqlalchemy import select
 
 from adapters.partners.directory import PartnerRegistry
 from adapters.simulator.pas_payer import PasPayerSimulator, PayerRule, RuleKind
-from domain.authorizations import payer
 from domain.authorizations.answers import snapshot
 from domain.authorizations.lifecycle import AuthorizationStatus
 from domain.authorizations.models import AuthorizationLine, AuthorizationRequest, CodeSystem
-from domain.authorizations.payer_rules import PayerRequestData, ServiceLineData
+from domain.authorizations.payer_rules import ServiceLineData
 from domain.history import StatusChange
 from domain.partners.models import OutboxMessage, OutboxStatus, Protocol, TradingPartner
 from domain.partners.outbox import RetryPolicy, dispatch, due_message_ids
 from domain.partners.polling import poll_request
 from tests.adapters.ehr_support import serving
-from tests.office import build_office
+from tests.office import build_office, submitted_payer_request
 
 CODE = "72148"
 
@@ -40,19 +39,9 @@ async def setup(orgs, uow_factory, simulator):
             partner.protocol, partner.endpoint_url = Protocol.FHIR_PAS, f"{root}/fhir"
             partner.options = {"timeout_seconds": 0.5}
             await uow.commit()
-        async with uow_factory() as uow:
-            request = await payer.create_payer_request(
-                uow=uow,
-                actor=office["olive"],
-                data=PayerRequestData(
-                    patient_id=office["maria"],
-                    payer_id=office["payer"],
-                    coverage_id=office["coverage"],
-                    lines=(ServiceLineData(CodeSystem.CPT, CODE, Decimal(1)),),
-                ),
-            )
-        async with uow_factory() as uow:
-            await payer.submit_request(uow=uow, actor=office["olive"], request_id=request.id)
+        request = await submitted_payer_request(
+            uow_factory, office, ServiceLineData(CodeSystem.CPT, CODE, Decimal(1))
+        )
         yield PartnerRegistry(), request.id
 
 

@@ -5,22 +5,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from adapters.partners.directory import PartnerRegistry
-from domain.authorizations import payer
 from domain.authorizations.lifecycle import AuthorizationStatus, ReviewAction
-from domain.authorizations.models import AuthorizationRequest, CodeSystem
-from domain.authorizations.payer_rules import PayerRequestData, ServiceLineData
+from domain.authorizations.models import AuthorizationRequest
 from domain.history import StatusChange
 from domain.partners.models import Exchange, OutboxMessage, OutboxStatus, Protocol, TradingPartner
 from domain.partners.outbox import RetryPolicy, dispatch, due_message_ids
 from domain.partners.polling import poll_request
 from domain.partners.ports import AnswerKind, LineAnswer, PartnerAnswer, PartnerError
-from tests.office import build_office
+from tests.office import build_office, submitted_payer_request
 
 
 class FakePayer:
@@ -56,19 +53,7 @@ async def setup(orgs, uow_factory):
         await uow.commit()
     fake = FakePayer()
     registry = PartnerRegistry({Protocol.FHIR_PAS.value: lambda _options: fake})
-    async with uow_factory() as uow:
-        request = await payer.create_payer_request(
-            uow=uow,
-            actor=office["olive"],
-            data=PayerRequestData(
-                patient_id=office["maria"],
-                payer_id=office["payer"],
-                coverage_id=office["coverage"],
-                lines=(ServiceLineData(CodeSystem.CPT, "72148", Decimal(1)),),
-            ),
-        )
-    async with uow_factory() as uow:
-        await payer.submit_request(uow=uow, actor=office["olive"], request_id=request.id)
+    request = await submitted_payer_request(uow_factory, office)
     return office, fake, registry, request.id
 
 
