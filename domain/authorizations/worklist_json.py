@@ -233,7 +233,7 @@ def _audit_rows(entity: str, ids: Any) -> Any:
         cast(_text(entity), String),
         ids,
         bindparam("correlation_id", type_=String),
-        cast(null(), JSON),
+        cast(_text("null"), JSON),  # as record_access stores "no fields": JSON null
     )
 
 
