@@ -114,11 +114,13 @@ LIMIT $3
 _AUDIT_SQL = """
 , audited AS (
   INSERT INTO audit_events (id, occurred_at, actor_id, actor_is_machine, organization_id,
-                            action, entity, entity_id)
-  SELECT gen_random_uuid(), now(), $4, false, $1, 'READ', 'AuthorizationRequest', page.id
+                            action, entity, entity_id, fields)
+  SELECT gen_random_uuid(), now(), $4::uuid, false, $1, 'READ', 'AuthorizationRequest', page.id,
+         'null'::json
   FROM page
   UNION ALL
-  SELECT gen_random_uuid(), now(), $4, false, $1, 'READ', 'Person', patients.patient_id
+  SELECT gen_random_uuid(), now(), $4::uuid, false, $1, 'READ', 'Person', patients.patient_id,
+         'null'::json
   FROM (SELECT DISTINCT patient_id FROM page) patients
 )
 """

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from types import SimpleNamespace
@@ -27,7 +27,12 @@ from domain.authorizations.models import (
     Priority,
 )
 from domain.authorizations.service import ENTITY, lines_by_request_ids
-from domain.authorizations.worklist_json import Projection, json_page_statement, reads_patient
+from domain.authorizations.worklist_json import (
+    Projection,
+    json_page_statement,
+    page_columns,
+    reads_patient,
+)
 from domain.authorizations.worklist_sql import (
     EMBEDDABLE,
     Shape,
@@ -154,6 +159,7 @@ async def list_worklist_json(
     ):
         return None
     shape, parameters = _shape(uow, actor, filter, order, page, ())
+    shape = replace(shape, columns=page_columns(projection))
     now = uow.clock.now()
     parameters |= {
         "first": page.first,

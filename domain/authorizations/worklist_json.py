@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     ColumnElement,
     DateTime,
@@ -72,6 +73,9 @@ class Form(StrEnum):
     ARRAY = "ARRAY"  # related rows in their sequence, `fields` their keys
 
 
+_NOT_COLUMNS = (Form.OBJECT, Form.ARRAY, Form.LITERAL, Form.OVERDUE)
+
+
 @dataclass(frozen=True, slots=True)
 class Key:
     """One key of a JSON object: its name, what it holds and in which form."""
@@ -98,6 +102,24 @@ _REFERENCES = {
     "authorizer": "authorizer_organization_id",
     "requester": "requesting_organization_id",
 }
+
+
+# What the statement itself needs of each request: its order, cursor and related records.
+_ALWAYS = (
+    "id",
+    "decision_due_at",
+    "created_at",
+    "patient_id",
+    "authorizer_organization_id",
+    "requesting_organization_id",
+    "status",
+)
+
+
+def page_columns(projection: Projection) -> tuple[str, ...]:
+    """The requests' columns the page must read for `projection`."""
+    named = [k.column for k in projection if k.form not in _NOT_COLUMNS]
+    return tuple(dict.fromkeys([*_ALWAYS, *named]))
 
 
 def reads_patient(projection: Projection) -> bool:
@@ -221,11 +243,30 @@ def _visible(person_id: Any) -> ColumnElement[bool]:
     )
 
 
+def _time_ordered_id(at: Any) -> Any:
+    """As models.time_ordered_id: a UUIDv7 of `at`'s Unix milliseconds (PostgreSQL 15 has
+    no uuidv7()): a random uuid with its first 6 bytes replaced and version 4 made 7."""
+
+    def n(value: int) -> Any:
+        return literal_column(str(value))
+
+    milliseconds = cast(func.floor(func.extract("epoch", at) * n(1000)), BigInteger)
+    stamped = func.overlay(
+        func.uuid_send(func.gen_random_uuid()),
+        func.substring(func.int8send(milliseconds), n(3)),
+        n(1),
+        n(6),
+    )
+    versioned = func.set_bit(func.set_bit(stamped, n(52), n(1)), n(53), n(1))
+    return cast(func.encode(versioned, _text("hex")), Uuid)
+
+
 def _audit_rows(entity: str, ids: Any) -> Any:
     """The audit events of `record_access` (READ, no fields) for each id of `ids`."""
+    at = bindparam("audit_at", type_=DateTime(timezone=True))
     return select(
-        func.gen_random_uuid(),
-        bindparam("audit_at", type_=DateTime(timezone=True)),
+        _time_ordered_id(at),
+        at,
         bindparam("actor_id", type_=Uuid),
         bindparam("actor_is_machine", type_=Boolean),
         bindparam("organization_id", type_=Uuid),

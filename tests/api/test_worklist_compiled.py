@@ -185,7 +185,17 @@ async def _audit(uow_factory) -> Counter:
         stored = AuditEvent.fields.is_(None).label("sql_null")
         rows = (await uow.session.execute(select(AuditEvent, stored))).all()
         found = Counter(
-            (e.entity, e.entity_id, e.action, e.actor_id, e.organization_id, repr(e.fields), null)
+            (
+                e.entity,
+                e.entity_id,
+                e.action,
+                e.actor_id,
+                e.organization_id,
+                repr(e.fields),
+                null,
+                e.id.version,  # time-ordered (7) on both paths
+                e.id.int >> 80 == int(e.occurred_at.timestamp() * 1000),
+            )
             for e, null in rows
         )
         await uow.session.execute(delete(AuditEvent))
@@ -254,6 +264,7 @@ async def test_the_bench_query_is_one_statement_with_the_same_answer_and_audit(
         app_client, general_client, uow_factory, BENCH_SHAPE, {"first": 50}, office["olive"]
     )
     assert sum(audit.values()) > 0
+    assert {(event[7], event[8]) for event in audit} == {(7, True)}  # UUIDv7 of occurred_at
     if is_postgres:
         assert len(statements) == 1
         assert "INSERT INTO audit_events" in statements[0]
