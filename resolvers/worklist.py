@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import AsyncGenerator
+from typing import Any
 
 import strawberry
 from starlette.requests import Request
@@ -88,8 +89,11 @@ class WorklistQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[AuthorizationRequest]:
-        criteria = _criteria(filter, info)
-        request = page_request(info.context, first, after)
+        asked: dict[str, Any] = {
+            "filter": _criteria(filter, info),
+            "order": order_by,
+            "page": page_request(info.context, first, after),
+        }
         plan = _plan(info)
         if plan is not None:
             built = await read_in_one_statement(
@@ -97,11 +101,9 @@ class WorklistQuery:
                 lambda uow, actor: worklist.list_worklist_json(
                     uow=uow,
                     actor=actor,
-                    filter=criteria,
-                    order=order_by,
-                    page=request,
                     projection=plan.projection,
                     with_total=plan.with_total,
+                    **asked,
                 ),
             )
             if built is not None:
@@ -111,11 +113,9 @@ class WorklistQuery:
             lambda uow, actor: worklist.list_worklist(
                 uow=uow,
                 actor=actor,
-                filter=criteria,
-                order=order_by,
-                page=request,
                 with_total=selects(info, "totalCount"),
                 include=requested_fields(info) & set(EMBEDDABLE),
+                **asked,
             ),
         )
         return Connection.from_page(page, AuthorizationRequest.from_model)

@@ -10,9 +10,7 @@ from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
 
-import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from sqlalchemy import delete, select, update
 
 from domain.audit.models import AuditEvent
@@ -28,8 +26,7 @@ from domain.authorizations.payer_rules import DiagnosisData, PayerRequestData, S
 from domain.people import service as people
 from domain.people.models import PersonOrganization
 from domain.people.rules import PersonData
-from server import create_app
-from tests.api.conftest import GraphQLClient
+from tests.api.conftest import graphql_client
 from tests.office import build_office
 
 EVERY_FIELD = """
@@ -78,11 +75,9 @@ BENCH_SHAPE = """query($first: Int!) { authorizationRequests(
 @pytest.fixture
 async def general_client(engine, settings, clock):
     """The same app with the compiled worklist turned off: the general resolvers."""
-    app = create_app(settings.model_copy(update={"compiled_worklist": False}), clock=clock)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://general.test") as http:
-            yield GraphQLClient(http=http, settings=settings, clock=clock, app=app)
+    general = settings.model_copy(update={"compiled_worklist": False})
+    async with graphql_client(general, clock) as client:
+        yield client
 
 
 @pytest.fixture
