@@ -161,6 +161,11 @@ class Settings(BaseSettings):
         " approval instead of paying; the same disbursements are picked on every run",
     )
 
+    compiled_worklist: bool = Field(
+        True,
+        description="answer worklist selections of plain fields with JSON built by PostgreSQL"
+        " in one statement (with the audit); false = the general resolvers",
+    )
     gc_young_threshold: int = Field(
         20_000, ge=0, description="allocations between young-generation collections; 0 = default"
     )

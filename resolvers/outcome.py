@@ -53,3 +53,11 @@ async def read_only(info: Info[Context, None], use_case: UseCase[T]) -> T:
     context = info.context
     async with context.reader_factory() as uow:
         return await use_case(uow, context.actor)
+
+
+async def read_in_one_statement(info: Info[Context, None], use_case: UseCase[T]) -> T:
+    """Run a query's use case whose one write (the audit trail) is part of the statement that
+    reads, so atomic by itself: outside a transaction, without BEGIN and COMMIT round trips."""
+    context = info.context
+    async with context.reader_factory() as uow:
+        return await use_case(uow, context.actor)

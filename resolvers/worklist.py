@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import AsyncGenerator
+from typing import Any
 
 import strawberry
+from starlette.requests import Request
 from strawberry import relay
 from strawberry.types import Info
 
@@ -14,13 +16,14 @@ from domain.authorizations import worklist
 from domain.authorizations.worklist import WORKLIST_ROLES, WorklistOrder
 from domain.authorizations.worklist_sql import EMBEDDABLE
 from domain.events import DomainEvent
-from resolvers.outcome import read
+from resolvers.outcome import read, read_in_one_statement
 from schema.authorizations import AuthorizationRequest
 from schema.context import Context
 from schema.loaders import Loaders
 from schema.permissions import signed_in
 from schema.relay import Connection, decode_global_id, page_request, requested_fields, selects
 from schema.workflow_inputs import WorklistFilter
+from schema.worklist_plan import WorklistPlan, worklist_plan
 
 ENTITY = "AuthorizationRequest"
 
@@ -86,21 +89,45 @@ class WorklistQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[AuthorizationRequest]:
-        criteria = _criteria(filter, info)
-        request = page_request(info.context, first, after)
+        asked: dict[str, Any] = {
+            "filter": _criteria(filter, info),
+            "order": order_by,
+            "page": page_request(info.context, first, after),
+        }
+        plan = _plan(info)
+        if plan is not None:
+            built = await read_in_one_statement(
+                info,
+                lambda uow, actor: worklist.list_worklist_json(
+                    uow=uow,
+                    actor=actor,
+                    projection=plan.projection,
+                    with_total=plan.with_total,
+                    **asked,
+                ),
+            )
+            if built is not None:
+                return plan.result(built)  # type: ignore[return-value]
         page = await read(
             info,
             lambda uow, actor: worklist.list_worklist(
                 uow=uow,
                 actor=actor,
-                filter=criteria,
-                order=order_by,
-                page=request,
                 with_total=selects(info, "totalCount"),
                 include=requested_fields(info) & set(EMBEDDABLE),
+                **asked,
             ),
         )
         return Connection.from_page(page, AuthorizationRequest.from_model)
+
+
+def _plan(info: Info[Context, None]) -> WorklistPlan | None:
+    """The page built as JSON by the database, when the selection allows it, the settings
+    want it and the response is written by the HTTP view's orjson."""
+    context = info.context
+    if not context.settings.compiled_worklist or not isinstance(context.request, Request):
+        return None
+    return worklist_plan(info)
 
 
 async def _changes(

@@ -32,6 +32,7 @@ from resolvers.referrals import ReferralsMutation, ReferralsQuery, ReferralsSubs
 from resolvers.reporting import ReportingQuery
 from resolvers.requirements import RequirementsMutation, RequirementsQuery
 from resolvers.worklist import WorklistQuery, WorklistSubscription
+from schema.compiled import PrecompiledExecutionContext
 from schema.extensions import ErrorShaping
 from schema.limits import error_code_for, query_limits_extension
 from settings import Settings
@@ -113,4 +114,5 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
+        execution_context_class=PrecompiledExecutionContext,
     )

@@ -14,7 +14,7 @@ from domain.audit.models import AuditAction, AuditEvent
 from domain.clock import require_aware
 from domain.identity.models import Role
 from domain.identity.rules import Principal, require_role
-from domain.models import keyset_after, new_id
+from domain.models import keyset_after, time_ordered_id
 from domain.pagination import Page, PageRequest, decode_cursor, page_from_rows
 from domain.people.models import PersonOrganization
 from domain.uow import UnitOfWork
@@ -33,7 +33,7 @@ async def record_access(
     now = uow.clock.now()
     rows = [
         {
-            "id": new_id(),
+            "id": time_ordered_id(now),
             "occurred_at": now,
             "actor_id": actor.subject_id,
             "actor_is_machine": actor.is_machine,

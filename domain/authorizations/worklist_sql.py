@@ -75,6 +75,7 @@ class Shape:
     after: bool = False
     after_undated: bool = False
     embedded: tuple[str, ...] = ()
+    columns: tuple[str, ...] = ()  # the requests' columns to read; () = all
 
 
 def escape_like(text: str) -> str:
@@ -142,8 +143,9 @@ def filtered_statement(shape: Shape, paged: bool) -> AnySelect:
     the first `limit` rows after the cursor of each branch."""
     c = REQUESTS.c
     filters = _filters(shape)
+    read: list[Any] = [c[name] for name in shape.columns] or [REQUESTS]
     if shape.newest:
-        query = select(REQUESTS).where(or_(*_sides()), *filters)
+        query = select(*read).where(or_(*_sides()), *filters)
         if shape.statuses:
             query = query.where(c.status.in_(shape.statuses))
         return query
@@ -155,7 +157,7 @@ def filtered_statement(shape: Shape, paged: bool) -> AnySelect:
     # Each branch is the top of one index range (PostgreSQL 15 does not merge them in order
     # by itself); the page is the top of their union, at most `limit` rows per branch.
     branches = [
-        select(REQUESTS).where(side, c.status == status, *filters, *after)
+        select(*read).where(side, c.status == status, *filters, *after)
         for status in statuses
         for side in _sides()
     ]

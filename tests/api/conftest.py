@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,8 +80,9 @@ class GraphQLClient:
         return body["data"]
 
 
-@pytest.fixture
-async def app_client(engine, settings: Settings, clock: FixedClock) -> AsyncIterator[GraphQLClient]:
+@asynccontextmanager
+async def graphql_client(settings: Settings, clock: FixedClock) -> AsyncIterator[GraphQLClient]:
+    """An app built with `settings`, through its lifespan, and a client for it."""
     app = create_app(settings, clock=clock)
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
@@ -89,6 +90,12 @@ async def app_client(engine, settings: Settings, clock: FixedClock) -> AsyncIter
             transport=transport, base_url="http://carebridge.test"
         ) as http:
             yield GraphQLClient(http=http, settings=settings, clock=clock, app=app)
+
+
+@pytest.fixture
+async def app_client(engine, settings: Settings, clock: FixedClock) -> AsyncIterator[GraphQLClient]:
+    async with graphql_client(settings, clock) as client:
+        yield client
 
 
 def _free_port() -> int:
