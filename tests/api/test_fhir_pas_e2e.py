@@ -1,7 +1,8 @@
-"""End to end over real HTTP on loopback: an EHR submits a PAS Bundle to the live app's
-/fhir/Claim/$submit; CareBridge routes it through the outbox and PasPartner to the simulated
-PAS payer, answers pended, and once the follow-up inquiry (polling) brings the payer's
-approval, $inquire and the ClaimResponse search answer the final determination."""
+"""End to end over real HTTP on loopback (issue 7's "Done when"): an EHR subscribes to the PAS
+topic and submits a PAS Bundle to the live app's /fhir/Claim/$submit; CareBridge routes it
+through the outbox and PasPartner to the simulated PAS payer, answers pended, and once the
+follow-up inquiry (polling) brings the payer's approval, the EHR's endpoint is notified of the
+determination and $inquire and the ClaimResponse search answer it too."""
 
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ from domain.authorizations.models import AuthorizationRequest
 from domain.identity import service as identity
 from domain.partners.models import Protocol
 from server import create_app
-from tests.adapters.ehr_support import serving
+from tests.adapters.ehr_support import pas_example, serving
 from tests.adapters.fhir.pas_examples import example_bytes, world_for
+from tests.adapters.subscription_support import Receiver
 from tests.api.fhir_support import FHIR_JSON, claim_response, review_actions
+from tests.inbound_support import CLINIC_NPI
 
 EXAMPLE = "v2.2.1/Bundle-MedicalServicesAuthorizationBundleExample.json"  # CPT 99212
 
@@ -63,6 +66,26 @@ async def until(check, what):
     raise AssertionError(f"never {what}")
 
 
+def subscription(endpoint: str) -> dict:
+    """The PAS IG's example Subscription, pointed at the EHR's endpoint, for its clinic."""
+    body = pas_example("Subscription-PASSubscriptionExample.json")
+    body.pop("id")
+    body["channel"]["endpoint"] = endpoint
+    body["_criteria"]["extension"][0]["valueString"] = f"orgIdentifier={CLINIC_NPI}"
+    return body
+
+
+def authorization_numbers(answer: dict) -> list[str]:
+    return [
+        sub["valueString"]
+        for item in answer["item"]
+        for adjudication in item["adjudication"]
+        for review in adjudication["extension"]
+        for sub in review["extension"]
+        if sub["url"] == "number"
+    ]
+
+
 async def test_an_ehr_submission_is_pended_then_approved_after_the_follow_up(
     orgs, uow_factory, clock, payer, carebridge
 ):
@@ -78,7 +101,15 @@ async def test_an_ehr_submission_is_pended_then_approved_after_the_follow_up(
         )
     token = mint_token(settings, principal, clock.now())
     bundle = json.loads(example_bytes(EXAMPLE))
-    async with httpx.AsyncClient(timeout=10) as http:
+    receiver = Receiver()
+    async with serving(receiver.app()) as hook_root, httpx.AsyncClient(timeout=10) as http:
+        subscribed = await http.post(
+            f"{root}/fhir/Subscription",
+            content=json.dumps(subscription(f"{hook_root}/hook")).encode(),
+            headers={"Content-Type": FHIR_JSON, "Authorization": f"Bearer {token}"},
+        )
+        assert subscribed.status_code == 201, subscribed.text
+        await receiver.wait_for(1, "handshake")
         submitted = await http.post(
             f"{root}/fhir/Claim/$submit",
             content=json.dumps(bundle).encode(),
@@ -105,15 +136,14 @@ async def test_an_ehr_submission_is_pended_then_approved_after_the_follow_up(
         final = await until(approved, "approved after the follow-up")
         assert final["outcome"] == "complete"
         assert any(asked.startswith("inquire") for asked in simulator.requests)
-        numbers = [
-            sub["valueString"]
-            for item in final["item"]
-            for adjudication in item["adjudication"]
-            for review in adjudication["extension"]
-            for sub in review["extension"]
-            if sub["url"] == "number"
-        ]
+        numbers = authorization_numbers(final)
         assert numbers and numbers[0]  # the authorization number the payer issued
+        # The EHR was told of both determinations, in order, once each: pended, then approved.
+        pended_notice, approved_notice = await receiver.wait_for(2)
+        assert [pended_notice.event_number, approved_notice.event_number] == [1, 2]
+        told = [claim_response(n.body["entry"][1]["resource"]) for n in receiver.delivered()]
+        assert [review_actions(answer) for answer in told] == [["A4"], ["A1"]]
+        assert authorization_numbers(told[1]) == numbers
         search = await http.get(
             f"{root}/fhir/ClaimResponse",
             params={"patient": "1122334455"},
