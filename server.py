@@ -22,6 +22,7 @@ from adapters.http_limits import BodySizeLimitMiddleware
 from adapters.observability import Metrics, RequestContextMiddleware, configure_logging
 from adapters.partners.directory import PartnerRegistry
 from adapters.partners.dispatcher import OutboxDispatcher, polling_policy
+from adapters.partners.followup_metrics import FollowUpMetrics
 from adapters.reporting import PriorAuthorizationReport
 from adapters.simulator.all import simulator_routes
 from adapters.tokens import TokenReader
@@ -96,6 +97,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 interval_seconds=settings.outbox_scan_seconds,
                 expiry_seconds=settings.expiry_scan_seconds,
                 polling=polling_policy(settings),
+                metrics=app.state.followup_metrics,
+                horizon_seconds=settings.rate_limit_horizon_seconds,
             )
             await dispatcher.start()
         app.state.dispatcher = dispatcher
@@ -155,6 +158,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     app.state.clock = clock or SystemClock()
     app.state.metrics = app_metrics
     app.state.report = PriorAuthorizationReport(app_metrics.registry)
+    app.state.followup_metrics = FollowUpMetrics(app_metrics.registry)
     app.state.tokens = TokenReader(settings)
     app.state.partners = PartnerRegistry()
     return app

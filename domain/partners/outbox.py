@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from domain.authorizations.answers import apply_partner_answer, apply_partner_failure, snapshot
 from domain.authorizations.models import AuthorizationRequest
@@ -95,6 +95,29 @@ async def due_message_ids(*, uow: UnitOfWork, limit: int = 100) -> list[uuid.UUI
         .limit(limit)
     )
     return list(await uow.session.scalars(query))
+
+
+async def partner_of(*, uow: UnitOfWork, message_id: uuid.UUID) -> TradingPartner | None:
+    """The partner a pending message is for (None once it is no longer pending)."""
+    query = (
+        select(TradingPartner)
+        .join(OutboxMessage, OutboxMessage.partner_id == TradingPartner.id)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
+    )
+    partner: TradingPartner | None = await uow.session.scalar(query)
+    return partner
+
+
+async def defer(*, uow: UnitOfWork, message_id: uuid.UUID, seconds: float) -> None:
+    """The partner is at its rate limit: the message waits (not an attempt; nothing dropped).
+    Commits."""
+    await uow.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(next_attempt_at=uow.clock.now() + timedelta(seconds=seconds))
+        .execution_options(synchronize_session=False)
+    )
+    await uow.commit()
 
 
 async def dispatch(
