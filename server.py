@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from adapters.eventbus import create_event_bus
 from adapters.fhir.ehr import EhrClient
 from adapters.fhir.ehr_http import EhrConnection
+from adapters.fhir.pas_notifications import notification_routes
 from adapters.http_limits import BodySizeLimitMiddleware
 from adapters.observability import Metrics, RequestContextMiddleware, configure_logging
 from adapters.partners.directory import PartnerRegistry
@@ -147,6 +148,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            Mount("/partners", routes=notification_routes()),
         ],
         middleware=[
             Middleware(RequestContextMiddleware, metrics=app_metrics),

@@ -36,10 +36,15 @@ class PollingPolicy:
 
     def next_poll(self, now: datetime, polls: int, due: datetime | None) -> datetime | None:
         wait = min(self.max_interval, self.initial * (2 ** min(polls, 20)))
-        at = now + wait
-        if due is not None and at > due + self.grace:
-            return None
-        return at
+        return self._within_grace(now + wait, due)
+
+    def safety_net(self, now: datetime, due: datetime | None) -> datetime | None:
+        """For a partner that pushes its answers: one poll a full interval away, in case a
+        push is lost."""
+        return self._within_grace(now + self.max_interval, due)
+
+    def _within_grace(self, at: datetime, due: datetime | None) -> datetime | None:
+        return None if due is not None and at > due + self.grace else at
 
 
 def schedule_poll(
