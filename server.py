@@ -24,7 +24,7 @@ from adapters.observability import Metrics, RequestContextMiddleware, configure_
 from adapters.partners.directory import PartnerRegistry
 from adapters.partners.dispatcher import OutboxDispatcher, polling_policy
 from adapters.partners.followup_metrics import FollowUpMetrics
-from adapters.reporting import PriorAuthorizationReport
+from adapters.reporting import FollowUpReport, PriorAuthorizationReport
 from adapters.simulator.all import simulator_routes
 from adapters.tokens import TokenReader
 from db.engine import create_engine
@@ -65,6 +65,7 @@ async def metrics(request: Request) -> Response:
     registry = request.app.state.metrics.registry
     database: Database = request.app.state.database
     await request.app.state.report.refresh(database.uow_factory("metrics", read_only=True))
+    await request.app.state.followup_report.refresh(database.uow_factory("metrics", read_only=True))
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -161,6 +162,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     app.state.metrics = app_metrics
     app.state.report = PriorAuthorizationReport(app_metrics.registry)
     app.state.followup_metrics = FollowUpMetrics(app_metrics.registry)
+    app.state.followup_report = FollowUpReport(app_metrics.registry)
     app.state.tokens = TokenReader(settings)
     app.state.partners = PartnerRegistry()
     return app

@@ -38,6 +38,10 @@ def create_celery(settings: Settings, runtime: WorkerRuntime | None = None) -> C
                 "task": "carebridge.poll_due",
                 "schedule": settings.outbox_scan_seconds,
             },
+            "raise-deadlines": {
+                "task": "carebridge.raise_deadlines",
+                "schedule": settings.expiry_scan_seconds,
+            },
             "expire-due": {
                 "task": "carebridge.expire_due",
                 "schedule": settings.expiry_scan_seconds,
@@ -98,6 +102,12 @@ def _register(app: Celery, current: Any) -> None:
         """Ask the partners about the requests whose poll is due, at each partner's pace."""
         asked: int = current().run(current().engine.poll_due)
         return asked
+
+    @app.task(name="carebridge.raise_deadlines")
+    def raise_deadlines() -> int:
+        """Due-soon and overdue alerts, each raised once."""
+        raised: int = current().run(current().engine.raise_deadlines)
+        return raised
 
     @app.task(name="carebridge.expire_due")
     def expire_due() -> tuple[int, int]:

@@ -1,7 +1,8 @@
 """The follow-up engine: outbox dispatch and status polling under each partner's rate limits,
-and the periodic jobs (expiry). The embedded mode runs it inside the API process (woken by
-the outbox's events after commit, rescanning on an interval so a missed wake-up only delays
-work); in production Celery workers call the same methods, with the limits shared in Redis.
+and the periodic jobs (expiry, deadline alerts). The embedded mode runs it inside the API
+process (woken by the outbox's events after commit, rescanning on an interval so a missed
+wake-up only delays work); in production Celery workers call the same methods, with the
+limits shared in Redis.
 
 Every call to a partner first reserves a slot from the partner's rate limit (at most
 `horizon_seconds` ahead: the call waits for it) and then holds one of its concurrent calls. A
@@ -20,6 +21,7 @@ from typing import Any
 from adapters.partners.followup_metrics import FollowUpMetrics
 from adapters.partners.limits import LocalRateLimiter, concurrent_call
 from domain.authorizations.after_decision import expire_authorizations
+from domain.authorizations.deadlines import raise_deadline_alerts
 from domain.errors import DomainError
 from domain.partners.limits import PartnerLimits, RateLimiter
 from domain.partners.models import OutboxStatus, TradingPartner
@@ -265,6 +267,21 @@ class OutboxDispatcher:
         self._count("expire", "done")
         return totals[0], totals[1]
 
+    async def raise_deadlines(self) -> int:
+        """Deadline alerts (due soon, overdue) for decisions, information requests, appeals
+        and peer-to-peer reviews, in batches until none is new; how many were raised."""
+        total = 0
+        while True:
+            async with self._uow_factory() as uow:
+                raised = await raise_deadline_alerts(uow=uow)
+            total += raised
+            if raised == 0:
+                break
+        if self._metrics is not None:
+            self._metrics.deadline_alerts.inc(total)
+        self._count("deadlines", "done")
+        return total
+
     async def _maybe_expire(self) -> None:
         loop = asyncio.get_running_loop()
         if loop.time() - self._last_expiry < self._expiry_every:
@@ -275,6 +292,11 @@ class OutboxDispatcher:
         except Exception:
             self._count("expire", "error")
             log.exception("expiry scan failed")
+        try:
+            await self.raise_deadlines()
+        except Exception:
+            self._count("deadlines", "error")
+            log.exception("deadline scan failed")
 
     async def _run(self) -> None:
         async with self._bus.subscribe(lambda e: e.name == WAKE_EVENT) as queue:

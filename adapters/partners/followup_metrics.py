@@ -25,6 +25,11 @@ class FollowUpMetrics:
             buckets=LAG_BUCKETS,
             registry=registry,
         )
+        self.deadline_alerts = Counter(
+            "carebridge_deadline_alerts_raised_total",
+            "Deadline alerts raised (each once: due soon, then overdue)",
+            registry=registry,
+        )
         self.limited = Counter(
             "carebridge_partner_rate_limited_total",
             "Calls a partner's rate limit delayed past the current scan (rescheduled, not lost)",
