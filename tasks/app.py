@@ -20,7 +20,7 @@ def create_celery(settings: Settings, runtime: WorkerRuntime | None = None) -> C
     """The app with its tasks; `runtime` is built lazily in each worker process."""
     if not settings.redis_url:
         raise ValueError("Celery workers need CAREBRIDGE_REDIS_URL (the embedded mode needs none)")
-    app = Celery("carebridge", broker=settings.redis_url)
+    app = Celery("carebridge", broker=settings.redis_url, set_as_current=False)
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -70,7 +70,7 @@ def _serve_metrics(runtime: WorkerRuntime, port: int) -> None:
 
 
 def _register(app: Celery, current: Any) -> None:
-    @app.task(name="carebridge.dispatch_outbox")
+    @app.task(name="carebridge.dispatch_outbox", shared=False)
     def dispatch_outbox(message_id: str) -> str | None:
         """Send one outbox message once its partner's limits allow (nothing if it is not due,
         another worker holds it, or the limit deferred it to a later rescan)."""
@@ -83,7 +83,7 @@ def _register(app: Celery, current: Any) -> None:
         result: str | None = runtime.run(job)
         return result
 
-    @app.task(name="carebridge.scan_outbox")
+    @app.task(name="carebridge.scan_outbox", shared=False)
     def scan_outbox() -> int:
         """Beat's rescan: a task for every due message, so a lost wake-up only delays work."""
         runtime = current()
@@ -94,22 +94,22 @@ def _register(app: Celery, current: Any) -> None:
 
         ids = runtime.run(due)
         for message_id in ids:
-            dispatch_outbox.delay(str(message_id))
+            app.send_task("carebridge.dispatch_outbox", args=[str(message_id)])
         return len(ids)
 
-    @app.task(name="carebridge.poll_due")
+    @app.task(name="carebridge.poll_due", shared=False)
     def poll_due() -> int:
         """Ask the partners about the requests whose poll is due, at each partner's pace."""
         asked: int = current().run(current().engine.poll_due)
         return asked
 
-    @app.task(name="carebridge.raise_deadlines")
+    @app.task(name="carebridge.raise_deadlines", shared=False)
     def raise_deadlines() -> int:
         """Due-soon and overdue alerts, each raised once."""
         raised: int = current().run(current().engine.raise_deadlines)
         return raised
 
-    @app.task(name="carebridge.expire_due")
+    @app.task(name="carebridge.expire_due", shared=False)
     def expire_due() -> tuple[int, int]:
         """Referral recipients past their date to respond, approvals past their period."""
         totals: tuple[int, int] = current().run(current().engine.expire_due)

@@ -91,6 +91,7 @@ class PasPayerSimulator:
         self.faults = PasFaults()
         self.claims: dict[str, StoredClaim] = {}  # by Bundle identifier
         self.requests: list[str] = []  # "submit <bundle id>" / "inquire <number>", as asked
+        self.arrived = 0  # HTTP requests to $submit and $inquire, counted before any fault
         self._numbers: dict[str, str] = {}  # Claim identifier -> Bundle identifier
         self._issued = 0
         self._token = bearer_token
@@ -121,11 +122,12 @@ class PasPayerSimulator:
         return _fhir(capability_statement())
 
     async def _submit(self, request: Request) -> Response:
+        body = await request.body()  # taken in first: a slow payer still processes it
         refusal = await self._faulty(request)
         if refusal is not None:
             return refusal
         try:
-            bundle, claim, key = _read(await request.body())
+            bundle, claim, key = _read(body)
         except PasMappingError as error:
             return outcome(400, "invalid", error.message)
         self.requests.append(f"submit {key}")
@@ -142,11 +144,12 @@ class PasPayerSimulator:
         return _fhir(to_pas_response(stored.bundle, stored.answer, now=stored.answered_at))
 
     async def _inquire(self, request: Request) -> Response:
+        body = await request.body()
         refusal = await self._faulty(request)
         if refusal is not None:
             return refusal
         try:
-            _bundle, claim, _key = _read(await request.body())
+            _bundle, claim, _key = _read(body)
         except PasMappingError as error:
             return outcome(400, "invalid", error.message)
         numbers = _numbers(claim)
@@ -161,6 +164,7 @@ class PasPayerSimulator:
 
     async def _faulty(self, request: Request) -> Response | None:
         """Applies the faults, then checks the bearer token."""
+        self.arrived += 1
         if self.faults.delay_seconds:
             await asyncio.sleep(self.faults.delay_seconds)
         if self.faults.status is not None:
