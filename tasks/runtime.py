@@ -27,7 +27,12 @@ class WorkerRuntime:
     def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
         self.settings = settings
         self.loop = asyncio.new_event_loop()
-        self.database = Database(create_engine(settings), clock=clock or SystemClock(), bus=None)
+        self.database = Database(
+            create_engine(settings),
+            clock=clock or SystemClock(),
+            bus=None,
+            max_concurrent_units=settings.database_pool_size + settings.database_max_overflow,
+        )
         self.partners = PartnerRegistry()
         self.policy = RetryPolicy()
         self.registry = CollectorRegistry()

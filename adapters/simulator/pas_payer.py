@@ -82,10 +82,13 @@ class PasPayerSimulator:
         callback_url: str | None = None,
         callback_token: str | None = None,
         push_after_seconds: float | None = None,
+        pend_unknown: bool = False,
     ) -> None:
         """`callback_url` (with `callback_token`, the bearer token the receiver expects):
         when a pended claim is decided the payer pushes a subscription notification there;
-        `push_after_seconds` has it decide pended claims that long after their submission."""
+        `push_after_seconds` has it decide pended claims that long after their submission.
+        `pend_unknown`: an inquiry about a claim it has not stored answers that every item
+        is still pended (a payer whose claims came in before this process; benchmarks)."""
         self.rules = dict(rules or {})
         self.default = default
         self.faults = PasFaults()
@@ -102,6 +105,7 @@ class PasPayerSimulator:
         self.push_statuses: list[int] = []  # what the receiver answered each
         self._events = 0
         self._timers: set[asyncio.Task[None]] = set()
+        self.pend_unknown = pend_unknown
 
     def app(self, prefix: str = "/fhir") -> Starlette:
         return Starlette(routes=self.routes(prefix))
@@ -149,12 +153,16 @@ class PasPayerSimulator:
         if refusal is not None:
             return refusal
         try:
-            _bundle, claim, _key = _read(body)
+            bundle, claim, _key = _read(body)
         except PasMappingError as error:
             return outcome(400, "invalid", error.message)
         numbers = _numbers(claim)
         self.requests.append(f"inquire {','.join(numbers)}")
         key = next((self._numbers[n] for n in numbers if n in self._numbers), None)
+        if key is None and self.pend_unknown:
+            lines = tuple(LineAnswer(_sequence(i), ReviewAction.PENDED) for i in claim.item or ())
+            pended = PartnerAnswer(AnswerKind.DECIDED, lines=lines)
+            return _fhir(inquiry_result(to_pas_response(bundle, pended, now=datetime.now(UTC))))
         if key is None:
             return _fhir(inquiry_result(None))
         stored = self.claims[key]
