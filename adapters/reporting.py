@@ -25,7 +25,24 @@ FIGURES = {
 }
 
 
-class PriorAuthorizationReport:
+class _Report:
+    """Gauges refreshed from the database at most every `ttl_seconds`."""
+
+    _ttl: float
+    _refreshed: float = -float("inf")
+
+    async def refresh(self, uow_factory: Callable[[], UnitOfWork]) -> None:
+        if time.monotonic() - self._refreshed < self._ttl:
+            return
+        async with uow_factory() as uow:
+            await self._update(uow)
+        self._refreshed = time.monotonic()
+
+    async def _update(self, uow: UnitOfWork) -> None:
+        raise NotImplementedError
+
+
+class PriorAuthorizationReport(_Report):
     def __init__(self, registry: CollectorRegistry, ttl_seconds: float = 30.0) -> None:
         self._gauges = {
             name: Gauge(
@@ -37,13 +54,9 @@ class PriorAuthorizationReport:
             for name, help_text in FIGURES.items()
         }
         self._ttl = ttl_seconds
-        self._refreshed = -float("inf")
 
-    async def refresh(self, uow_factory: Callable[[], UnitOfWork]) -> None:
-        if time.monotonic() - self._refreshed < self._ttl:
-            return
-        async with uow_factory() as uow:
-            rows = await decision_figures(uow=uow, actor=None)
+    async def _update(self, uow: UnitOfWork) -> None:
+        rows = await decision_figures(uow=uow, actor=None)
         for gauge in self._gauges.values():
             gauge.clear()
         for row in rows:
@@ -52,10 +65,9 @@ class PriorAuthorizationReport:
                 value = getattr(row, name)
                 if value is not None:
                     gauge.labels(**labels).set(value)
-        self._refreshed = time.monotonic()
 
 
-class FollowUpReport:
+class FollowUpReport(_Report):
     """Outbox depth and age, poll lag, open deadlines, and each partner's recent latency and
     outcomes. Labels: kinds, statuses, stages, partner names and operations; no identifiers."""
 
@@ -104,17 +116,18 @@ class FollowUpReport:
             ("partner",),
         )
         self._ttl = ttl_seconds
-        self._refreshed = -float("inf")
 
-    async def refresh(self, uow_factory: Callable[[], UnitOfWork]) -> None:
-        if time.monotonic() - self._refreshed < self._ttl:
-            return
-        async with uow_factory() as uow:
-            figures = await followup_figures(uow=uow)
-        for metric in (self.outbox, self.deadlines, self.exchanges, self.latency_avg):
+    async def _update(self, uow: UnitOfWork) -> None:
+        figures = await followup_figures(uow=uow)
+        for metric in (
+            self.outbox,
+            self.deadlines,
+            self.exchanges,
+            self.latency_avg,
+            self.latency_max,
+            self.errors,
+        ):
             metric.clear()
-        self.latency_max.clear()
-        self.errors.clear()
         for (kind, status), count in figures.outbox.items():
             self.outbox.labels(kind, status).set(count)
         self.oldest.set(figures.oldest_pending_seconds)
@@ -133,4 +146,3 @@ class FollowUpReport:
             seen[1] += row.count if row.outcome != "SUCCEEDED" else 0
         for partner, (count, failed) in totals.items():
             self.errors.labels(partner).set(failed / count if count else 0.0)
-        self._refreshed = time.monotonic()

@@ -25,7 +25,7 @@ from domain.authorizations.models import (
     PeerToPeer,
     PeerToPeerStatus,
 )
-from domain.authorizations.service import ENTITY
+from domain.authorizations.service import ENTITY, request_audience
 from domain.errors import DomainError, ErrorCode
 from domain.events import DomainEvent
 from domain.identity.models import enum_column
@@ -188,9 +188,7 @@ def _event(alert: DeadlineAlert, request: AuthorizationRequest) -> DomainEvent:
         name=f"authorization_request.deadline_{alert.stage.value.lower()}",
         entity=ENTITY,
         entity_id=request.id,
-        organization_ids=tuple(
-            dict.fromkeys((request.requesting_organization_id, request.authorizer_organization_id))
-        ),
+        organization_ids=request_audience(request),
         occurred_at=alert.raised_at,
         payload={
             "status": request.status.value,
