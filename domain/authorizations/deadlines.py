@@ -7,6 +7,7 @@ subscriptions carry."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -29,7 +30,7 @@ from domain.authorizations.service import ENTITY, request_audience
 from domain.errors import DomainError, ErrorCode
 from domain.events import DomainEvent
 from domain.identity.models import enum_column
-from domain.models import Base, HasId
+from domain.models import Base, HasId, group_by
 from domain.uow import UnitOfWork
 
 UNDECIDED = (
@@ -197,6 +198,15 @@ def _event(alert: DeadlineAlert, request: AuthorizationRequest) -> DomainEvent:
             "dueAt": alert.due_at.isoformat(),
         },
     )
+
+
+async def alerts_by_request_ids(
+    *, uow: UnitOfWork, request_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[DeadlineAlert]]:
+    """The alerts raised on each request (for requests already read with the actor's scope)."""
+    query = select(DeadlineAlert).where(DeadlineAlert.request_id.in_(set(request_ids)))
+    rows = await uow.session.scalars(query.order_by(DeadlineAlert.raised_at, DeadlineAlert.id))
+    return group_by(rows, request_ids, lambda r: r.request_id)
 
 
 async def open_deadline_counts(*, uow: UnitOfWork) -> dict[tuple[str, str], int]:

@@ -70,3 +70,26 @@ async def test_metrics_show_the_outbox_polls_deadlines_and_partners(app_client, 
         and "could not be reached" in e["detail"]
         for e in found["exchanges"]
     )
+
+
+async def test_the_request_shows_its_deadline_alerts(app_client, orgs, uow_factory):
+    from adapters.partners.directory import PartnerRegistry
+    from adapters.partners.dispatcher import OutboxDispatcher
+    from domain.authorizations.models import AuthorizationRequest
+
+    office = await build_office(orgs, uow_factory)
+    [request_id] = await submit_requests(office, uow_factory, 1)
+    async with uow_factory() as uow:
+        request = await uow.session.get(AuthorizationRequest, request_id)
+        request.decision_due_at = app_client.clock.now() - timedelta(minutes=1)
+        await uow.commit()
+    assert await OutboxDispatcher(uow_factory, PartnerRegistry(), None).raise_deadlines() == 1
+    query = (
+        "query($id: ID!) { authorizationRequest(id: $id) { deadlineAlerts { kind stage dueAt } } }"
+    )
+    gid = to_base64("AuthorizationRequest", str(request_id))
+    found = (await app_client.data(query, {"id": gid}, as_=office["olive"]))["authorizationRequest"]
+    assert [(a["kind"], a["stage"]) for a in found["deadlineAlerts"]] == [("DECISION", "OVERDUE")]
+    # Another clinic cannot read the request, nor so its alerts.
+    other = await app_client.data(query, {"id": gid}, as_=office["stranger"])
+    assert other["authorizationRequest"] is None
