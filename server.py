@@ -22,7 +22,7 @@ from adapters.fhir.pas_notifications import notification_routes
 from adapters.http_limits import BodySizeLimitMiddleware
 from adapters.observability import Metrics, RequestContextMiddleware, configure_logging
 from adapters.partners.directory import PartnerRegistry
-from adapters.partners.dispatcher import OutboxDispatcher, polling_policy
+from adapters.partners.dispatcher import OutboxDispatcher, in_flight, polling_policy
 from adapters.partners.followup_metrics import FollowUpMetrics
 from adapters.reporting import FollowUpReport, PriorAuthorizationReport
 from adapters.simulator.all import simulator_routes
@@ -101,6 +101,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 polling=polling_policy(settings),
                 metrics=app.state.followup_metrics,
                 horizon_seconds=settings.rate_limit_horizon_seconds,
+                max_in_flight=in_flight(settings),
             )
             await dispatcher.start()
         app.state.dispatcher = dispatcher

@@ -11,7 +11,7 @@ from typing import TypeVar
 from prometheus_client import CollectorRegistry
 
 from adapters.partners.directory import PartnerRegistry
-from adapters.partners.dispatcher import OutboxDispatcher, polling_policy
+from adapters.partners.dispatcher import OutboxDispatcher, in_flight, polling_policy
 from adapters.partners.followup_metrics import FollowUpMetrics
 from adapters.partners.limits import LocalRateLimiter, RedisRateLimiter
 from db.engine import create_engine
@@ -50,6 +50,7 @@ class WorkerRuntime:
             limiter=self.limiter,
             metrics=self.metrics,
             horizon_seconds=settings.rate_limit_horizon_seconds,
+            max_in_flight=in_flight(settings),
         )
 
     def run(self, job: Callable[[], Awaitable[T]]) -> T:

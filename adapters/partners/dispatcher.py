@@ -58,6 +58,12 @@ def polling_policy(settings: Settings) -> PollingPolicy:
     )
 
 
+def in_flight(settings: Settings) -> int:
+    """Partner calls one process makes at once: SQLite takes one writer at a time (and a
+    transaction that read before another's commit cannot write), so one there."""
+    return 1 if settings.is_sqlite else 64
+
+
 def limits_of(partner: TradingPartner) -> PartnerLimits:
     """The partner's limits; a record edited by hand into nonsense counts as unlimited (and is
     logged) rather than stopping its work."""
