@@ -98,11 +98,15 @@ async def due_message_ids(*, uow: UnitOfWork, limit: int = 100) -> list[uuid.UUI
 
 
 async def partner_of(*, uow: UnitOfWork, message_id: uuid.UUID) -> TradingPartner | None:
-    """The partner a pending message is for (None once it is no longer pending)."""
+    """The partner a due message is for (None when it is not pending, or not yet due)."""
     query = (
         select(TradingPartner)
         .join(OutboxMessage, OutboxMessage.partner_id == TradingPartner.id)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= uow.clock.now(),
+        )
     )
     partner: TradingPartner | None = await uow.session.scalar(query)
     return partner
