@@ -110,6 +110,8 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     from tasks.app import create_celery
 
     configure_logging(settings.log_level, settings.log_json)
+    if args.metrics_port:
+        settings = settings.model_copy(update={"worker_metrics_port": args.metrics_port})
     create_celery(settings).worker_main(
         ["worker", f"--concurrency={args.concurrency}", "--loglevel=INFO", "-Q", "carebridge"]
     )
@@ -147,6 +149,15 @@ def cmd_create_trading_partner(args: argparse.Namespace, settings: Settings) -> 
                 endpoint_url=args.endpoint,
                 expedited_hours=args.expedited_hours,
                 standard_days=args.standard_days,
+                options={
+                    key: value
+                    for key, value in (
+                        ("rate_per_second", args.rate_per_second),
+                        ("burst", args.burst),
+                        ("max_concurrency", args.max_concurrency),
+                    )
+                    if value is not None
+                },
             )
         )
     )
@@ -221,6 +232,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.set_defaults(run=cmd_serve)
 
+    worker = sub.add_parser("worker", help="a Celery worker (outbox, polling, scans)")
+    worker.add_argument("--concurrency", type=int, default=2, help="processes (default 2)")
+    worker.add_argument("--metrics-port", type=int, help="serve /metrics here (process i: +i)")
+    worker.set_defaults(run=cmd_worker)
+
+    beat = sub.add_parser("beat", help="Celery beat: schedules the scans (run exactly one)")
+    beat.set_defaults(run=cmd_beat)
+
     demo = sub.add_parser("demo", help="migrate, load demo data, print tokens and serve")
     demo.add_argument("--host")
     demo.add_argument("--port", type=int)
@@ -280,6 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
     partner.add_argument("--endpoint", help="the partner's URL (FHIR_PAS, X12_CORE)")
     partner.add_argument("--expedited-hours", type=int, help="decision time frame (default 72)")
     partner.add_argument("--standard-days", type=int, help="decision time frame (default 7)")
+    partner.add_argument("--rate-per-second", type=float, help="calls a second (default: any)")
+    partner.add_argument("--burst", type=int, help="calls back to back after a pause (default 1)")
+    partner.add_argument("--max-concurrency", type=int, help="calls at once (default: any)")
     partner.set_defaults(run=cmd_create_trading_partner)
 
     export = sub.add_parser("export-schema", help="write (or --check) schema.graphql")

@@ -20,6 +20,7 @@ from adapters.eventbus import create_event_bus
 from adapters.fhir.ehr import EhrClient
 from adapters.fhir.ehr_http import EhrConnection
 from adapters.fhir.notifier import HttpSubscriptionNotifier
+from adapters.fhir.pas_notifications import notification_routes
 from adapters.fhir.server import pas_server_routes, unsupported_fhir_routes
 from adapters.fhir.subscriptions import subscription_routes
 from adapters.http_limits import BodySizeLimitMiddleware
@@ -27,8 +28,9 @@ from adapters.network.clients import HttpSignatureService, HttpVerificationSourc
 from adapters.network.interest import RateLimiter, interest_route
 from adapters.observability import Metrics, RequestContextMiddleware, configure_logging
 from adapters.partners.directory import PartnerRegistry
-from adapters.partners.dispatcher import OutboxDispatcher, polling_policy
-from adapters.reporting import PriorAuthorizationReport
+from adapters.partners.dispatcher import OutboxDispatcher, in_flight, polling_policy
+from adapters.partners.followup_metrics import FollowUpMetrics
+from adapters.reporting import FollowUpReport, PriorAuthorizationReport
 from adapters.simulator.all import simulator_routes
 from adapters.tokens import TokenReader
 from db.engine import create_engine
@@ -69,6 +71,7 @@ async def metrics(request: Request) -> Response:
     registry = request.app.state.metrics.registry
     database: Database = request.app.state.database
     await request.app.state.report.refresh(database.uow_factory("metrics", read_only=True))
+    await request.app.state.followup_report.refresh(database.uow_factory("metrics", read_only=True))
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -104,6 +107,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 polling=polling_policy(settings),
                 network_alert_days=settings.network_alert_days,
                 notifier=app.state.notifier,
+                metrics=app.state.followup_metrics,
+                horizon_seconds=settings.rate_limit_horizon_seconds,
+                max_in_flight=in_flight(settings),
             )
             await dispatcher.start()
         app.state.dispatcher = dispatcher
@@ -164,6 +170,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            Mount("/partners", routes=notification_routes()),
         ],
         middleware=[
             Middleware(RequestContextMiddleware, metrics=app_metrics),
@@ -177,6 +184,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     app.state.clock = clock or SystemClock()
     app.state.metrics = app_metrics
     app.state.report = PriorAuthorizationReport(app_metrics.registry)
+    app.state.followup_metrics = FollowUpMetrics(app_metrics.registry)
+    app.state.followup_report = FollowUpReport(app_metrics.registry)
     app.state.tokens = TokenReader(settings)
     app.state.partners = PartnerRegistry()
     app.state.notifier = HttpSubscriptionNotifier.from_settings(settings)

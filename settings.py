@@ -101,6 +101,15 @@ class Settings(BaseSettings):
         description="how often the embedded worker expires referral recipients past their"
         " date to respond and approvals past their period",
     )
+    rate_limit_horizon_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="how far ahead a dispatcher or poller books a slot of a partner's rate"
+        " limit and waits for it; a call whose slot is further away is put back, not lost",
+    )
+    worker_metrics_port: int | None = Field(
+        None, ge=1, le=65535, description="where `carebridge worker` serves its /metrics"
+    )
     simulators: bool = Field(
         False,
         description="serve the simulated partners (EHR) inside the app under /simulator, for"

@@ -94,8 +94,10 @@ async def add_trading_partner(
     endpoint_url: str | None = None,
     expedited_hours: int | None = None,
     standard_days: int | None = None,
+    options: dict[str, object] | None = None,
 ) -> str:
-    """How requests to a payer travel (MANUAL, FHIR_PAS or X12_CORE)."""
+    """How requests to a payer travel (MANUAL, FHIR_PAS or X12_CORE), and its rate limits
+    (options `rate_per_second`, `burst`, `max_concurrency`)."""
     async with operator_units(settings) as units, units() as uow:
         org = await find_organization(uow, payer)
         partner = await partners.create_trading_partner(
@@ -106,6 +108,7 @@ async def add_trading_partner(
             endpoint_url=endpoint_url,
             expedited_hours=expedited_hours,
             standard_days=standard_days,
+            options=options,
         )
         await uow.commit()
     return f"trading partner {partner.name} ({partner.protocol.value}) for {org.name}"

@@ -2,6 +2,7 @@
 
 from domain import history, numbers
 from domain.audit import models as audit_models
+from domain.authorizations import deadlines as deadline_models
 from domain.authorizations import models as authorization_models
 from domain.cases import models as case_models
 from domain.catalog import models as catalog_models
@@ -21,6 +22,7 @@ __all__ = [
     "authorization_models",
     "case_models",
     "catalog_models",
+    "deadline_models",
     "delivery_models",
     "history",
     "identity_models",

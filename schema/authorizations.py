@@ -155,6 +155,16 @@ class InformationRequest:
     answered_at: datetime.datetime | None
 
 
+@strawberry.type(description="A deadline that came due soon, or passed: raised once each.")
+class DeadlineAlert:
+    kind: str = strawberry.field(
+        description="DECISION, INFORMATION_REQUEST, APPEAL or PEER_TO_PEER"
+    )
+    stage: str = strawberry.field(description="DUE_SOON or OVERDUE")
+    due_at: datetime.datetime
+    raised_at: datetime.datetime
+
+
 @strawberry.type(description="One attempt to talk to a trading partner; codes only.")
 class Exchange:
     direction: str
@@ -364,6 +374,16 @@ class AuthorizationRequest(relay.Node):
     async def exchanges(self, info: Info) -> list[Exchange]:
         rows = await info.context.loaders.exchanges_by_request.load(self.key)
         return [Exchange(**Exchange.fields_of(r)) for r in rows]
+
+    @strawberry.field(description="Deadlines of this request that came due soon or passed.")
+    async def deadline_alerts(self, info: Info) -> list[DeadlineAlert]:
+        rows = await info.context.loaders.deadline_alerts_by_request.load(self.key)
+        return [
+            DeadlineAlert(
+                kind=r.kind.value, stage=r.stage.value, due_at=r.due_at, raised_at=r.raised_at
+            )
+            for r in rows
+        ]
 
     @strawberry.field(description="What may happen next, in the lifecycle's order.")
     def allowed_actions(self) -> list[AuthorizationAction]:

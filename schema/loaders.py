@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from domain import history
+from domain.authorizations import deadlines, worklist
 from domain.authorizations import service as authorizations
-from domain.authorizations import worklist
 from domain.cases import benefits, readers
 from domain.cases import service as cases
 from domain.catalog import service as catalog
@@ -262,6 +262,10 @@ class Loaders:
     @cached_property
     def exchanges_by_request(self) -> DataLoader[uuid.UUID, list[Any]]:
         return self._by_request(worklist.exchanges_by_request_ids)
+
+    @cached_property
+    def deadline_alerts_by_request(self) -> DataLoader[uuid.UUID, list[Any]]:
+        return self._by_request(deadlines.alerts_by_request_ids)
 
     @cached_property
     def claims_by_request(self) -> DataLoader[uuid.UUID, list[Any]]:

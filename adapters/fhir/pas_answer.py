@@ -4,6 +4,7 @@ bare ClaimResponse, read into the domain's per-line answers."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from fhir.resources.R4B.bundle import Bundle
@@ -56,15 +57,24 @@ def from_pas_response(resource: Resource) -> PartnerAnswer:
     if response is None:
         raise PasMappingError(f"The payer's {resource.get_resource_type()} holds no ClaimResponse")
     reference = _payer_reference(response)
+    created = response.created
+    if isinstance(created, datetime) and created.tzinfo is None:
+        created = created.replace(tzinfo=UTC)  # FHIR asks for a zone; read none as UTC
+    elif not isinstance(created, datetime):
+        created = None
     if response.outcome == "error":
-        return PartnerAnswer(AnswerKind.REJECTED, reference, reason=error_text(response))
+        return PartnerAnswer(
+            AnswerKind.REJECTED, reference, reason=error_text(response), answered_at=created
+        )
     undecided = response.outcome in UNDECIDED_OUTCOMES
     lines = tuple(
         line for item in response.item or () if (line := _line(item, response, undecided))
     )
     if not lines and not undecided:
         raise PasMappingError("The ClaimResponse is complete but decides no item")
-    return PartnerAnswer(AnswerKind.DECIDED, reference, lines, reason=response.disposition)
+    return PartnerAnswer(
+        AnswerKind.DECIDED, reference, lines, reason=response.disposition, answered_at=created
+    )
 
 
 def _line(item: ClaimResponseItem, response: ClaimResponse, undecided: bool) -> LineAnswer | None:

@@ -6,10 +6,13 @@ retryable PartnerErrors; other 4xx are final, with the OperationOutcome's text."
 
 from __future__ import annotations
 
+import functools
+import ssl
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import certifi
 import httpx
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.operationoutcome import OperationOutcome
@@ -105,7 +108,9 @@ class PasPartner:
             headers["Authorization"] = f"Bearer {connection.bearer_token}"
         timeout = connection.timeout_seconds
         try:
-            async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as http:
+            async with httpx.AsyncClient(
+                timeout=timeout, follow_redirects=False, verify=_tls()
+            ) as http:
                 response = await http.post(url, content=dump(bundle), headers=headers)
         except httpx.TimeoutException:
             message = f"The payer did not answer within {timeout:g} s"
@@ -113,6 +118,13 @@ class PasPartner:
         except httpx.TransportError as error:
             raise PartnerError(f"The payer could not be reached: {error}", retryable=True) from None
         return _answer(operation, response)
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context for every exchange: loading the CA bundle for each call cost more
+    than the call itself."""
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def _answer(operation: str, response: httpx.Response) -> PartnerAnswer:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+import httpx
 import uvicorn
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.claim import Claim, ClaimItem
@@ -29,7 +30,12 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from adapters.fhir.pas import FHIR_JSON, PasMappingError, dump, parse_resource, to_pas_response
 from adapters.fhir.pas_elements import as_date
-from adapters.simulator.pas_payer_http import capability_statement, inquiry_result, outcome
+from adapters.simulator.pas_payer_http import (
+    capability_statement,
+    inquiry_result,
+    notification_bundle,
+    outcome,
+)
 from domain.authorizations.lifecycle import ReviewAction
 from domain.partners.ports import AnswerKind, LineAnswer, PartnerAnswer
 
@@ -59,6 +65,11 @@ class PasFaults:
 class StoredClaim:
     bundle: Bundle
     answer: PartnerAnswer
+    answered_at: datetime  # when the payer made its current answer (the ClaimResponse's created)
+
+    def answer_with(self, answer: PartnerAnswer) -> None:
+        if answer != self.answer:
+            self.answer, self.answered_at = answer, datetime.now(UTC)
 
 
 class PasPayerSimulator:
@@ -68,15 +79,33 @@ class PasPayerSimulator:
         default: PayerRule = PayerRule(RuleKind.APPROVE),
         *,
         bearer_token: str | None = None,
+        callback_url: str | None = None,
+        callback_token: str | None = None,
+        push_after_seconds: float | None = None,
+        pend_unknown: bool = False,
     ) -> None:
+        """`callback_url` (with `callback_token`, the bearer token the receiver expects):
+        when a pended claim is decided the payer pushes a subscription notification there;
+        `push_after_seconds` has it decide pended claims that long after their submission.
+        `pend_unknown`: an inquiry about a claim it has not stored answers that every item
+        is still pended (a payer whose claims came in before this process; benchmarks)."""
         self.rules = dict(rules or {})
         self.default = default
         self.faults = PasFaults()
         self.claims: dict[str, StoredClaim] = {}  # by Bundle identifier
         self.requests: list[str] = []  # "submit <bundle id>" / "inquire <number>", as asked
+        self.arrived = 0  # HTTP requests to $submit and $inquire, counted before any fault
         self._numbers: dict[str, str] = {}  # Claim identifier -> Bundle identifier
         self._issued = 0
         self._token = bearer_token
+        self.callback_url = callback_url
+        self.callback_token = callback_token
+        self.push_after_seconds = push_after_seconds
+        self.notifications: list[bytes] = []  # every notification pushed, in order
+        self.push_statuses: list[int] = []  # what the receiver answered each
+        self._events = 0
+        self._timers: set[asyncio.Task[None]] = set()
+        self.pend_unknown = pend_unknown
 
     def app(self, prefix: str = "/fhir") -> Starlette:
         return Starlette(routes=self.routes(prefix))
@@ -97,42 +126,53 @@ class PasPayerSimulator:
         return _fhir(capability_statement())
 
     async def _submit(self, request: Request) -> Response:
+        body = await request.body()  # taken in first: a slow payer still processes it
         refusal = await self._faulty(request)
         if refusal is not None:
             return refusal
         try:
-            bundle, claim, key = _read(await request.body())
+            bundle, claim, key = _read(body)
         except PasMappingError as error:
             return outcome(400, "invalid", error.message)
         self.requests.append(f"submit {key}")
         stored = self.claims.get(key)
         if stored is None:
-            stored = StoredClaim(bundle, self._decide(claim))
+            stored = StoredClaim(bundle, self._decide(claim), datetime.now(UTC))
             self.claims[key] = stored
             for number in _numbers(claim):
                 self._numbers[number] = key
-        return _fhir(to_pas_response(stored.bundle, stored.answer, now=datetime.now(UTC)))
+            if self.push_after_seconds is not None and _pended(stored.answer):
+                timer = asyncio.create_task(self._decide_later(key, self.push_after_seconds))
+                self._timers.add(timer)
+                timer.add_done_callback(self._timers.discard)
+        return _fhir(to_pas_response(stored.bundle, stored.answer, now=stored.answered_at))
 
     async def _inquire(self, request: Request) -> Response:
+        body = await request.body()
         refusal = await self._faulty(request)
         if refusal is not None:
             return refusal
         try:
-            _bundle, claim, _key = _read(await request.body())
+            bundle, claim, _key = _read(body)
         except PasMappingError as error:
             return outcome(400, "invalid", error.message)
         numbers = _numbers(claim)
         self.requests.append(f"inquire {','.join(numbers)}")
         key = next((self._numbers[n] for n in numbers if n in self._numbers), None)
+        if key is None and self.pend_unknown:
+            lines = tuple(LineAnswer(_sequence(i), ReviewAction.PENDED) for i in claim.item or ())
+            pended = PartnerAnswer(AnswerKind.DECIDED, lines=lines)
+            return _fhir(inquiry_result(to_pas_response(bundle, pended, now=datetime.now(UTC))))
         if key is None:
             return _fhir(inquiry_result(None))
         stored = self.claims[key]
-        stored.answer = self._decide_pended(stored)
-        now = datetime.now(UTC)
-        return _fhir(inquiry_result(to_pas_response(stored.bundle, stored.answer, now=now)))
+        stored.answer_with(self._decide_pended(stored))
+        response = to_pas_response(stored.bundle, stored.answer, now=stored.answered_at)
+        return _fhir(inquiry_result(response))
 
     async def _faulty(self, request: Request) -> Response | None:
         """Applies the faults, then checks the bearer token."""
+        self.arrived += 1
         if self.faults.delay_seconds:
             await asyncio.sleep(self.faults.delay_seconds)
         if self.faults.status is not None:
@@ -142,6 +182,55 @@ class PasPayerSimulator:
             if not hmac.compare_digest(sent.encode(), f"Bearer {self._token}".encode()):
                 return outcome(401, "login", "A valid bearer token is required")
         return None
+
+    # --- pushing decisions (rest-hook subscription notifications) --------------------------
+
+    async def decide_pended(self) -> int:
+        """Decide every pended claim (approve what was pended) and push each decision to the
+        callback, if one is configured; how many were decided."""
+        keys = [key for key, stored in self.claims.items() if _pended(stored.answer)]
+        for key in keys:
+            self.claims[key].answer_with(self._decide_pended(self.claims[key]))
+            await self.push(key)
+        return len(keys)
+
+    async def _decide_later(self, key: str, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        stored = self.claims[key]
+        if _pended(stored.answer):
+            stored.answer_with(self._decide_pended(stored))
+            await self.push(key)
+
+    def notification(self, key: str, made_at: datetime | None = None) -> bytes:
+        """A notification carrying the claim's current answer, as made when it was (or at
+        `made_at`: a status update re-issued then)."""
+        stored = self.claims[key]
+        at = made_at or stored.answered_at
+        response = to_pas_response(stored.bundle, stored.answer, now=at)
+        self._events += 1
+        return dump(notification_bundle(response, self._events))
+
+    async def push(self, key: str) -> int | None:
+        """Push the claim's current answer to the callback; the receiver's HTTP status."""
+        if self.callback_url is None:
+            return None
+        return await self.send(self.notification(key))
+
+    async def send(self, body: bytes) -> int:
+        """POST a notification (a new one, or one sent before) to the callback."""
+        assert self.callback_url is not None
+        self.notifications.append(body)
+        headers = {"Content-Type": FHIR_JSON}
+        if self.callback_token:
+            headers["Authorization"] = f"Bearer {self.callback_token}"
+        try:
+            async with httpx.AsyncClient(timeout=10) as http:
+                answered = await http.post(self.callback_url, content=body, headers=headers)
+        except httpx.TransportError:
+            self.push_statuses.append(0)
+            return 0
+        self.push_statuses.append(answered.status_code)
+        return answered.status_code
 
     def rule_for(self, item: ClaimItem) -> PayerRule:
         codes = [c.code for c in item.productOrService.coding or () if c.code]
@@ -207,6 +296,10 @@ def _read(body: bytes) -> tuple[Bundle, Claim, str]:
     if not first.item or any(item.sequence is None for item in first.item):
         raise PasMappingError("The Claim needs items, each with a sequence")
     return bundle, first, bundle.identifier.value
+
+
+def _pended(answer: PartnerAnswer) -> bool:
+    return any(line.review_action is ReviewAction.PENDED for line in answer.lines)
 
 
 def _sequence(item: ClaimItem) -> int:

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.parameters import Parameters
+from fhir.resources.R4B.subscriptionstatus import SubscriptionStatus
 from starlette.responses import Response
 
 from adapters.fhir.outcomes import outcome_response
@@ -55,3 +58,26 @@ def inquiry_result(found: Bundle | None) -> Parameters:
 
 def outcome(status: int, code: str, message: str) -> Response:
     return outcome_response(status, code, message)
+
+
+def notification_bundle(response: Bundle, event_number: int) -> Bundle:
+    """A rest-hook subscription notification (full resource): the SubscriptionStatus, then
+    the updated ClaimResponse."""
+    claim_response = response.entry[0].resource  # type: ignore[index]
+    url = response.entry[0].fullUrl  # type: ignore[index]
+    status = SubscriptionStatus(
+        status="active",
+        type="event-notification",
+        eventsSinceSubscriptionStart=str(event_number),
+        notificationEvent=[{"eventNumber": str(event_number), "focus": {"reference": url}}],
+        subscription={"reference": "Subscription/pas-decisions"},
+        topic=f"{_PAS}/SubscriptionTopic/PASSubscriptionTopic",
+    )
+    return Bundle(
+        type="history",
+        timestamp=response.timestamp,
+        entry=[
+            {"fullUrl": f"urn:uuid:{uuid.uuid4()}", "resource": status},
+            {"fullUrl": url, "resource": claim_response},
+        ],
+    )

@@ -200,10 +200,22 @@ async def _apply_status(
         request.decided_at = uow.clock.now()
 
 
+def is_stale(request: AuthorizationRequest, answer: PartnerAnswer) -> bool:
+    """The partner made this answer no later than the newest one applied (a duplicate, or an
+    older answer overtaken on the way)."""
+    seen = request.partner_answered_at
+    return answer.answered_at is not None and seen is not None and answer.answered_at <= seen
+
+
 async def apply_inquiry_answer(
     uow: UnitOfWork, request: AuthorizationRequest, answer: PartnerAnswer
-) -> None:
-    """What a status inquiry said: a decision, a rejection, or still nothing new."""
+) -> bool:
+    """What a status inquiry (or a push) said: a decision, a rejection, or still nothing new.
+    False, changing nothing, when the answer is older than one already applied."""
+    if is_stale(request, answer):
+        return False
+    if answer.answered_at is not None:
+        request.partner_answered_at = answer.answered_at
     if answer.payer_reference:
         request.payer_reference = answer.payer_reference
     if answer.kind is AnswerKind.REJECTED:
@@ -220,6 +232,7 @@ async def apply_inquiry_answer(
                 record_line(uow, line, _determination(given), None)
         actions = [line.review_action for line in lines]
         await _apply_status(uow, None, request, actions, None, _decisions(lines) != before)
+    return True
 
 
 async def apply_partner_failure(

@@ -106,6 +106,9 @@ class AuthorizationRequest(HasId, Timestamped, Base):
     # When the follow-up engine next asks the payer's partner (None: nothing to ask).
     next_poll_at: Mapped[datetime | None] = mapped_column(index=True)
     poll_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the partner made the newest answer applied (its own timestamp): an older or
+    # repeated answer, pushed or polled, arriving later changes nothing.
+    partner_answered_at: Mapped[datetime | None] = mapped_column()
     created_by_id: Mapped[uuid.UUID] = mapped_column()
     version: Mapped[int] = mapped_column(default=1)
 
@@ -229,6 +232,7 @@ class InformationRequest(HasId, Base):
     """The authorizer asked for more: what, and by when; then the requester's answer."""
 
     __tablename__ = "information_requests"
+    __table_args__ = (Index("ix_information_requests_status_due_at", "status", "due_at"),)
 
     request_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("authorization_requests.id", ondelete="CASCADE"), index=True
@@ -267,6 +271,7 @@ class AppealStatus(StrEnum):
 
 class Appeal(HasId, Base):
     __tablename__ = "appeals"
+    __table_args__ = (Index("ix_appeals_status_due_at", "status", "due_at"),)
 
     request_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("authorization_requests.id", ondelete="CASCADE"), index=True
@@ -292,6 +297,7 @@ class PeerToPeer(HasId, Base):
     """The requesting physician asks to discuss a denial with the payer's medical reviewer."""
 
     __tablename__ = "peer_to_peer_reviews"
+    __table_args__ = (Index("ix_peer_to_peer_reviews_status_due_at", "status", "due_at"),)
 
     request_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("authorization_requests.id", ondelete="CASCADE"), index=True

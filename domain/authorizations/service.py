@@ -224,15 +224,21 @@ async def audit_change(
     )
 
 
+def request_audience(request: AuthorizationRequest) -> tuple[uuid.UUID, ...]:
+    """Who is told of a request's events: the requesting provider's organisation and the
+    authorizer."""
+    return tuple(
+        dict.fromkeys((request.requesting_organization_id, request.authorizer_organization_id))
+    )
+
+
 def request_event(request: AuthorizationRequest) -> DomainEvent:
     """Told to the requesting provider's organisation and to the authorizer."""
     return DomainEvent(
         name=f"authorization_request.{request.status.value.lower()}",
         entity=ENTITY,
         entity_id=request.id,
-        organization_ids=tuple(
-            dict.fromkeys((request.requesting_organization_id, request.authorizer_organization_id))
-        ),
+        organization_ids=request_audience(request),
         occurred_at=request.updated_at,
         payload={
             "status": request.status.value,

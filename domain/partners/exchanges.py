@@ -35,12 +35,13 @@ def log_exchange(
     outcome: ExchangeOutcome,
     detail: str,
     idempotency_key: uuid.UUID | None = None,
+    direction: str = "OUTBOUND",
 ) -> None:
     uow.session.add(
         Exchange(
             request_id=request_id,
             partner_id=partner_id,
-            direction="OUTBOUND",
+            direction=direction,
             operation=operation,
             idempotency_key=idempotency_key,
             outcome=outcome,

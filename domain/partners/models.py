@@ -137,7 +137,10 @@ class Exchange(HasId, Base):
     codes only, never the message's content."""
 
     __tablename__ = "exchanges"
-    __table_args__ = (Index("ix_exchanges_request_id_started_at", "request_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_exchanges_request_id_started_at", "request_id", "started_at"),
+        Index("ix_exchanges_started_at", "started_at"),
+    )
 
     request_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("authorization_requests.id"))
     partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("trading_partners.id"))

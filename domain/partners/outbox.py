@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from domain.authorizations.answers import apply_partner_answer, apply_partner_failure, snapshot
 from domain.authorizations.models import AuthorizationRequest
@@ -74,6 +74,41 @@ async def due_message_ids(*, uow: UnitOfWork, limit: int = 100) -> list[uuid.UUI
         .limit(limit)
     )
     return list(await uow.session.scalars(query))
+
+
+@dataclass(frozen=True, slots=True)
+class DueMessage:
+    """A pending outbox message that is due, and the trading partner it goes to: None for a
+    subscription's push, which goes to the subscriber's endpoint under no partner's limits."""
+
+    partner: TradingPartner | None
+
+
+async def due_message(*, uow: UnitOfWork, message_id: uuid.UUID) -> DueMessage | None:
+    """The message if it is pending and due (None otherwise), with its partner."""
+    query = (
+        select(OutboxMessage.id, TradingPartner)
+        .outerjoin(TradingPartner, OutboxMessage.partner_id == TradingPartner.id)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= uow.clock.now(),
+        )
+    )
+    row = (await uow.session.execute(query)).first()
+    return None if row is None else DueMessage(row[1])
+
+
+async def defer(*, uow: UnitOfWork, message_id: uuid.UUID, seconds: float) -> None:
+    """The partner is at its rate limit: the message waits (not an attempt; nothing dropped).
+    Commits."""
+    await uow.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(next_attempt_at=uow.clock.now() + timedelta(seconds=seconds))
+        .execution_options(synchronize_session=False)
+    )
+    await uow.commit()
 
 
 async def dispatch(

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from domain.authorizations.answers import apply_inquiry_answer, snapshot
 from domain.authorizations.lifecycle import AuthorizationStatus
@@ -36,10 +36,15 @@ class PollingPolicy:
 
     def next_poll(self, now: datetime, polls: int, due: datetime | None) -> datetime | None:
         wait = min(self.max_interval, self.initial * (2 ** min(polls, 20)))
-        at = now + wait
-        if due is not None and at > due + self.grace:
-            return None
-        return at
+        return self._within_grace(now + wait, due)
+
+    def safety_net(self, now: datetime, due: datetime | None) -> datetime | None:
+        """For a partner that pushes its answers: one poll a full interval away, in case a
+        push is lost."""
+        return self._within_grace(now + self.max_interval, due)
+
+    def _within_grace(self, at: datetime, due: datetime | None) -> datetime | None:
+        return None if due is not None and at > due + self.grace else at
 
 
 def schedule_poll(
@@ -65,6 +70,67 @@ async def due_polls(*, uow: UnitOfWork, limit: int = 100) -> list[uuid.UUID]:
         .limit(limit)
     )
     return list(await uow.session.scalars(query))
+
+
+async def pollable_partners(*, uow: UnitOfWork) -> list[TradingPartner]:
+    """The active partners that can be asked for a status (all but MANUAL)."""
+    query = select(TradingPartner).where(
+        TradingPartner.active.is_(True), TradingPartner.protocol != Protocol.MANUAL
+    )
+    return list(await uow.session.scalars(query.order_by(TradingPartner.id)))
+
+
+async def claim_due_polls(
+    *, uow: UnitOfWork, partner_id: uuid.UUID, limit: int, lease: timedelta
+) -> list[tuple[uuid.UUID, datetime]]:
+    """Up to `limit` of one partner's due polls, oldest first, each with the time it was due:
+    their `next_poll_at` moves `lease` ahead, so no other poller takes them while this one
+    waits for the partner's rate limit, and a poller that dies only delays them by the lease.
+    Commits."""
+    now = uow.clock.now()
+    rows = (
+        await uow.session.execute(
+            select(AuthorizationRequest.id, AuthorizationRequest.next_poll_at)
+            .where(
+                AuthorizationRequest.trading_partner_id == partner_id,
+                AuthorizationRequest.next_poll_at <= now,
+                AuthorizationRequest.status.in_(POLLABLE),
+            )
+            .order_by(AuthorizationRequest.next_poll_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    due = {row.id: row.next_poll_at for row in rows}
+    if not due:
+        return []
+    taken = await uow.session.scalars(
+        update(AuthorizationRequest)
+        .where(AuthorizationRequest.id.in_(due), AuthorizationRequest.next_poll_at <= now)
+        .values(next_poll_at=now + lease)
+        .returning(AuthorizationRequest.id)
+        .execution_options(synchronize_session=False)
+    )
+    claimed = set(taken)
+    await uow.commit()
+    return [(request_id, at) for request_id, at in due.items() if request_id in claimed]
+
+
+async def unclaim_polls(*, uow: UnitOfWork, due: list[tuple[uuid.UUID, datetime]]) -> None:
+    """Polls taken but not asked (the partner's limit was reached): due again as they were,
+    in their place in the queue. Commits."""
+    for request_id, at in due:
+        await uow.session.execute(
+            update(AuthorizationRequest)
+            .where(
+                AuthorizationRequest.id == request_id,
+                AuthorizationRequest.status.in_(POLLABLE),
+                AuthorizationRequest.next_poll_at > at,
+            )
+            .values(next_poll_at=at)
+            .execution_options(synchronize_session=False)
+        )
+    await uow.commit()
 
 
 async def poll_request(

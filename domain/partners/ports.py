@@ -93,6 +93,7 @@ class PartnerAnswer:
     payer_reference: str | None = None
     lines: tuple[LineAnswer, ...] = field(default_factory=tuple)
     reason: str | None = None
+    answered_at: datetime | None = None  # when the partner made this answer, if it says
 
 
 class PartnerError(Exception):

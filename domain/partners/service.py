@@ -11,6 +11,7 @@ from domain.authorizations.models import AuthorizationRequest
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.identity.models import Organization, OrganizationKind
 from domain.identity.rules import Principal
+from domain.partners.limits import PartnerLimits
 from domain.partners.models import Exchange, Protocol, TradingPartner
 from domain.uow import UnitOfWork
 
@@ -37,6 +38,7 @@ async def create_trading_partner(
     for value, field in ((expedited_hours, "expeditedHours"), (standard_days, "standardDays")):
         if value is not None and value <= 0:
             raise DomainError(ErrorCode.INVALID, "A time frame is positive", field)
+    PartnerLimits.from_options(options)  # refuses a rate or concurrency that cannot be
     taken = await uow.session.scalar(
         select(TradingPartner.id).where(TradingPartner.payer_organization_id == payer.id)
     )
