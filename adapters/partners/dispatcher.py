@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -47,6 +48,9 @@ from domain.referrals.service import expire_overdue_recipients
 from domain.uow import UnitOfWork
 from settings import Settings
 
+# True in the embedded worker's own tasks: what they do is not a request's (tests that count a
+# request's SQL statements leave it out).
+IN_BACKGROUND: ContextVar[bool] = ContextVar("carebridge_in_background", default=False)
 log = logging.getLogger(__name__)
 
 DEFAULT_CALL_SECONDS = 60.0  # a partner call's lease when its timeout is not configured
@@ -119,10 +123,15 @@ class OutboxDispatcher:
         self._network_alert_days = network_alert_days
 
     async def start(self) -> None:
-        self._tasks = [
-            asyncio.create_task(self._run(), name="outbox-dispatcher"),
-            asyncio.create_task(self._poll_loop(), name="follow-up-poller"),
-        ]
+        # The loops' tasks copy the context as it is here: their work is marked background.
+        token = IN_BACKGROUND.set(True)
+        try:
+            self._tasks = [
+                asyncio.create_task(self._run(), name="outbox-dispatcher"),
+                asyncio.create_task(self._poll_loop(), name="follow-up-poller"),
+            ]
+        finally:
+            IN_BACKGROUND.reset(token)
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -15,6 +15,7 @@ import uvicorn
 from asgi_lifespan import LifespanManager
 from sqlalchemy import event
 
+from adapters.partners.dispatcher import IN_BACKGROUND
 from adapters.tokens import mint_token
 from domain.clock import FixedClock
 from domain.identity.rules import Principal
@@ -37,7 +38,8 @@ class GraphQLClient:
         engine = self.app.state.database.engine.sync_engine
 
         def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            statements.append(statement)
+            if not IN_BACKGROUND.get():  # the embedded worker's scans are not the request's
+                statements.append(statement)
 
         event.listen(engine, "before_cursor_execute", record)
         try:
