@@ -1,11 +1,13 @@
-"""create_app(settings) -> Starlette: /graphql (HTTP + WebSocket), /healthz, /readyz, /metrics."""
+"""create_app(settings) -> Starlette: /graphql (HTTP + WebSocket), /soap/core, /healthz, /readyz,
+/metrics."""
 
 from __future__ import annotations
 
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -19,15 +21,25 @@ from adapters.eventbus import create_event_bus
 from adapters.fhir.ehr import EhrClient
 from adapters.fhir.ehr_http import EhrConnection
 from adapters.http_limits import BodySizeLimitMiddleware
-from adapters.observability import Metrics, RequestContextMiddleware, configure_logging
+from adapters.observability import (
+    Metrics,
+    RequestContextMiddleware,
+    configure_logging,
+    correlation_id_var,
+)
 from adapters.partners.directory import PartnerRegistry
 from adapters.partners.dispatcher import OutboxDispatcher, polling_policy
 from adapters.reporting import PriorAuthorizationReport
 from adapters.simulator.all import simulator_routes
+from adapters.soap.accounts import ApiClientAuthenticator
+from adapters.soap.inbound import InboundCoreHandler
+from adapters.soap.server import PATH as CORE_PATH
+from adapters.soap.server import core_soap_routes
 from adapters.tokens import TokenReader
 from db.engine import create_engine
 from db.uow import Database
 from domain.clock import Clock, SystemClock
+from domain.uow import UnitOfWork
 from schema.api import build_schema
 from schema.view import CareBridgeGraphQL
 from settings import Settings, load_settings
@@ -139,6 +151,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     app = Starlette(
         routes=[
             *simulated,
+            *_core_soap(settings, lambda: app.state.database, lambda: app.state.clock),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
@@ -158,6 +171,38 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     app.state.tokens = TokenReader(settings)
     app.state.partners = PartnerRegistry()
     return app
+
+
+def _core_soap(
+    settings: Settings, database: Callable[[], Database], clock: Callable[[], Clock]
+) -> list[BaseRoute]:
+    """`/soap/core` for partners that send us 278s (database and clock as the app has them
+    once it runs: the lifespan opens the database after the routes are built)."""
+
+    def units() -> UnitOfWork:
+        return database().uow_factory(correlation_id_var.get())()
+
+    base = settings.public_base_url or f"http://{settings.host}:{settings.port}"
+    return [
+        *core_soap_routes(
+            InboundCoreHandler(units, clock=_LateClock(clock)),
+            ApiClientAuthenticator(units),
+            max_body_bytes=min(settings.core_max_body_bytes, settings.max_body_bytes),
+            wsdl_address=f"{base.rstrip('/')}{CORE_PATH}",
+            receiver_id=settings.core_receiver_id,
+            clock=_LateClock(clock),
+        )
+    ]
+
+
+class _LateClock:
+    """The app's clock, read when asked (tests set it after the routes are built)."""
+
+    def __init__(self, clock: Callable[[], Clock]) -> None:
+        self._clock = clock
+
+    def now(self) -> datetime:
+        return self._clock().now()
 
 
 def app_from_environment() -> Starlette:
