@@ -335,3 +335,47 @@ class AuthorizationRule(HasId, Timestamped, Base):
     documentation: Mapped[list[str]] = mapped_column(JSON, default=list)
     description: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
+
+
+class InboundChannel(StrEnum):
+    """How a partner's submission reached us."""
+
+    FHIR_PAS = "FHIR_PAS"  # Da Vinci PAS Claim/$submit on /fhir
+    X12_278 = "X12_278"  # X12 278 request in a CAQH CORE envelope on /soap/core
+
+
+class CertificationType(StrEnum):
+    """What a submission asks (X12 UM02 / PAS certificationType): a new request, an update of
+    an earlier one, or its cancellation."""
+
+    NEW = "NEW"
+    UPDATE = "UPDATE"
+    CANCEL = "CANCEL"
+
+
+class SubmissionReceipt(HasId, Base):
+    """One submission a partner sent us (PAS Bundle, X12 278) and the request it made or
+    changed: the request's origin is its NEW receipt. The sender's reference (Bundle
+    identifier, BHT03/TRN) is unique per sending organisation and channel, so a resend is
+    recognised; the fingerprint tells a resend from a different message reusing the reference."""
+
+    __tablename__ = "submission_receipts"
+    __table_args__ = (
+        UniqueConstraint(
+            "sender_organization_id",
+            "channel",
+            "sender_reference",
+            name="uq_submission_receipts_sender_reference",
+        ),
+    )
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("authorization_requests.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[InboundChannel] = mapped_column(enum_column(InboundChannel))
+    sender_reference: Mapped[str] = mapped_column(String(200))
+    certification: Mapped[CertificationType] = mapped_column(enum_column(CertificationType))
+    sender_organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
+    api_client_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("api_clients.id"))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column()

@@ -205,6 +205,15 @@ async def submit_request(
     if lines is None:
         raise DomainError(ErrorCode.REQUIRED, "Request at least one service", "lines")
     partner = await partner_for(uow, request.authorizer_organization_id)
+    await hand_to_partner(uow, actor, request, partner)
+    await uow.commit()
+    return request
+
+
+async def hand_to_partner(
+    uow: UnitOfWork, actor: Principal, request: AuthorizationRequest, partner: TradingPartner
+) -> None:
+    """SUBMITTING, due dates set, the payer may see the patient, an outbox row: callers commit."""
     await move_request(uow, actor, request, AuthorizationAction.SUBMIT)
     request.trading_partner_id = partner.id
     now = uow.clock.now()
@@ -217,8 +226,6 @@ async def submit_request(
         reason=AccessReason.AUTHORIZATION,
     )
     enqueue(uow, OutboxKind.SUBMIT, request, partner)
-    await uow.commit()
-    return request
 
 
 def decision_time(partner: TradingPartner, priority: Priority) -> timedelta:
@@ -236,6 +243,15 @@ async def cancel_request(
     """An unsent request is cancelled at once; a sent one asks the payer to cancel it."""
     require_role(actor, *COORDINATORS)
     request = await load_own_request(uow, actor, request_id)
+    await withdraw_request(uow, actor, request, reason)
+    await uow.commit()
+    return request
+
+
+async def withdraw_request(
+    uow: UnitOfWork, actor: Principal, request: AuthorizationRequest, reason: str | None
+) -> None:
+    """Cancel an unsent request at once, ask the payer to cancel a sent one: callers commit."""
     if request.status in (
         AuthorizationStatus.DRAFT,
         AuthorizationStatus.SUBMIT_FAILED,
@@ -254,8 +270,6 @@ async def cancel_request(
             ErrorCode.ILLEGAL_TRANSITION, f"Cannot CANCEL in status {request.status}", "id"
         )
     await audit_change(uow, actor, request, ["status"])
-    await uow.commit()
-    return request
 
 
 async def assign_request(
@@ -300,6 +314,15 @@ async def update_payer_request(
         raise DomainError(
             ErrorCode.ILLEGAL_TRANSITION, f"A {request.status} request cannot be changed", "id"
         )
+    await replace_details(uow, actor, request, data)
+    await uow.commit()
+    return request
+
+
+async def replace_details(
+    uow: UnitOfWork, actor: Principal, request: AuthorizationRequest, data: PayerRequestData
+) -> None:
+    """`update_payer_request` within a larger use case: the caller checks the status, commits."""
     if (data.patient_id, data.payer_id) != (request.patient_id, request.authorizer_organization_id):
         raise DomainError(
             ErrorCode.INVALID, "Start a new request for another patient or payer", "payerId"
@@ -322,5 +345,3 @@ async def update_payer_request(
         uow, actor, request, ["diagnoses", "lines", "priority", "category", "providers", "notes"]
     )
     uow.record(request_event(request))
-    await uow.commit()
-    return request
