@@ -122,7 +122,10 @@ def to_278_request(request: PartnerRequest, parties: X12Parties, *, originator: 
 
 
 def envelope(
-    body: tuple[Segment, ...], parties: X12Parties, delimiters: Delimiters = D
+    body: tuple[Segment, ...],
+    parties: X12Parties,
+    delimiters: Delimiters = D,
+    version: str = X217,
 ) -> Interchange:
     draft = InterchangeDraft(
         PartyId(parties.sender_id),
@@ -134,7 +137,7 @@ def envelope(
                 "HI",
                 parties.sender_id,
                 parties.receiver_id,
-                X217,
+                version,
                 parties.control_number,
                 (TransactionDraft("278", body),),
             ),

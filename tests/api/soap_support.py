@@ -3,6 +3,7 @@ UsernameToken PasswordText, the payload XML-escaped inline), and readers of the 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
@@ -94,3 +95,21 @@ async def row_counts(uow: SqlAlchemyUnitOfWork) -> dict[str, int]:
     for table in Base.metadata.sorted_tables:
         counts[table.name] = await uow.session.scalar(select(func.count()).select_from(table))
     return counts
+
+
+async def outbox_settled(uow_factory) -> None:
+    """Wait until the embedded dispatcher has sent every pending outbox message (at most 10 s):
+    row counts are compared only once nothing is in flight."""
+    from domain.partners.models import OutboxMessage, OutboxStatus
+
+    for _ in range(200):
+        async with uow_factory() as uow:
+            pending = await uow.session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.status == OutboxStatus.PENDING)
+            )
+        if not pending:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the outbox did not settle")
