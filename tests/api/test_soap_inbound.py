@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from adapters.x12.reader import parse_278
+from adapters.x12.segments import Segment
 from domain.authorizations.coordinator import record_manual_determination
 from domain.authorizations.lifecycle import ReviewAction
 from domain.authorizations.models import AuthorizationLine, AuthorizationRequest
@@ -19,6 +20,7 @@ from domain.identity.models import OrganizationKind, Role
 from domain.partners import service as partners
 from domain.partners.models import Protocol
 from tests.adapters.soap.conftest import CONFORMANCE
+from tests.adapters.x12.synthetic import INQUIRY_BODY, synthetic_interchange
 from tests.api.soap_support import (
     Credentials,
     core_fields,
@@ -178,3 +180,61 @@ async def test_a_clearinghouse_for_an_unknown_provider_gets_aaa_51(
         await post(app_client.http, envelope(REFERRAL, Credentials("house", SECRET)))
     )
     assert segments(fields["Payload"], "AAA") == [["AAA", "N", "", "51", "C"]]
+
+
+def inquiry(*event: Segment) -> str:
+    """An X215 inquiry about the referral sample's member, naming the review by `event`."""
+    body = tuple(
+        s for s in INQUIRY_BODY if s.id not in {"TRN", "REF", "DTP"} and s.element(1) != "X3"
+    )
+    at = next(i for i, s in enumerate(body) if s.id == "HL" and s.element(3) == "20") + 1
+    payer = Segment.of("NM1", "X3", "2", "PAYER", "", "", "", "", "46", "789312")
+    body = (*body[:at], payer, *body[at:])
+    member = tuple(
+        Segment.of("NM1", "IL", "1", "SMITH", "JOE", "", "", "", "MI", "12345678901")
+        if s.id == "NM1" and s.element(1) == "IL"
+        else s
+        for s in body
+    )
+    return synthetic_interchange((*member, *event)).decode()
+
+
+async def test_an_x215_inquiry_answers_the_current_status_by_trace_or_request_number(
+    app_client, clinic, uow_factory
+):
+    await submit(app_client, clinic, REFERRAL)
+    async with uow_factory() as uow:
+        number = await uow.session.scalar(select(AuthorizationRequest.number))
+    async with uow_factory() as uow:
+        before = await uow.session.scalar(select(func.count()).select_from(AuthorizationRequest))
+    for named_by in (
+        Segment.of("TRN", "1", "111099", "9012345678"),
+        Segment.of("REF", "NT", number),
+    ):
+        answer = await submit(app_client, clinic, inquiry(named_by))
+        assert "GS*HI*" in answer and "*005010X215~" in answer
+        assert [h[1] for h in segments(answer, "HCR")] == ["A4"]
+        assert ["REF", "NT", number] in segments(answer, "REF")
+    async with uow_factory() as uow:
+        after = await uow.session.scalar(select(func.count()).select_from(AuthorizationRequest))
+    assert after == before  # never taken for a new request
+
+
+async def test_an_x215_inquiry_about_another_partners_or_no_review_gets_aaa_aa(
+    app_client, clinic, orgs, uow_factory
+):
+    await submit(app_client, clinic, REFERRAL)
+    other = await orgs.organization("Other Clinic", OrganizationKind.PROVIDER)
+    async with uow_factory() as uow:
+        await identity.create_api_client(
+            uow=uow, organization_id=other, name="core", client_id="other-core", secret=SECRET
+        )
+        await uow.commit()
+    trace = Segment.of("TRN", "1", "111099", "9012345678")
+    for credentials, event in (
+        (Credentials("other-core", SECRET), trace),
+        (clinic["credentials"], Segment.of("TRN", "1", "NO-SUCH-TRACE", "9012345678")),
+    ):
+        fields = core_fields(await post(app_client.http, envelope(inquiry(event), credentials)))
+        assert segments(fields["Payload"], "AAA") == [["AAA", "N", "", "AA", "C"]]
+        assert segments(fields["Payload"], "HCR") == []
