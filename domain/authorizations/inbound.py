@@ -99,6 +99,9 @@ class InboundSubmission:
     category: RequestCategory = RequestCategory.OUTPATIENT_SERVICE
     attachments: tuple[Document, ...] = field(default_factory=tuple)
     notes: str | None = None
+    # The patient-event trace number (PAS Claim.identifier, X12 2000E TRN): what later updates
+    # and cancellations may name in `related_reference`.
+    trace_number: str | None = None
 
     def fingerprint(self) -> str:
         """The same submission always has the same fingerprint (a resend); another does not."""
@@ -158,6 +161,7 @@ async def receive_submission(
             request_id=request.id,
             channel=submission.channel,
             sender_reference=reference,
+            trace_number=(submission.trace_number or "").strip()[:200] or None,
             certification=submission.certification,
             sender_organization_id=actor.organization_id,
             api_client_id=await _api_client_id(uow, actor),
@@ -273,11 +277,12 @@ async def _new_request(
     intake = submission.intake
     lines = _lines(intake)
     coverage = _coverage(intake)
+    # The identifier asked is authoritative; only without one is the payer's name used.
+    asked = submission.payer_identifier or (
+        coverage.payer_identifier.value if coverage.payer_identifier else None
+    )
     payer = await payer_by_identifier(
-        uow,
-        submission.payer_identifier
-        or (coverage.payer_identifier.value if coverage.payer_identifier else None),
-        submission.payer_name or coverage.payer_name,
+        uow, asked, None if asked else (submission.payer_name or coverage.payer_name)
     )
     if payer is None:
         raise DomainError(
@@ -430,14 +435,18 @@ def _attach(
 async def _earlier_request(
     uow: UnitOfWork, actor: Principal, related: str | None
 ) -> AuthorizationRequest:
-    """The request an update or cancellation names, if this partner sent it."""
+    """The request an update or cancellation names (by the sender reference or trace number
+    of an earlier submission, or by our number), if this partner sent it; the latest first."""
     related = (related or "").strip()
     sent_by_actor = select(SubmissionReceipt.request_id).where(
         SubmissionReceipt.sender_organization_id == actor.organization_id
     )
     request: AuthorizationRequest | None = None
     if related:
-        by_reference = sent_by_actor.where(SubmissionReceipt.sender_reference == related)
+        by_reference = sent_by_actor.where(
+            (SubmissionReceipt.sender_reference == related)
+            | (SubmissionReceipt.trace_number == related)
+        )
         request = await uow.session.scalar(
             select(AuthorizationRequest)
             .where(
@@ -448,6 +457,7 @@ async def _earlier_request(
                     & AuthorizationRequest.id.in_(sent_by_actor)
                 ),
             )
+            .order_by(AuthorizationRequest.created_at.desc())
             .limit(1)
             .with_for_update()
         )

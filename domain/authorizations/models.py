@@ -374,6 +374,7 @@ class SubmissionReceipt(HasId, Base):
     )
     channel: Mapped[InboundChannel] = mapped_column(enum_column(InboundChannel))
     sender_reference: Mapped[str] = mapped_column(String(200))
+    trace_number: Mapped[str | None] = mapped_column(String(200))
     certification: Mapped[CertificationType] = mapped_column(enum_column(CertificationType))
     sender_organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
     api_client_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("api_clients.id"))

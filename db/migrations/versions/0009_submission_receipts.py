@@ -2,7 +2,7 @@
 
 Revision ID: 0009
 Revises: 0008
-Create Date: 2026-12-01 19:05:26.812496
+Create Date: 2026-12-01 19:10:38.363637
 
 """
 
@@ -24,6 +24,7 @@ def upgrade() -> None:
     sa.Column('request_id', sa.Uuid(), nullable=False),
     sa.Column('channel', sa.Enum('FHIR_PAS', 'X12_278', name='inboundchannel', native_enum=False, length=32), nullable=False),
     sa.Column('sender_reference', sa.String(length=200), nullable=False),
+    sa.Column('trace_number', sa.String(length=200), nullable=True),
     sa.Column('certification', sa.Enum('NEW', 'UPDATE', 'CANCEL', name='certificationtype', native_enum=False, length=32), nullable=False),
     sa.Column('sender_organization_id', sa.Uuid(), nullable=False),
     sa.Column('api_client_id', sa.Uuid(), nullable=True),
