@@ -3,8 +3,9 @@
 other way: UM01/UM03 -> request category, UM06 -> priority, SV1/SV2 units, DMG03 genders, HI
 qualifiers. UM02 says whether it is a new request, an update or a cancellation.
 
-The sender's reference is the patient event's trace (TRN02 of 2000E): the same trace again is
-a resend and answers the request already made. An update or cancellation names the earlier
+The sender's reference and trace number are the patient event's trace (TRN02 of 2000E; a
+revision or cancellation comes with a trace of its own, as the TR3 has it): the same trace
+again is a resend and answers the request already made. An update or cancellation names the earlier
 review by REF*BB (the authorization number) or REF*NT (the administrative reference we
 answered: our request number), else by its own trace."""
 
@@ -98,6 +99,7 @@ def to_inbound_submission(review: Transaction278) -> InboundSubmission:
     return InboundSubmission(
         intake=EhrIntake(_patient(review), _coverage(review), diagnoses, services),
         sender_reference=trace,
+        trace_number=trace,
         channel=InboundChannel.X12_278,
         payer_identifier=(umo.identifier or None) if umo else None,
         payer_name=(umo.name.last_name or None) if umo else None,
