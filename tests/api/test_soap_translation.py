@@ -71,19 +71,19 @@ async def test_a_278_for_a_pas_payer_travels_as_a_pas_bundle_and_returns_as_a_27
                 endpoint_url=f"{payer_root}/fhir",
             )
             await uow.commit()
-        async with serving(create_app(settings, clock=clock)) as root:
-            async with httpx.AsyncClient(base_url=root, timeout=30) as http:
-                body = envelope(sample, Credentials("clinic", SECRET))
-                first = core_fields(await post(http, body))
-                await outbox_settled(uow_factory)
-                async with uow_factory() as uow:
-                    request = await uow.session.scalar(select(AuthorizationRequest))
-                assert request.status is AuthorizationStatus.PENDED
-                async with uow_factory() as uow:
-                    await poll_request(uow=uow, request_id=request.id, directory=PartnerRegistry())
-                again = core_fields(
-                    await post(http, envelope(sample, Credentials("clinic", SECRET)))
-                )
+        async with (
+            serving(create_app(settings, clock=clock)) as root,
+            httpx.AsyncClient(base_url=root, timeout=30) as http,
+        ):
+            body = envelope(sample, Credentials("clinic", SECRET))
+            first = core_fields(await post(http, body))
+            await outbox_settled(uow_factory)
+            async with uow_factory() as uow:
+                request = await uow.session.scalar(select(AuthorizationRequest))
+            assert request.status is AuthorizationStatus.PENDED
+            async with uow_factory() as uow:
+                await poll_request(uow=uow, request_id=request.id, directory=PartnerRegistry())
+            again = core_fields(await post(http, envelope(sample, Credentials("clinic", SECRET))))
 
     assert hcr_actions(first["Payload"]) and set(hcr_actions(first["Payload"])) == {"A4"}
     assert set(hcr_actions(again["Payload"])) == {"A1"}
