@@ -1,5 +1,5 @@
-"""create_app(settings) -> Starlette: /graphql (HTTP + WebSocket), /soap/core, /healthz, /readyz,
-/metrics."""
+"""create_app(settings) -> Starlette: /graphql (HTTP + WebSocket), /fhir (Da Vinci PAS),
+/soap/core (CAQH CORE), /healthz, /readyz, /metrics."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from adapters.eventbus import create_event_bus
 from adapters.fhir.ehr import EhrClient
 from adapters.fhir.ehr_http import EhrConnection
+from adapters.fhir.server import pas_server_routes, unsupported_fhir_routes
 from adapters.http_limits import BodySizeLimitMiddleware
 from adapters.observability import (
     Metrics,
@@ -148,9 +149,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         if settings.simulators
         else []
     )
+    # /fhir: the PAS server; other FHIR routes (Subscription) join this list.
+    fhir_routes: list[BaseRoute] = [*pas_server_routes()]
     app = Starlette(
         routes=[
             *simulated,
+            Mount("/fhir", routes=[*fhir_routes, *unsupported_fhir_routes()]),
             *_core_soap(settings, lambda: app.state.database, lambda: app.state.clock),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
@@ -160,7 +164,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         ],
         middleware=[
             Middleware(RequestContextMiddleware, metrics=app_metrics),
-            Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
+            Middleware(
+                BodySizeLimitMiddleware,
+                max_bytes=settings.max_body_bytes,
+                own_limits=("/fhir/", CORE_PATH),
+            ),
         ],
         lifespan=lifespan,
     )
@@ -187,7 +195,7 @@ def _core_soap(
         *core_soap_routes(
             InboundCoreHandler(units, clock=_LateClock(clock)),
             ApiClientAuthenticator(units),
-            max_body_bytes=min(settings.core_max_body_bytes, settings.max_body_bytes),
+            max_body_bytes=settings.core_max_body_bytes,  # answered with a SOAP fault
             wsdl_address=f"{base.rstrip('/')}{CORE_PATH}",
             receiver_id=settings.core_receiver_id,
             clock=_LateClock(clock),

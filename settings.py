@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     graphiql: bool = True
     max_body_bytes: int = Field(1_048_576, ge=1024, description="request body cap")
+    fhir_max_bundle_bytes: int = Field(
+        10_485_760, ge=1024, description="largest PAS Bundle /fhir takes in (bytes)"
+    )
+    fhir_max_bundle_entries: int = Field(
+        1000, ge=1, description="most entries of a PAS Bundle /fhir takes in"
+    )
     max_query_depth: int = Field(12, ge=2)
     max_aliases: int = Field(30, ge=1)
     max_query_cost: int = Field(50_000, ge=10)

@@ -127,7 +127,7 @@ class BundleIndex(ResourceIndex):
 def request_claim(bundle: Bundle, *profiles: str) -> Claim:
     """entry[0], checked to be a preauthorization Claim (NOTES §2)."""
     if bundle.type != "collection":
-        raise PasRequestError("invalid", "A PAS request Bundle has type collection", "Bundle.type")
+        raise PasRequestError("value", "A PAS request Bundle has type collection", "Bundle.type")
     entries = bundle.entry or []
     if not entries or not isinstance(entries[0].resource, Claim):
         raise PasRequestError("structure", "The first entry must be a Claim", "Bundle.entry[0]")

@@ -37,7 +37,8 @@ def to_pas_response(request_bundle: Bundle, answer: PartnerAnswer, *, now: datet
     claim = entries[0].resource
     assert isinstance(claim, Claim)  # the caller checked the request
     response = _claim_response(claim, answer, entries[0].fullUrl, now)
-    echoed = {ref.reference for ref in (claim.patient, claim.insurer, claim.provider) if ref}
+    named = [ref.reference for ref in (claim.patient, claim.insurer, claim.provider) if ref]
+    echoed = {e.fullUrl for e in entries[1:] if e.fullUrl and _names(e.fullUrl, named)}
     key = request_bundle.identifier.value if request_bundle.identifier else str(uuid.uuid4())
     return Bundle(
         meta=profile(Profile.RESPONSE_BUNDLE),
@@ -53,6 +54,11 @@ def to_pas_response(request_bundle: Bundle, answer: PartnerAnswer, *, now: datet
             *(e for e in entries[1:] if e.fullUrl in echoed),
         ],
     )
+
+
+def _names(full_url: str, references: list[str | None]) -> bool:
+    """Whether a reference names the entry: its fullUrl, or "Type/id" at its end."""
+    return any(r and (full_url == r or full_url.endswith(f"/{r}")) for r in references)
 
 
 def _claim_response(

@@ -134,8 +134,11 @@ class OutboxDispatcher:
                     await self.run_once()
                     await self.poll_due()
                     await self._maybe_expire()
+                    # asyncio.timeout, not wait_for: on Python 3.11 wait_for loses a
+                    # cancellation that arrives as the wake-up does, and stop() then hangs.
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self._interval)
+                        async with asyncio.timeout(self._interval):
+                            await self._wake.wait()
                     self._wake.clear()
             finally:
                 waker.cancel()

@@ -185,7 +185,8 @@ async def find_submissions(
     service_to: date | None = None,
 ) -> list[SubmissionState]:
     """The requests this partner sent that match every filter given (at least one), newest
-    first, each read audited."""
+    first, each read audited. `sender_reference` matches the sender reference or the trace
+    number of any of the partner's submissions for the request."""
     _check_sender(actor)
     found = await search_requests(
         uow,

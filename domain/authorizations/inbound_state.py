@@ -114,7 +114,10 @@ async def search_requests(
     if sender_reference:
         filters.append(
             AuthorizationRequest.id.in_(
-                receipts.where(SubmissionReceipt.sender_reference == sender_reference.strip())
+                receipts.where(
+                    (SubmissionReceipt.sender_reference == sender_reference.strip())
+                    | (SubmissionReceipt.trace_number == sender_reference.strip())
+                )
             )
         )
     if number:

@@ -7,13 +7,19 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from sqlalchemy import select
 
 from adapters.fhir.pas import dump, parse_resource, to_pas_bundle
 from adapters.fhir.pas_inbound import PasRequestError, from_pas_request
 from domain.authorizations.answers import snapshot
 from domain.authorizations.inbound import CertificationType, InboundSubmission
 from domain.authorizations.intake_records import ordered_services
-from domain.authorizations.models import AuthorizationRequest, RequestCategory
+from domain.authorizations.models import (
+    AttachmentKind,
+    AuthorizationAttachment,
+    AuthorizationRequest,
+    RequestCategory,
+)
 from tests.adapters.fhir.pas_examples import (
     ORIGINALS,
     REQUESTS,
@@ -111,7 +117,7 @@ def test_a_cancelled_claim_is_a_cancellation():
 @pytest.mark.parametrize(
     ("change", "code", "expression"),
     [
-        (lambda b: setattr(b, "type", "transaction"), "invalid", "Bundle.type"),
+        (lambda b: setattr(b, "type", "transaction"), "value", "Bundle.type"),
         (lambda b: b.entry.reverse(), "structure", "Bundle.entry[0]"),
         (lambda b: setattr(b, "identifier", None), "required", "Bundle.identifier"),
         (
@@ -130,3 +136,20 @@ def test_structural_faults_name_the_issue_and_where(change, code, expression):
     with pytest.raises(PasRequestError) as raised:
         from_pas_request(bundle)
     assert (raised.value.code, raised.value.expression) == (code, expression)
+
+
+async def test_an_inline_document_in_supporting_info_is_kept_with_the_request(orgs, uow_factory):
+    name = "v2.2.1/Bundle-ReferralAuthorizationBundleExample.json"
+    world = await world_for(orgs, uow_factory, name)
+    outcome = await take_in(uow_factory, world.ehr, name)
+    async with uow_factory() as uow:
+        documents = list(
+            await uow.session.scalars(
+                select(AuthorizationAttachment).where(
+                    AuthorizationAttachment.request_id == outcome.request.id
+                )
+            )
+        )
+    [document] = documents
+    assert document.kind is AttachmentKind.CLINICAL_NOTE  # LOINC 11505-5, a procedure note
+    assert document.size_bytes > 0 and len(document.sha256) == 64

@@ -1,0 +1,127 @@
+"""The edges of the /fhir server: reading a bounded body of the right content type, parsing it
+into an R4B resource with the fault's FHIRPath, and answering FHIR JSON or one
+OperationOutcome (NOTES §7: every 4xx carries exactly one)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pydantic
+from fhir.resources.R4B import get_fhir_model_class
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.operationoutcome import OperationOutcome
+from fhir.resources.R4B.parameters import Parameters
+from fhir.resources.R4B.resource import Resource
+from starlette.requests import Request
+from starlette.responses import Response
+
+from adapters.fhir.pas import FHIR_JSON, dump
+
+JSON_TYPES = frozenset({FHIR_JSON, "application/json"})
+_PARSE_ERRORS = (ValueError, TypeError, KeyError, RecursionError)
+
+
+class FhirProblem(Exception):
+    """Answered as HTTP `status` with one OperationOutcome issue."""
+
+    def __init__(self, status: int, code: str, message: str, expression: str | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.expression = status, code, message, expression
+
+
+def fhir_response(resource: Resource, status: int = 200) -> Response:
+    return Response(dump(resource), status_code=status, media_type=FHIR_JSON)
+
+
+def problem_response(problem: FhirProblem) -> Response:
+    issue: dict[str, Any] = {
+        "severity": "error",
+        "code": problem.code,
+        "diagnostics": problem.message,
+    }
+    if problem.expression:
+        issue["expression"] = [problem.expression]
+    headers = {"WWW-Authenticate": "Bearer"} if problem.status == 401 else None
+    body = OperationOutcome(issue=[issue])
+    return Response(dump(body), status_code=problem.status, media_type=FHIR_JSON, headers=headers)
+
+
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    """The body, if JSON (415 otherwise) and at most `max_bytes` (413 otherwise)."""
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if kind not in JSON_TYPES:
+        raise FhirProblem(415, "not-supported", f"Send {FHIR_JSON}, not {kind or 'nothing'}")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(max_bytes)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > max_bytes:
+            raise _too_large(max_bytes)
+    return bytes(body)
+
+
+def _too_large(max_bytes: int) -> FhirProblem:
+    return FhirProblem(413, "too-costly", f"The Bundle is larger than {max_bytes} bytes")
+
+
+def parse_bundle(body: bytes, max_entries: int) -> Bundle:
+    """A Bundle (or the Bundle of a `Parameters{resource}` some clients send), at most
+    `max_entries` entries, with the first fault's FHIRPath."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise FhirProblem(400, "invalid", f"The body is not JSON: {error}") from None
+    kind = data.get("resourceType") if isinstance(data, dict) else None
+    if kind == "Parameters":
+        data = _wrapped(data)
+        kind = data.get("resourceType")
+    if kind != "Bundle":
+        raise FhirProblem(400, "structure", f"Expected a Bundle, got {kind or 'no resourceType'}")
+    entries = data.get("entry")
+    if isinstance(entries, list) and len(entries) > max_entries:
+        raise FhirProblem(413, "too-costly", f"The Bundle has more than {max_entries} entries")
+    resource = _validated(kind, data)
+    assert isinstance(resource, Bundle)
+    return resource
+
+
+def _wrapped(data: dict[str, Any]) -> dict[str, Any]:
+    for parameter in data.get("parameter") or ():
+        if isinstance(parameter, dict) and isinstance(parameter.get("resource"), dict):
+            return dict(parameter["resource"])
+    raise FhirProblem(400, "required", "The Parameters hold no resource", "Parameters.parameter")
+
+
+def _validated(kind: str, data: dict[str, Any]) -> Resource:
+    try:
+        resource: Resource = get_fhir_model_class(kind).model_validate(data)  # type: ignore[assignment]
+    except pydantic.ValidationError as error:
+        first = error.errors()[0]
+        code = "required" if first.get("type") == "missing" else "structure"
+        where = _path(kind, first.get("loc", ()))
+        raise FhirProblem(
+            400, code, f"Invalid {kind} at {where}: {first.get('msg')}", where
+        ) from None
+    except _PARSE_ERRORS as error:
+        raise FhirProblem(400, "structure", f"Invalid {kind}: {str(error)[:300]}") from None
+    return resource
+
+
+def _path(kind: str, location: tuple[Any, ...] | list[Any]) -> str:
+    """pydantic's location as FHIRPath: ("entry", 1, "resource", "birthDate") ->
+    Bundle.entry[1].resource.birthDate."""
+    path = kind
+    for part in location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif str(part) not in ("function-after", "function-before", "function-wrap"):
+            path += f".{part}"
+    return path
+
+
+def inquiry_result(bundles: list[Bundle]) -> Parameters:
+    """2.2.x `$inquire`: one `return` per matching Response Bundle."""
+    return Parameters(parameter=[{"name": "return", "resource": b} for b in bundles] or None)

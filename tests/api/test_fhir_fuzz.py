@@ -1,0 +1,111 @@
+"""Mutated PAS conformance examples at /fhir/Claim/$submit: never a 5xx, a 4xx is one
+OperationOutcome and writes nothing, a 200 is a Response Bundle, and whatever is written is a
+whole submission (a request with its lines, receipt and outbox row) or a receipt alone
+(an update or cancel), never a part of one."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from tests.adapters.fhir.pas_examples import REQUESTS, example_bytes, npis_of, submission_of
+from tests.api.fhir_support import claim_response, post_fhir, single_issue
+from tests.inbound_support import build_partner_world, row_counts
+
+EXAMPLES = {name: json.loads(example_bytes(name)) for name in REQUESTS}
+NASTY = st.sampled_from(
+    ["", " ", "Patient/SubscriberExample", "Organization/InsurerExample", "#missing",
+     "urn:uuid:1", "preauthorization", "claim", "cancelled", "active", "collection",
+     "2026-13-45", "1978", "http://hl7.org/fhir/sid/us-npi", "http://www.ama-assn.org/go/cpt",
+     "https://codesystem.x12.org/005010/1322", "3", "I", "A1", "x" * 300]
+)  # fmt: skip
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**40), 2**40),
+    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=10), NASTY,
+)  # fmt: skip
+KEYS = st.sampled_from(
+    ["resourceType", "id", "fullUrl", "reference", "system", "code", "value", "status", "use",
+     "type", "item", "sequence", "productOrService", "quantity", "servicedDate", "patient",
+     "insurer", "provider", "coverage", "extension", "url", "valueBoolean", "entry", "resource",
+     "identifier", "related", "priority"]
+)  # fmt: skip
+JSON = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(KEYS, inner, max_size=3)),
+    max_leaves=5,
+)
+
+
+def _slots(node: Any) -> list[tuple[Any, Any]]:
+    found: list[tuple[Any, Any]] = []
+    items = node.items() if isinstance(node, dict) else enumerate(node)
+    for key, child in list(items):
+        found.append((node, key))
+        if isinstance(child, (dict, list)):
+            found.extend(_slots(child))
+    return found
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> bytes:
+    body = copy.deepcopy(EXAMPLES[draw(st.sampled_from(sorted(EXAMPLES)))])
+    for _ in range(draw(st.integers(1, 3))):
+        container, slot = draw(st.sampled_from(_slots(body)))
+        action = draw(st.sampled_from(["replace", "drop", "add"]))
+        if action == "replace":
+            container[slot] = draw(JSON)
+        elif action == "drop" and isinstance(container, dict):
+            del container[slot]
+        elif isinstance(container, dict):
+            container[draw(KEYS)] = draw(JSON)
+    raw = json.dumps(body).encode()
+    if draw(st.integers(0, 9)) == 0:  # now and then, not JSON at all
+        raw = raw[: draw(st.integers(0, len(raw)))]
+    return raw
+
+
+@pytest.fixture
+async def world(orgs, uow_factory):
+    sent = [submission_of(name) for name in REQUESTS]
+    return await build_partner_world(
+        orgs, uow_factory, payer_id="1234567893", provider_npis=npis_of(*sent)
+    )
+
+
+def _grown(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {table: after[table] - before[table] for table in after}
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(body=mutated())
+async def test_a_mutated_bundle_never_fails_the_server_or_half_writes(
+    app_client, world, uow_factory, body
+):
+    before = await row_counts(uow_factory)
+    response = await post_fhir(app_client, "/Claim/$submit", body, as_=world.ehr)
+    assert response.status_code < 500, response.text
+    grown = _grown(before, await row_counts(uow_factory))
+    if response.status_code >= 400:
+        event(f"{response.status_code} {single_issue(response)['code']}")
+        assert not any(grown.values()), grown
+        return
+    assert response.status_code == 200
+    outcome = claim_response(response.json())["outcome"]
+    event(f"200 {outcome}")
+    if outcome == "error":
+        assert not any(grown.values()), grown
+    elif grown["authorization_requests"]:
+        assert grown["authorization_requests"] == grown["submission_receipts"] == 1
+        assert grown["outbox_messages"] == 1 and grown["authorization_lines"] >= 1
+    else:
+        assert grown["submission_receipts"] in (0, 1)
+        assert grown["persons"] == grown["coverages"] == 0
