@@ -61,7 +61,30 @@ def read_inbound(payload: str, *, answer: Answer) -> Received | Acknowledgment:
         return refusal(payload, answer)
     if len(messages) != 1 or len(requests) != 1 or requests[0].is_response:
         return refusal(payload, answer, _not_a_request(interchange))
+    events = _event_problems(requests[0])
+    if events:
+        return refusal(payload, answer, events)
     return Received(requests[0], interchange)
+
+
+def _event_problems(message: Transaction278 | Inquiry278) -> list[X12Problem]:
+    """A request or inquiry is about one patient event (2000E): none is nothing to review,
+    and a second one is refused rather than dropped."""
+    events = message.events
+    if not events:
+        se = message.transaction.trailer
+        text = "A 278 request or inquiry needs a patient event (HL EV, loop 2000E)"
+        return [X12Problem(ProblemCode.REQUIRED_SEGMENT_MISSING, text, se.position, "HL")]
+    return [
+        X12Problem(
+            ProblemCode.UNEXPECTED_SEGMENT,
+            "One patient event per 278 is taken: send each in its own transaction set",
+            event.node.hl.position,
+            "HL",
+            loop=event.loop,
+        )
+        for event in events[1:]
+    ]
 
 
 def _not_a_request(interchange: Interchange) -> list[X12Problem]:

@@ -191,3 +191,36 @@ async def test_invalid_x12_is_answered_with_a_999_or_ta1_and_writes_nothing(
     assert marker in fields["Payload"]
     async with uow_factory() as uow:
         assert await row_counts(uow) == before
+
+
+def _without_event(sample: str) -> str:
+    segments = sample.split("~")
+    start = next(i for i, s in enumerate(segments) if s.startswith("HL*4*3*EV"))
+    end = next(i for i, s in enumerate(segments) if s.startswith("SE*"))
+    count = int(segments[end].split("*")[1]) - (end - start)
+    kept = [*segments[:start], f"SE*{count}*0001", *segments[end + 1 :]]
+    return "~".join(kept).replace("HL*3*2*22*1", "HL*3*2*22*0")
+
+
+def _two_events(sample: str) -> str:
+    segments = sample.split("~")
+    start = next(i for i, s in enumerate(segments) if s.startswith("HL*4*3*EV"))
+    end = next(i for i, s in enumerate(segments) if s.startswith("SE*"))
+    event = segments[start:end]
+    second = [event[0].replace("HL*4*3*EV", "HL*5*3*EV"), *event[1:]]
+    count = int(segments[end].split("*")[1]) + len(second)
+    kept = [*segments[:end], *second, f"SE*{count}*0001", *segments[end + 1 :]]
+    return "~".join(kept)
+
+
+@pytest.mark.parametrize("payload", [_without_event(REFERRAL), _two_events(REFERRAL)])
+async def test_a_278_without_one_patient_event_gets_a_999_and_writes_nothing(
+    app_client, partner, uow_factory, payload
+):
+    async with uow_factory() as uow:
+        before = await row_counts(uow)
+    fields = core_fields(await post(app_client.http, envelope(payload, partner)))
+    assert fields["PayloadType"] == "X12_999_Response_005010X231A1"
+    assert "IK3*HL*" in fields["Payload"] and "IK5*R" in fields["Payload"]
+    async with uow_factory() as uow:
+        assert await row_counts(uow) == before
