@@ -60,6 +60,7 @@ INFO_CANCELLED = (f"{_SD}/modifierextension-infoCancelled", f"{_SD}/extension-in
 INFO_CHANGED = f"{_SD}/extension-infoChanged"
 REQUESTED_SERVICE = f"{_SD}/extension-requestedService"
 CANCEL_CODES = frozenset({"3"})  # X12 1322: 3 = cancel
+INITIAL = "I"
 # FHIR request priority (and processpriority) -> the request's priority.
 PRIORITIES: dict[str, Priority] = {
     **ehr_codes.PRIORITIES,
@@ -202,7 +203,7 @@ def _certification(claim: Claim) -> CertificationType:
     changed = any(
         first(item.extension, INFO_CHANGED) or _cancelled(item) for item in claim.item or ()
     )
-    if claim.related or changed or claim_level:
+    if claim.related or changed or claim_level not in (None, INITIAL):
         return CertificationType.UPDATE
     return CertificationType.NEW
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime
 
 from fhir.resources.R4B.bundle import Bundle, BundleEntry
 from fhir.resources.R4B.claim import Claim
@@ -145,10 +145,10 @@ async def submit(request: Request) -> Response:
     return fhir_response(_answer(bundle, outcome.state, now))
 
 
-def _answer(request_bundle: Bundle, state: SubmissionState, now: object) -> Bundle:
+def _answer(request_bundle: Bundle, state: SubmissionState, now: datetime) -> Bundle:
     """The PAS Response Bundle echoing the request, with our request number added to the
     ClaimResponse's identifiers (the key for later inquiries)."""
-    bundle = to_pas_response(request_bundle, state.answer, now=now)  # type: ignore[arg-type]
+    bundle = to_pas_response(request_bundle, state.answer, now=now)
     response = (bundle.entry or [])[0].resource
     assert isinstance(response, ClaimResponse)
     ours = identifier(System.REQUEST_NUMBER, state.request.number)
@@ -228,7 +228,7 @@ def _pins_2_0_1(bundle: Bundle, claim: Claim) -> bool:
     return any(str(p).endswith("|2.0.1") for p in profiles)
 
 
-def _single_bundle(request: Bundle, answers: list[Bundle], now: object) -> Bundle:
+def _single_bundle(request: Bundle, answers: list[Bundle], now: datetime) -> Bundle:
     """2.0.1: one Bundle holding every ClaimInquiryResponse (none when nothing matched)."""
     entries = [e for answer in answers for e in (answer.entry or [])[:1]]
     return Bundle(

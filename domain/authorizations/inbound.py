@@ -15,27 +15,29 @@ requester's NPI names), with that organisation's staff rights and the API client
 
 from __future__ import annotations
 
-import hashlib
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 
 from domain.audit.models import AuditAction
 from domain.audit.service import record_access
-from domain.authorizations.documents import Document, add_attachment, check_document
+from domain.authorizations.inbound_parts import (
+    InboundSubmission,
+    acting_for,
+    attach,
+    coverage_in_force,
+    request_data,
+    requested_lines,
+    requesting_organization,
+    services_providers,
+)
 from domain.authorizations.inbound_state import SubmissionState, current_answer, search_requests
-from domain.authorizations.intake import EhrIntake, IntakeCoverage, IntakeProvider
 from domain.authorizations.intake_records import (
-    draft_data,
     match_coverage,
     match_person,
-    ordered_services,
     payer_by_identifier,
-    provider_by_npi,
-    provider_npis,
-    service_line,
 )
 from domain.authorizations.lifecycle import AWAITING_DETERMINATION, AuthorizationStatus
 from domain.authorizations.models import (
@@ -43,8 +45,6 @@ from domain.authorizations.models import (
     AuthorizerKind,
     CertificationType,
     InboundChannel,
-    Priority,
-    RequestCategory,
     SubmissionReceipt,
 )
 from domain.authorizations.payer import (
@@ -55,14 +55,13 @@ from domain.authorizations.payer import (
     replace_details,
     withdraw_request,
 )
-from domain.authorizations.payer_rules import PayerRequestData, ServiceLineData, check_payer_request
+from domain.authorizations.payer_rules import check_payer_request
 from domain.authorizations.service import ENTITY, audit_change
 from domain.errors import DomainError, ErrorCode, forbidden
-from domain.identity.models import ApiClient, Organization, OrganizationKind, Role
+from domain.identity.models import ApiClient, OrganizationKind, Role
 from domain.identity.rules import Principal, require_role
 from domain.partners.models import OutboxKind
 from domain.partners.outbox import enqueue
-from domain.providers.models import Provider
 from domain.uow import UnitOfWork
 
 __all__ = [
@@ -77,35 +76,6 @@ __all__ = [
 
 SENDER_KINDS = frozenset({OrganizationKind.PROVIDER, OrganizationKind.CLEARINGHOUSE})
 MAX_FOUND = 100
-
-
-@dataclass(frozen=True)
-class InboundSubmission:
-    """A partner's submission in domain terms. `sender_reference` is the sender's identifier
-    of this message (PAS Bundle identifier, else the Claim's; X12 BHT03/TRN); an update or a
-    cancellation names the earlier submission in `related_reference` (its sender reference,
-    or the request number we answered). `requester` is the submitting provider (PAS
-    Claim.provider, X12 2010B); each service names its requesting and servicing providers."""
-
-    intake: EhrIntake
-    sender_reference: str
-    channel: InboundChannel
-    payer_identifier: str | None = None
-    payer_name: str | None = None
-    priority: Priority | None = None  # None: EXPEDITED if any service is
-    certification: CertificationType = CertificationType.NEW
-    related_reference: str | None = None
-    requester: IntakeProvider | None = None
-    category: RequestCategory = RequestCategory.OUTPATIENT_SERVICE
-    attachments: tuple[Document, ...] = field(default_factory=tuple)
-    notes: str | None = None
-    # The patient-event trace number (PAS Claim.identifier, X12 2000E TRN): what later updates
-    # and cancellations may name in `related_reference`.
-    trace_number: str | None = None
-
-    def fingerprint(self) -> str:
-        """The same submission always has the same fingerprint (a resend); another does not."""
-        return hashlib.sha256(repr(self).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -153,7 +123,7 @@ async def receive_submission(
     else:
         request = await _earlier_request(uow, actor, submission.related_reference)
         if submission.certification is CertificationType.CANCEL:
-            await withdraw_request(uow, _acting_for(actor, request), request, submission.notes)
+            await withdraw_request(uow, acting_for(actor, request), request, submission.notes)
         else:
             await _update(uow, actor, request, submission)
     uow.session.add(
@@ -256,28 +226,12 @@ async def _api_client_id(uow: UnitOfWork, actor: Principal) -> uuid.UUID | None:
     return found
 
 
-def _acting_for(actor: Principal, request_or_org: AuthorizationRequest | Organization) -> Principal:
-    """The partner acting for the requesting provider organisation, with its staff's rights."""
-    organization_id = (
-        request_or_org.requesting_organization_id
-        if isinstance(request_or_org, AuthorizationRequest)
-        else request_or_org.id
-    )
-    return Principal(
-        subject_id=actor.subject_id,
-        organization_id=organization_id,
-        organization_kind=OrganizationKind.PROVIDER,
-        roles=frozenset({Role.PROVIDER_STAFF}),
-        is_machine=actor.is_machine,
-    )
-
-
 async def _new_request(
     uow: UnitOfWork, actor: Principal, submission: InboundSubmission
 ) -> AuthorizationRequest:
     intake = submission.intake
-    lines = _lines(intake)
-    coverage = _coverage(intake)
+    lines = requested_lines(intake)
+    coverage = coverage_in_force(intake)
     # The identifier asked is authoritative; only without one is the payer's name used.
     asked = submission.payer_identifier or (
         coverage.payer_identifier.value if coverage.payer_identifier else None
@@ -290,9 +244,9 @@ async def _new_request(
             ErrorCode.PAYER_UNKNOWN, "No payer has this identifier", "payerIdentifier"
         )
     partner = await partner_for(uow, payer.id)
-    acting = _acting_for(actor, await _requesting_organization(uow, actor, submission))
-    requesting, servicing = await _providers(uow, submission)
-    check_payer_request(_data(submission, payer.id, lines, uuid.uuid4()))  # before any write
+    acting = acting_for(actor, await requesting_organization(uow, actor, submission))
+    requesting, servicing = await services_providers(uow, submission)
+    check_payer_request(request_data(submission, payer.id, lines, uuid.uuid4()))  # before any write
     person, known = await match_person(
         uow, acting, intake, payer_id=payer.id, member_id=coverage.member_id
     )
@@ -301,136 +255,11 @@ async def _new_request(
             uow=uow, actor=acting, action=AuditAction.READ, entity="Person", entity_ids=[person.id]
         )
     coverage_id = await match_coverage(uow, acting, person.id, payer.id, coverage)
-    data = _data(submission, payer.id, lines, person.id, coverage_id, requesting, servicing)
+    data = request_data(submission, payer.id, lines, person.id, coverage_id, requesting, servicing)
     request = await draft_payer_request(uow=uow, actor=acting, data=data)
-    _attach(uow, acting, request, submission)
+    attach(uow, acting, request, submission)
     await hand_to_partner(uow, acting, request, partner)
     return request
-
-
-def _lines(intake: EhrIntake) -> tuple[ServiceLineData, ...]:
-    services = ordered_services(intake)
-    if not services:
-        raise DomainError(ErrorCode.NOTHING_REQUESTED, "No service is requested", "services")
-    for index, service in enumerate(services):
-        if service.code is None or service.code_system is None:
-            raise DomainError(
-                ErrorCode.NOTHING_REQUESTED,
-                "A requested service has no CPT, HCPCS or service type code",
-                f"services.{index}",
-            )
-    return tuple(service_line(service, index) for index, service in enumerate(services))
-
-
-def _coverage(intake: EhrIntake) -> IntakeCoverage:
-    """The active primary coverage, in force on every requested date."""
-    with_member = [c for c in intake.coverages if c.member_id]
-    if not with_member:
-        raise DomainError(
-            ErrorCode.MEMBER_NOT_FOUND, "No coverage with a member id", "coverage.memberId"
-        )
-    coverage = intake.primary_coverage
-    if coverage is None or not coverage.member_id:
-        raise DomainError(
-            ErrorCode.COVERAGE_INACTIVE, "The coverage is not active", "coverage.status"
-        )
-    start, end = coverage.period.start, coverage.period.end
-    for service in intake.requested_services:
-        first, last = service.occurrence.start, service.occurrence.end or service.occurrence.start
-        if (end and first and first > end) or (start and last and last < start):
-            raise DomainError(
-                ErrorCode.COVERAGE_INACTIVE,
-                "The coverage is not in force on the requested dates",
-                "coverage.period",
-            )
-    return coverage
-
-
-async def _requesting_organization(
-    uow: UnitOfWork, actor: Principal, submission: InboundSubmission
-) -> Organization:
-    """The sender's own organisation; for a clearinghouse, the provider organisation the
-    requester's (else the requesting provider's) NPI names."""
-    if actor.organization_kind is OrganizationKind.PROVIDER:
-        own = await uow.session.get(Organization, actor.organization_id)
-        assert own is not None  # the token's organisation exists
-        return own
-    services = submission.intake.requested_services
-    candidates = [submission.requester, *(s.requesting_provider for s in services[:1])]
-    for npi in (npi for provider in candidates for npi in provider_npis(provider)):
-        found = await uow.session.scalar(
-            select(Organization).where(
-                Organization.npi == npi, Organization.kind == OrganizationKind.PROVIDER
-            )
-        )
-        if found is None:
-            provider = await uow.session.scalar(select(Provider).where(Provider.npi == npi))
-            found = (
-                await uow.session.get(Organization, provider.organization_id) if provider else None
-            )
-        if found is not None:
-            return found
-    raise DomainError(
-        ErrorCode.PROVIDER_NOT_RECOGNIZED, "The requesting provider is not known", "requester"
-    )
-
-
-async def _providers(
-    uow: UnitOfWork, submission: InboundSubmission
-) -> tuple[uuid.UUID | None, uuid.UUID | None]:
-    """The directory's requesting and servicing providers; an NPI we do not know is refused."""
-    services = ordered_services(submission.intake)
-    first = services[0]
-    found: list[uuid.UUID | None] = []
-    for field_name, provider in (
-        ("requestingProvider", first.requesting_provider),
-        ("servicingProvider", first.servicing_provider),
-    ):
-        known = await provider_by_npi(uow, provider)
-        if known is None and provider_npis(provider):
-            raise DomainError(
-                ErrorCode.PROVIDER_NOT_RECOGNIZED,
-                f"No provider in the directory has the NPI {provider_npis(provider)[0]}",
-                field_name,
-            )
-        found.append(known.id if known else None)
-    return found[0], found[1]
-
-
-def _data(
-    submission: InboundSubmission,
-    payer_id: uuid.UUID,
-    lines: tuple[ServiceLineData, ...],
-    patient_id: uuid.UUID,
-    coverage_id: uuid.UUID | None = None,
-    requesting: uuid.UUID | None = None,
-    servicing: uuid.UUID | None = None,
-) -> PayerRequestData:
-    expedited = None if submission.priority is None else submission.priority is Priority.EXPEDITED
-    data = draft_data(
-        submission.intake,
-        payer_id,
-        lines,
-        patient_id=patient_id,
-        coverage_id=coverage_id,
-        requesting=requesting,
-        servicing=servicing,
-        category=submission.category,
-        expedited=expedited,
-    )
-    if submission.notes and not data.notes:
-        return PayerRequestData(**{**data.__dict__, "notes": submission.notes[:4000]})
-    return data
-
-
-def _attach(
-    uow: UnitOfWork, actor: Principal, request: AuthorizationRequest, submission: InboundSubmission
-) -> None:
-    for index, document in enumerate(submission.attachments):
-        check_document(
-            document.title, document.content_type, document.content, f"attachments.{index}"
-        )
-        add_attachment(uow, actor, request.id, document)
 
 
 async def _earlier_request(
@@ -476,11 +305,11 @@ async def _update(
 ) -> None:
     """An unsent or rejected request takes the new details and goes again; one with the payer
     gets the new documents, sent as additional information."""
-    acting = _acting_for(actor, request)
+    acting = acting_for(actor, request)
     if request.status in EDITABLE:
-        lines = _lines(submission.intake)
-        requesting, servicing = await _providers(uow, submission)
-        data = _data(
+        lines = requested_lines(submission.intake)
+        requesting, servicing = await services_providers(uow, submission)
+        data = request_data(
             submission,
             request.authorizer_organization_id,
             lines,
@@ -490,12 +319,12 @@ async def _update(
             servicing,
         )
         await replace_details(uow, acting, request, data)
-        _attach(uow, acting, request, submission)
+        attach(uow, acting, request, submission)
         await hand_to_partner(
             uow, acting, request, await partner_for(uow, request.authorizer_organization_id)
         )
     elif request.status in (*AWAITING_DETERMINATION, AuthorizationStatus.SUBMITTING):
-        _attach(uow, acting, request, submission)
+        attach(uow, acting, request, submission)
         request.updated_at = uow.clock.now()
         await audit_change(uow, acting, request, ["attachments"])
         if submission.attachments and request.status in AWAITING_DETERMINATION:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
@@ -15,54 +14,29 @@ from hypothesis import strategies as st
 
 from tests.adapters.fhir.pas_examples import REQUESTS, example_bytes, npis_of, submission_of
 from tests.api.fhir_support import claim_response, post_fhir, single_issue
+from tests.fuzzing import json_values, mutate
 from tests.inbound_support import build_partner_world, row_counts
 
 EXAMPLES = {name: json.loads(example_bytes(name)) for name in REQUESTS}
-NASTY = st.sampled_from(
-    ["", " ", "Patient/SubscriberExample", "Organization/InsurerExample", "#missing",
-     "urn:uuid:1", "preauthorization", "claim", "cancelled", "active", "collection",
-     "2026-13-45", "1978", "http://hl7.org/fhir/sid/us-npi", "http://www.ama-assn.org/go/cpt",
-     "https://codesystem.x12.org/005010/1322", "3", "I", "A1", "x" * 300]
-)  # fmt: skip
-SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**40), 2**40),
-    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=10), NASTY,
-)  # fmt: skip
-KEYS = st.sampled_from(
-    ["resourceType", "id", "fullUrl", "reference", "system", "code", "value", "status", "use",
-     "type", "item", "sequence", "productOrService", "quantity", "servicedDate", "patient",
-     "insurer", "provider", "coverage", "extension", "url", "valueBoolean", "entry", "resource",
-     "identifier", "related", "priority"]
-)  # fmt: skip
-JSON = st.recursive(
-    SCALARS,
-    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(KEYS, inner, max_size=3)),
-    max_leaves=5,
-)
-
-
-def _slots(node: Any) -> list[tuple[Any, Any]]:
-    found: list[tuple[Any, Any]] = []
-    items = node.items() if isinstance(node, dict) else enumerate(node)
-    for key, child in list(items):
-        found.append((node, key))
-        if isinstance(child, (dict, list)):
-            found.extend(_slots(child))
-    return found
+NASTY = [
+    "", " ", "Patient/SubscriberExample", "Organization/InsurerExample", "#missing",
+    "urn:uuid:1", "preauthorization", "claim", "cancelled", "active", "collection",
+    "2026-13-45", "1978", "http://hl7.org/fhir/sid/us-npi", "http://www.ama-assn.org/go/cpt",
+    "https://codesystem.x12.org/005010/1322", "3", "I", "A1", "x" * 300,
+]  # fmt: skip
+KEYS = [
+    "resourceType", "id", "fullUrl", "reference", "system", "code", "value", "status", "use",
+    "type", "item", "sequence", "productOrService", "quantity", "servicedDate", "patient",
+    "insurer", "provider", "coverage", "extension", "url", "valueBoolean", "entry", "resource",
+    "identifier", "related", "priority",
+]  # fmt: skip
+JSON = json_values(NASTY, KEYS)
 
 
 @st.composite
 def mutated(draw: st.DrawFn) -> bytes:
     body = copy.deepcopy(EXAMPLES[draw(st.sampled_from(sorted(EXAMPLES)))])
-    for _ in range(draw(st.integers(1, 3))):
-        container, slot = draw(st.sampled_from(_slots(body)))
-        action = draw(st.sampled_from(["replace", "drop", "add"]))
-        if action == "replace":
-            container[slot] = draw(JSON)
-        elif action == "drop" and isinstance(container, dict):
-            del container[slot]
-        elif isinstance(container, dict):
-            container[draw(KEYS)] = draw(JSON)
+    mutate(draw, body, JSON, KEYS)
     raw = json.dumps(body).encode()
     if draw(st.integers(0, 9)) == 0:  # now and then, not JSON at all
         raw = raw[: draw(st.integers(0, len(raw)))]

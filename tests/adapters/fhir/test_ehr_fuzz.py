@@ -17,6 +17,7 @@ from adapters.fhir.ehr import EhrClient, EhrConnection
 from adapters.simulator.ehr import EhrSimulator
 from domain.authorizations.intake import EhrError, EhrIntake, PatientRef
 from tests.adapters.ehr_support import MRN, free_port
+from tests.fuzzing import json_values, mutate
 
 SIMULATOR = EhrSimulator()
 SERVED = {key: r.model_dump(mode="json") for key, r in SIMULATOR.data.resources.items()}
@@ -24,40 +25,17 @@ INTAKES = [
     (PatientRef.by_identifier(MRN, "NWC-100234"), "maria-mri-lumbar"),
     (PatientRef.by_id("james-whitfield"), None),
 ]
-NASTY = st.sampled_from(
-    ["", " ", "Patient/james-whitfield", "Patient/maria-lopez", "#missing", "urn:uuid:1",
-     "http://attacker.example/fhir/Organization/x", "2026-13-45", "1978", "Nonsense", "active",
-     "urgent", "whenever", "http://hl7.org/fhir/sid/us-npi", "http://www.ama-assn.org/go/cpt",
-     "http://hl7.org/fhir/sid/icd-10-cm", "Organization/../../Patient", "x" * 300]
-)  # fmt: skip
-SCALARS = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(-(2**53), 2**53),
-    st.floats(allow_nan=False, allow_infinity=False),
-    st.text(max_size=12),
-    NASTY,
-)
-KEYS = st.sampled_from(
-    ["resourceType", "id", "reference", "system", "code", "value", "coding", "start", "end",
-     "extension", "url", "contained", "status", "display"]
-)  # fmt: skip
-JSON = st.recursive(
-    SCALARS,
-    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(KEYS, inner, max_size=3)),
-    max_leaves=6,
-)
-
-
-def _slots(node: Any) -> list[tuple[Any, Any]]:
-    """Every (container, key) in a JSON tree."""
-    found: list[tuple[Any, Any]] = []
-    items = node.items() if isinstance(node, dict) else enumerate(node)
-    for key, child in list(items):
-        found.append((node, key))
-        if isinstance(child, (dict, list)):
-            found.extend(_slots(child))
-    return found
+NASTY = [
+    "", " ", "Patient/james-whitfield", "Patient/maria-lopez", "#missing", "urn:uuid:1",
+    "http://attacker.example/fhir/Organization/x", "2026-13-45", "1978", "Nonsense", "active",
+    "urgent", "whenever", "http://hl7.org/fhir/sid/us-npi", "http://www.ama-assn.org/go/cpt",
+    "http://hl7.org/fhir/sid/icd-10-cm", "Organization/../../Patient", "x" * 300,
+]  # fmt: skip
+KEYS = [
+    "resourceType", "id", "reference", "system", "code", "value", "coding", "start", "end",
+    "extension", "url", "contained", "status", "display",
+]  # fmt: skip
+JSON = json_values(NASTY, KEYS)
 
 
 @st.composite
@@ -66,15 +44,7 @@ def mutated(draw: st.DrawFn) -> dict[str, Any]:
     mutations: dict[str, Any] = {}
     for key in draw(st.lists(st.sampled_from(sorted(SERVED)), min_size=1, max_size=3, unique=True)):
         body = copy.deepcopy(SERVED[key])
-        for _ in range(draw(st.integers(1, 3))):
-            container, slot = draw(st.sampled_from(_slots(body)))
-            action = draw(st.sampled_from(["replace", "drop", "add"]))
-            if action == "replace":
-                container[slot] = draw(JSON)
-            elif action == "drop" and isinstance(container, dict):
-                del container[slot]
-            elif isinstance(container, dict):
-                container[draw(KEYS)] = draw(JSON)
+        mutate(draw, body, JSON, KEYS)
         mutations[key] = draw(st.one_of(st.just(body), st.just(body), JSON))
     return mutations
 

@@ -153,3 +153,12 @@ async def test_an_inline_document_in_supporting_info_is_kept_with_the_request(or
     [document] = documents
     assert document.kind is AttachmentKind.CLINICAL_NOTE  # LOINC 11505-5, a procedure note
     assert document.size_bytes > 0 and len(document.sha256) == 64
+
+
+def test_a_claim_level_initial_certification_is_a_new_request():
+    bundle = parse_resource(
+        example_bytes("v2.2.1/Bundle-MedicalServicesAuthorizationBundleExample.json"), "Bundle"
+    )
+    item_certification = bundle.entry[0].resource.item[0].extension[1]
+    bundle.entry[0].resource.extension = [item_certification]  # certificationType I on the Claim
+    assert from_pas_request(bundle).certification is CertificationType.NEW
