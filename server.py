@@ -1,12 +1,13 @@
-"""create_app(settings) -> Starlette: /graphql (HTTP + WebSocket), /fhir (Da Vinci PAS), /healthz,
-/readyz, /metrics."""
+"""create_app(settings) -> Starlette: /graphql (HTTP + WebSocket), /fhir (Da Vinci PAS),
+/soap/core (CAQH CORE), /healthz, /readyz, /metrics."""
 
 from __future__ import annotations
 
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -26,16 +27,26 @@ from adapters.fhir.subscriptions import subscription_routes
 from adapters.http_limits import BodySizeLimitMiddleware
 from adapters.network.clients import HttpSignatureService, HttpVerificationSources
 from adapters.network.interest import RateLimiter, interest_route
-from adapters.observability import Metrics, RequestContextMiddleware, configure_logging
+from adapters.observability import (
+    Metrics,
+    RequestContextMiddleware,
+    configure_logging,
+    correlation_id_var,
+)
 from adapters.partners.directory import PartnerRegistry
 from adapters.partners.dispatcher import OutboxDispatcher, in_flight, polling_policy
 from adapters.partners.followup_metrics import FollowUpMetrics
 from adapters.reporting import FollowUpReport, PriorAuthorizationReport
 from adapters.simulator.all import simulator_routes
+from adapters.soap.accounts import ApiClientAuthenticator
+from adapters.soap.inbound import InboundCoreHandler
+from adapters.soap.server import PATH as CORE_PATH
+from adapters.soap.server import core_soap_routes
 from adapters.tokens import TokenReader
 from db.engine import create_engine
 from db.uow import Database
 from domain.clock import Clock, SystemClock
+from domain.uow import UnitOfWork
 from schema.api import build_schema
 from schema.view import CareBridgeGraphQL
 from settings import Settings, load_settings
@@ -164,6 +175,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 "/fhir",
                 routes=[*fhir_routes, *subscription_routes(), *unsupported_fhir_routes()],
             ),
+            *_core_soap(settings, lambda: app.state.database, lambda: app.state.clock),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             interest_route(RateLimiter(settings.network_interest_per_minute)),
@@ -175,7 +187,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         middleware=[
             Middleware(RequestContextMiddleware, metrics=app_metrics),
             Middleware(
-                BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, own_limits=("/fhir/",)
+                BodySizeLimitMiddleware,
+                max_bytes=settings.max_body_bytes,
+                own_limits=("/fhir/", CORE_PATH),
             ),
         ],
         lifespan=lifespan,
@@ -205,6 +219,38 @@ def _network_ports(
     if settings.network_signature_base_url:
         signatures = HttpSignatureService(settings.network_signature_base_url, timeout=timeout)
     return verification, signatures
+
+
+def _core_soap(
+    settings: Settings, database: Callable[[], Database], clock: Callable[[], Clock]
+) -> list[BaseRoute]:
+    """`/soap/core` for partners that send us 278s (database and clock as the app has them
+    once it runs: the lifespan opens the database after the routes are built)."""
+
+    def units() -> UnitOfWork:
+        return database().uow_factory(correlation_id_var.get())()
+
+    base = settings.public_base_url or f"http://{settings.host}:{settings.port}"
+    return [
+        *core_soap_routes(
+            InboundCoreHandler(units, clock=_LateClock(clock)),
+            ApiClientAuthenticator(units),
+            max_body_bytes=settings.core_max_body_bytes,  # answered with a SOAP fault
+            wsdl_address=f"{base.rstrip('/')}{CORE_PATH}",
+            receiver_id=settings.core_receiver_id,
+            clock=_LateClock(clock),
+        )
+    ]
+
+
+class _LateClock:
+    """The app's clock, read when asked (tests set it after the routes are built)."""
+
+    def __init__(self, clock: Callable[[], Clock]) -> None:
+        self._clock = clock
+
+    def now(self) -> datetime:
+        return self._clock().now()
 
 
 def app_from_environment() -> Starlette:

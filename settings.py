@@ -175,6 +175,22 @@ class Settings(BaseSettings):
         description="answer worklist selections of plain fields with JSON built by PostgreSQL"
         " in one statement (with the audit); false = the general resolvers",
     )
+    core_receiver_id: str = Field(
+        "CAREBRIDGE",
+        min_length=1,
+        max_length=80,
+        description="our CORE identifier: the ReceiverID that envelopes sent to /soap/core"
+        " must carry, and the SenderID of our answers",
+    )
+    core_max_body_bytes: int = Field(
+        524_288, ge=1024, description="largest SOAP message /soap/core reads"
+    )
+    public_base_url: str | None = Field(
+        None,
+        description="the service's public base URL (https://carebridge.example), for the"
+        " address in the served WSDL; none = http://HOST:PORT",
+    )
+
     gc_young_threshold: int = Field(
         20_000, ge=0, description="allocations between young-generation collections; 0 = default"
     )

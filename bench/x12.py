@@ -11,8 +11,9 @@ Transaction278 with its HL tree. "generate" writes the parsed interchange back t
 Each stands beside its baseline, measured in the same run: the bare split (`decode`, `split`
 on the segment terminator, `split` on the element separator) and the bare join (the
 reverse). Before timing, every message is checked to come back byte for byte and to give the
-same segments as the bare split. Target: parse >= 0.3 x the bare split's rate (parse+map is
-shown beside it); below target is reported, not an error. Exit 1 on errors or a mismatch.
+same segments as the bare split. Target (issue #8): parse+map >= 0.3 x the bare split's rate
+(parse is held to it too); below target is reported, not an error. Exit 1 on errors or a
+mismatch.
 """
 
 from __future__ import annotations
@@ -127,13 +128,10 @@ def report(results: list[tuple[str, float, float]], size: float) -> None:
             f"{name:12}{ours:12,.0f}{ours * size / 1e6:8.1f}"
             f"{theirs:16,.0f}{theirs * size / 1e6:8.1f}{ours / theirs:8.3f}"
         )
-    parse_ratio = results[0][1] / results[0][2]
-    mapped = results[1][1] / results[1][2]
-    verdict = "PASS" if parse_ratio >= TARGET else "BELOW"
-    print(
-        f"target: parse >= {TARGET} x bare split: {verdict} ({parse_ratio:.3f}); "
-        f"parse+map: {mapped:.3f}"
-    )
+    for name, ours, theirs in results[:2]:
+        ratio = ours / theirs
+        verdict = "PASS" if ratio >= TARGET else "BELOW"
+        print(f"target: {name} >= {TARGET} x bare split: {verdict} ({ratio:.3f})")
 
 
 def main(argv: list[str] | None = None) -> int:

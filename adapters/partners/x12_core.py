@@ -3,10 +3,12 @@ envelope (`adapters.soap.client.CoreClient`, zeep, WS-Security UsernameToken).
 
 - submit: the 278 request with PayloadID = the outbox idempotency key, so a resend after a
   crash is the same envelope and a CORE partner answers it without opening a second case;
-- inquire: the same 278 again (same TRN trace number = the request number) under a new
-  PayloadID. The 278 inquiry (005010X215) has no CORE real-time PayloadType of its own among
-  the ones our partners and our simulator accept, so we ask the way most clearinghouses
-  answer: a request for a trace they know gets the current decision;
+- inquire: toward a partner whose options say `inquiry: X215`, a 278 inquiry (005010X215)
+  naming the review by its trace (the request number) and the payer's reference, carried
+  under the 278 request PayloadType (CORE vC2.2.0 lists none of its own for X215; the
+  receiver routes by GS08/ST03) and answered with an X215 response; toward the others the
+  same 278 request again (same trace) under a new PayloadID, which a clearinghouse answers
+  with the current decision;
 - CORE errors and transport failures become `PartnerError` with the client's `retryable`; a
   999 or TA1 that rejects our 278 makes a submission REJECTED (an inquiry fails, final).
 
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from adapters.soap.client import CoreClient, CoreConnection
@@ -27,13 +29,16 @@ from adapters.x12.ack999 import REJECTED_CODES, read_ta1s
 from adapters.x12.envelope import parse_interchange
 from adapters.x12.errors import X12Error
 from adapters.x12.mapping import MappingError, X12Parties, to_278_request, to_partner_answer
-from adapters.x12.reader import parse_278, parse_999
+from adapters.x12.mapping_inquiry import to_278_inquiry
+from adapters.x12.reader import parse_999, parse_review_response
 from domain.clock import Clock, SystemClock
 from domain.partners.ports import AnswerKind, PartnerAnswer, PartnerError, PartnerRequest
 
 REQUIRED_OPTIONS = ("endpoint_url", "sender_id", "receiver_id", "username", "password")
 PATH_OPTIONS = ("client_cert_path", "client_key_path", "ca_bundle_path")
 DEFAULT_TIMEOUT_SECONDS = 60.0
+INQUIRY_BY_RESEND, INQUIRY_BY_X215 = "X217", "X215"  # option `inquiry`
+INQUIRY_KINDS = (INQUIRY_BY_RESEND, INQUIRY_BY_X215)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +80,14 @@ class X12CorePartner:
         return await self._exchange(request, idempotency_key, submitting=True)
 
     async def inquire(self, request: PartnerRequest) -> PartnerAnswer:
-        return await self._exchange(request, uuid.uuid4(), submitting=False)
+        inquiry = str(self._options.get("inquiry") or INQUIRY_BY_RESEND).upper()
+        if inquiry not in INQUIRY_KINDS:
+            raise PartnerError(
+                f"X12_CORE partner option inquiry is one of {', '.join(INQUIRY_KINDS)}",
+                retryable=False,
+            )
+        build = to_278_inquiry if inquiry == INQUIRY_BY_X215 else to_278_request
+        return await self._exchange(request, uuid.uuid4(), submitting=False, build=build)
 
     async def cancel(self, request: PartnerRequest, *, idempotency_key: uuid.UUID) -> PartnerAnswer:
         raise PartnerError("Cancelling by 278 is not supported yet", retryable=False)
@@ -86,7 +98,12 @@ class X12CorePartner:
         raise PartnerError("Sending information by 278/275 is not supported yet", retryable=False)
 
     async def _exchange(
-        self, request: PartnerRequest, payload_id: uuid.UUID, *, submitting: bool
+        self,
+        request: PartnerRequest,
+        payload_id: uuid.UUID,
+        *,
+        submitting: bool,
+        build: Callable[..., bytes] = to_278_request,
     ) -> PartnerAnswer:
         settings = settings_from(self._options)
         parties = X12Parties(
@@ -97,7 +114,7 @@ class X12CorePartner:
             settings.usage,
         )
         try:
-            data = to_278_request(request, parties, originator=settings.originator)
+            data = build(request, parties, originator=settings.originator)
         except (MappingError, X12Error) as error:
             raise PartnerError(
                 f"The request cannot be sent as a 278: {error}", retryable=False
@@ -118,7 +135,7 @@ def read_answer(response: CoreResponse, *, submitting: bool) -> PartnerAnswer:
     payload = response.payload or ""
     try:
         if response.payload_type == PayloadType.X12_278_RESPONSE:
-            return to_partner_answer(parse_278(payload))
+            return to_partner_answer(parse_review_response(payload))
         refusal = _acknowledgment_refusal(response.payload_type, payload)
     except X12Error as error:
         raise PartnerError(

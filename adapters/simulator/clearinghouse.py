@@ -4,8 +4,9 @@ real-time 278 requests (005010X217) as a payer would, by configurable rules per 
 - approve (A1 with an authorization number), deny (A3 with a reason), pend first and approve on
   the next inquiry (A4 then A1), or reject the request (AAA with a reason);
 - state is kept per trace number (TRN02 of the patient event): a 278 with a known trace under a
-  new PayloadID is an inquiry and gets the current decision; the same PayloadID again gets the
-  very same answer (a resend never opens a second case);
+  new PayloadID is an inquiry and gets the current decision, and so does a 278 inquiry
+  (005010X215) naming the trace or the case's reference (AAA AA when it names no case); the
+  same PayloadID again gets the very same answer (a resend never opens a second case);
 - invalid X12 is answered with a 999 (or a TA1 when the envelope is broken) in the payload;
 - `outages` makes the HTTP endpoint fail on purpose: 503 answers or slow answers.
 
@@ -31,6 +32,7 @@ from adapters.soap.soap12 import UsernameToken
 from adapters.x12.acknowledge import Answer, acknowledge
 from adapters.x12.envelope import parse_interchange, write_interchange
 from adapters.x12.errors import X12Error
+from adapters.x12.inquiry import Inquiry278
 from adapters.x12.mapping import X12Parties
 from adapters.x12.mapping_payer import (
     Rejection,
@@ -39,8 +41,8 @@ from adapters.x12.mapping_payer import (
     read_review_request,
     to_278_response,
 )
-from adapters.x12.reader import parse_278
-from adapters.x12.review import Transaction278
+from adapters.x12.reader import parse_review_response
+from adapters.x12.review import ReviewTree, Transaction278
 from adapters.x12.validation import validate
 from domain.authorizations.lifecycle import ReviewAction
 from domain.clock import Clock, SystemClock
@@ -121,7 +123,9 @@ class SimulatedClearinghouse:
             return self._acknowledgment(payload)
 
     def _decision(self, payload: str) -> CoreAnswer:
-        review = parse_278(payload)
+        review = parse_review_response(payload)  # a request (X217) or an inquiry (X215)
+        if isinstance(review, Inquiry278):
+            return self._inquiry(review, payload)
         asked = read_review_request(review)
         case = self.cases.get(asked.trace_number)
         if case is None:
@@ -133,7 +137,22 @@ class SimulatedClearinghouse:
         parties = self._parties(payload)
         return CoreAnswer(PayloadType.X12_278_RESPONSE, self._response(case, review, parties))
 
-    def _response(self, case: Case, review: Transaction278, parties: X12Parties) -> str:
+    def _inquiry(self, inquiry: Inquiry278, payload: str) -> CoreAnswer:
+        """An X215 inquiry: the case it names (by trace, or by our reference or authorization
+        number) counts one more inquiry and gets its current decision; AAA AA when unknown."""
+        named = {*inquiry.trace_numbers, *(n.split("-")[0] for n in inquiry.authorization_numbers)}
+        case = next(
+            (c for trace, c in self.cases.items() if trace in named or c.reference in named),
+            None,
+        )
+        parties = self._parties(payload)
+        if case is None:
+            data = to_278_response(inquiry, parties, rejection=Rejection("AA", "C"))
+            return CoreAnswer(PayloadType.X12_278_RESPONSE, data.decode())
+        case.inquiries += 1
+        return CoreAnswer(PayloadType.X12_278_RESPONSE, self._response(case, inquiry, parties))
+
+    def _response(self, case: Case, review: ReviewTree, parties: X12Parties) -> str:
         services = case.asked.services or (RequestedService(1, "", ""),)
         rules = [self.rules.rule_for(s.procedure_code) for s in services]
         rejecting = next((r for r in rules if r.outcome is Outcome.REJECT), None)

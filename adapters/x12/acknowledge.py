@@ -86,8 +86,11 @@ class Answer:
     at: datetime
 
 
-def acknowledge(data: bytes | str, answer: Answer) -> Interchange:
-    """TA1 or 999s for `data`; raises `X12Error` only when not even its ISA can be read."""
+def acknowledge(
+    data: bytes | str, answer: Answer, *, refused: Sequence[X12Problem] = ()
+) -> Interchange:
+    """TA1 or 999s for `data`; raises `X12Error` only when not even its ISA can be read.
+    `refused`: problems the receiver found beyond the checks, rejecting their transactions."""
     try:
         received = parse_interchange(data)
     except X12Error as error:
@@ -97,11 +100,17 @@ def acknowledge(data: bytes | str, answer: Answer) -> Interchange:
     if broken:
         note = interchange_note(broken)
         return ta1_interchange(received.header, note, answer, received.delimiters)
-    return build_999(received, envelope, answer)
+    return build_999(received, envelope, answer, refused)
 
 
-def build_999(received: Interchange, envelope: Sequence[X12Problem], answer: Answer) -> Interchange:
-    """One 999 per functional group of `received`, in one interchange back to its sender."""
+def build_999(
+    received: Interchange,
+    envelope: Sequence[X12Problem],
+    answer: Answer,
+    refused: Sequence[X12Problem] = (),
+) -> Interchange:
+    """One 999 per functional group of `received`, in one interchange back to its sender;
+    `refused` are problems the receiver found beyond the checks (each in its transaction)."""
     groups = tuple(
         GroupDraft(
             "FA",
@@ -109,7 +118,11 @@ def build_999(received: Interchange, envelope: Sequence[X12Problem], answer: Ans
             group.header.element(2),
             X231A1,
             answer.control_number + offset,
-            (TransactionDraft("999", acknowledge_group(group, envelope, received.delimiters)),),
+            (
+                TransactionDraft(
+                    "999", acknowledge_group(group, envelope, received.delimiters, refused)
+                ),
+            ),
         )
         for offset, group in enumerate(received.groups)
     )
@@ -126,15 +139,20 @@ def build_999(received: Interchange, envelope: Sequence[X12Problem], answer: Ans
 
 
 def acknowledge_group(
-    group: FunctionalGroup, envelope: Sequence[X12Problem], delimiters: Delimiters
+    group: FunctionalGroup,
+    envelope: Sequence[X12Problem],
+    delimiters: Delimiters,
+    refused: Sequence[X12Problem] = (),
 ) -> tuple[Segment, ...]:
     """The body of a 999 for `group`: AK1, an AK2..IK5 loop per transaction set, AK9."""
     body = [Segment.of("AK1", group.functional_id, group.control_number, group.version)]
     accepted = 0
     for transaction in group.transactions:
+        start, end = transaction.header.position, transaction.trailer.position
         problems = transaction_problems(transaction) + _content_problems(
             group, transaction, delimiters
         )
+        problems += [p for p in refused if start <= (p.segment_position or 0) <= end]
         loop, ok = _transaction_response(group, transaction, problems, delimiters)
         body += loop
         accepted += ok

@@ -6,11 +6,13 @@ X217 and X215 TR3s order them (party loops come last in every 2000 loop)."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
 from operator import itemgetter
 from types import MappingProxyType
+from typing import NamedTuple
 
 from adapters.x12.errors import ProblemCode, X12Problem
 from adapters.x12.segments import Segment
@@ -56,9 +58,11 @@ X217_LOOPS = LoopTable(
 X215_LOOPS = LoopTable(REVIEW_LEVELS)
 
 
-@dataclass(frozen=True, slots=True)
-class Party:
-    """A party loop (2010x): its NM1 first, then N3, N4, PER, PRV, REF, DMG, AAA..."""
+class Party(NamedTuple):
+    """A party loop (2010x): its NM1 first, then N3, N4, PER, PRV, REF, DMG, AAA...
+
+    Immutable named tuples rather than frozen dataclasses, like `Segment`: several are built
+    per message read, and a frozen dataclass's `__init__` costs several times as much."""
 
     loop: str
     segments: tuple[Segment, ...]
@@ -68,8 +72,9 @@ class Party:
         return self.segments[0]
 
 
-@dataclass(frozen=True, slots=True)
-class HLNode:
+class HLNode(NamedTuple):
+    """One HL loop with its own segments, its party loops and the loops under it."""
+
     hl: Segment
     id: str  # HL01
     parent_id: str  # HL02, "" for the root
@@ -104,6 +109,7 @@ def build_hierarchy(body: tuple[Segment, ...], table: LoopTable) -> Hierarchy:
     """The HL tree of a transaction body (the segments between ST and SE)."""
     ids = list(map(itemgetter(0), body))  # segment ids
     starts = [i for i, segment_id in enumerate(ids) if segment_id == "HL"]
+    names = [i for i, segment_id in enumerate(ids) if segment_id == "NM1"]
     header = body[: starts[0]] if starts else body
     problems: list[X12Problem] = []
     pending: dict[str, list[HLNode]] = {}
@@ -111,7 +117,7 @@ def build_hierarchy(body: tuple[Segment, ...], table: LoopTable) -> Hierarchy:
     backwards: list[HLNode] = []
     roots: list[HLNode] = []
     for start, end in reversed(_spans(starts, len(body))):
-        node = _node(body, ids, start, end, table, pending)
+        node = _node(body, names, start, end, table, pending)
         if node.id in seen:
             problems.append(_hl_problem(node, f"HL01 {node.id!r} is used twice", 1))
         seen.add(node.id)
@@ -125,31 +131,45 @@ def build_hierarchy(body: tuple[Segment, ...], table: LoopTable) -> Hierarchy:
     return Hierarchy(header, tuple(reversed(roots)), nodes, tuple(problems), table)
 
 
+_new = tuple.__new__  # builds a named tuple without its keyword-handling __new__
+
+
 def _node(
     body: tuple[Segment, ...],
-    ids: list[str],
+    all_names: list[int],
     start: int,
     end: int,
     table: LoopTable,
     pending: dict[str, list[HLNode]],
 ) -> HLNode:
-    """The HL loop body[start:end]; its children were built before it (they come later)."""
+    """The HL loop body[start:end]; its children were built before it (they come later).
+    `all_names` are the positions of every NM1 in `body`, in order."""
     hl = body[start]
-    node_id, parent_id, level = (*hl.elements[:3], "", "", "")[:3]
+    elements = hl.elements
+    count = len(elements)
+    node_id = elements[0] if count else ""
+    parent_id = elements[1] if count > 1 else ""
+    level = elements[2] if count > 2 else ""
     known = table.levels.get(level)
-    names = [i for i in range(start + 1, end) if ids[i] == "NM1"]
-    own = body[start + 1 : names[0]] if names else body[start + 1 : end]
+    names = all_names[bisect_left(all_names, start + 1) : bisect_left(all_names, end)]
     parties: tuple[Party, ...] = ()
     if names:
-        names.append(end)
+        own = body[start + 1 : names[0]]
         usual, special = (known.party_loop if known else ""), table.party_loops
+        names.append(end)
         parties = tuple(
-            Party(special.get((level, body[i].element(1)), usual), body[i:j])
-            for i, j in pairwise(names)
+            [
+                _new(Party, (special.get((level, body[i].element(1)), usual), body[i:j]))
+                if special
+                else _new(Party, (usual, body[i:j]))
+                for i, j in pairwise(names)
+            ]
         )
+    else:
+        own = body[start + 1 : end]
     children = tuple(reversed(pending.pop(node_id))) if node_id in pending else ()
     loop = known.loop if known else ""
-    return HLNode(hl, node_id, parent_id, level, loop, own, parties, children)
+    return _new(HLNode, (hl, node_id, parent_id, level, loop, own, parties, children))
 
 
 def _spans(starts: list[int], end: int) -> list[tuple[int, int]]:

@@ -23,7 +23,7 @@ from adapters.x12.builder import (
 )
 from adapters.x12.codes import HCR_ACTIONS, REJECT_REASONS
 from adapters.x12.envelope import Interchange, write_interchange
-from adapters.x12.review import X217, Transaction278
+from adapters.x12.review import X217, ReviewTree
 from adapters.x12.segments import DEFAULT_DELIMITERS, Delimiters, Segment
 from adapters.x12.typed import (
     AAA,
@@ -111,10 +111,10 @@ class X12Parties:
 def to_278_request(request: PartnerRequest, parties: X12Parties, *, originator: str) -> bytes:
     """The 278 request interchange for `request`; TRN02 (the trace) is the request number and
     TRN03 `originator` (the submitter's 10-character id)."""
-    _check(request)
+    check_request(request)
     body = (
-        Segment.of("BHT", "0007", "13", request.number, *_stamp(parties.at)),
-        *_parties(request),
+        Segment.of("BHT", "0007", "13", request.number, *stamp(parties.at)),
+        *review_parties(request),
         *_event(request, originator),
         *(seg for n, line in enumerate(request.lines) for seg in _service(request, line, n)),
     )
@@ -122,7 +122,10 @@ def to_278_request(request: PartnerRequest, parties: X12Parties, *, originator: 
 
 
 def envelope(
-    body: tuple[Segment, ...], parties: X12Parties, delimiters: Delimiters = D
+    body: tuple[Segment, ...],
+    parties: X12Parties,
+    delimiters: Delimiters = D,
+    version: str = X217,
 ) -> Interchange:
     draft = InterchangeDraft(
         PartyId(parties.sender_id),
@@ -134,7 +137,7 @@ def envelope(
                 "HI",
                 parties.sender_id,
                 parties.receiver_id,
-                X217,
+                version,
                 parties.control_number,
                 (TransactionDraft("278", body),),
             ),
@@ -144,11 +147,11 @@ def envelope(
     return build_interchange(draft, delimiters=delimiters)
 
 
-def _stamp(at: datetime) -> tuple[str, str]:
+def stamp(at: datetime) -> tuple[str, str]:
     return at.strftime("%Y%m%d"), at.strftime("%H%M")
 
 
-def _check(request: PartnerRequest) -> None:
+def check_request(request: PartnerRequest) -> None:
     problems = []
     if request.payer is None or not request.payer.identifier:
         problems.append("the payer has no payer id")
@@ -172,7 +175,8 @@ def _party(entity: str, party: PartnerParty, id_qualifier: str) -> Segment:
     return encode(name, D)
 
 
-def _parties(request: PartnerRequest) -> list[Segment]:
+def review_parties(request: PartnerRequest) -> list[Segment]:
+    """HL 20, 21 and 22: the payer (UMO), the requester and the subscriber, with DMG."""
     assert request.payer and request.requester  # checked
     birth = request.patient_birth_date
     subscriber = NM1(
@@ -206,7 +210,7 @@ def _event(request: PartnerRequest, originator: str) -> list[Segment]:
     ends = [line.requested_end or line.requested_start for line in request.lines]
     if starts:
         qualifier = EVENT_DATES.get(category, EVENT_PERIOD)
-        segments.append(_dtp(qualifier, min(starts), max(e for e in ends if e)))
+        segments.append(dated(qualifier, min(starts), max(e for e in ends if e)))
     if request.diagnoses:
         codes = [
             f"{PRINCIPAL_DIAGNOSIS if n == 0 else OTHER_DIAGNOSIS}{D.component}{_icd(code)}"
@@ -227,7 +231,7 @@ def _facility(place_of_service: str | None) -> Composite:
     return Composite((place_of_service, "B")) if place_of_service else NO_COMPONENTS
 
 
-def _dtp(qualifier: str, start: date, end: date | None) -> Segment:
+def dated(qualifier: str, start: date, end: date | None) -> Segment:
     if end is None or end == start:
         return Segment.of("DTP", qualifier, "D8", start.strftime("%Y%m%d"))
     return Segment.of("DTP", qualifier, "RD8", f"{start:%Y%m%d}-{end:%Y%m%d}")
@@ -248,7 +252,7 @@ def _service(request: PartnerRequest, line: PartnerLine, index: int) -> list[Seg
         encode(UM("HS", "I", service_type, _facility(line.place_of_service)), D),
     ]
     if line.requested_start:
-        segments.append(_dtp(SERVICE_DATE, line.requested_start, line.requested_end))
+        segments.append(dated(SERVICE_DATE, line.requested_start, line.requested_end))
     segments.append(encode(service, D))
     return segments
 
@@ -260,7 +264,7 @@ def _quantity(value: Decimal) -> str:
 # --- 278 response -> PartnerAnswer ---------------------------------------------------------
 
 
-def to_partner_answer(review: Transaction278) -> PartnerAnswer:
+def to_partner_answer(review: ReviewTree) -> PartnerAnswer:
     """What the payer's 278 response says: REJECTED on any AAA, else per-line decisions
     (one line per 2000F service, in order; the event's HCR for lines without their own, or the
     only line when there are no services), else RECEIVED."""
@@ -343,7 +347,7 @@ def _date(text: str) -> date | None:
         return None
 
 
-def _payer_reference(review: Transaction278) -> str | None:
+def _payer_reference(review: ReviewTree) -> str | None:
     found = [e.reference(ADMINISTRATIVE_REFERENCE) for e in review.events]
     return next((r for r in found if r), None)
 

@@ -18,7 +18,7 @@ from adapters.x12.mapping import (
     X12Parties,
     envelope,
 )
-from adapters.x12.review import Transaction278
+from adapters.x12.review import ReviewTree, Transaction278
 from adapters.x12.segments import Segment
 from domain.partners.ports import LineAnswer
 
@@ -50,6 +50,7 @@ class Rejection:
 
     reason: str
     follow_up: str = "C"
+    level: str = "EV"  # HL03 of the loop at fault: 20 payer, 21 requester, 22 subscriber, EV
 
 
 def read_review_request(review: Transaction278) -> ReviewRequested:
@@ -64,14 +65,15 @@ def read_review_request(review: Transaction278) -> ReviewRequested:
 
 
 def to_278_response(
-    review: Transaction278,
+    review: ReviewTree,
     parties: X12Parties,
     *,
     lines: tuple[LineAnswer, ...] = (),
     rejection: Rejection | None = None,
     payer_reference: str | None = None,
 ) -> bytes:
-    """The 278 response to `review`: `lines` decide the services by sequence (line 1 decides
+    """The 278 response to `review` (a request for review, X217, or an inquiry, X215, answered
+    in its own version): `lines` decide the services by sequence (line 1 decides
     the event when it has no services), or `rejection` refuses the whole event."""
     by_sequence = {line.sequence: line for line in lines}
     pended = any(line.review_action.value == PENDED for line in lines)
@@ -85,25 +87,31 @@ def to_278_response(
     services = 0
     for node in review.hierarchy.nodes:
         decision: list[Segment] = []
-        if node.level == "EV":
+        if rejection is not None:
+            if node.level == rejection.level:
+                decision = _rejected(rejection)
+        elif node.level == "EV":
             has_services = any(child.level == "SS" for child in node.walk())
             event_line = None if has_services else by_sequence.get(1)
-            decision = _rejected(rejection) if rejection else _decided(event_line, payer_reference)
-        elif node.level == "SS" and not rejection:
+            decision = _decided(event_line, payer_reference)
+        elif node.level == "SS":
             services += 1
             decision = _decided(by_sequence.get(services), None)
         body += _echoed(node, decision)
     # Echoed composites keep the request's component separator: write with its delimiters.
-    return write_interchange(envelope(tuple(body), parties, review.delimiters))
+    return write_interchange(envelope(tuple(body), parties, review.delimiters, review.version))
 
 
 def _echoed(node: HLNode, decision: list[Segment]) -> list[Segment]:
     """The node's segments with TRN referenced and `decision` after its UM (AAA after TRN)."""
     own = [_referenced(s) for s in node.segments]
+    parties = [s for party in node.parties for s in party.segments]
+    if node.level not in ("EV", "SS"):  # 2010A-D: the AAA closes the level's party loop
+        return [node.hl, *own, *parties, *decision]
     anchor = "TRN" if decision and decision[0].id == "AAA" else "UM"
     at = next((i + 1 for i, s in enumerate(own) if s.id == anchor), 0)
     own[at:at] = decision
-    return [node.hl, *own, *(s for party in node.parties for s in party.segments)]
+    return [node.hl, *own, *parties]
 
 
 def _referenced(segment: Segment) -> Segment:

@@ -75,6 +75,16 @@ def parse_278(data: bytes | str) -> Transaction278:
     return parse_one(data, Transaction278)
 
 
+def parse_review_response(data: bytes | str) -> Transaction278 | Inquiry278:
+    """A 278 response: to a request for review (X217) or to an inquiry (X215)."""
+    messages = read_messages(parse_interchange(data))
+    if len(messages) == 1 and isinstance(messages[0], Transaction278 | Inquiry278):
+        return messages[0]
+    found = ", ".join(type(m).__name__ for m in messages) or "no transaction set"
+    message = f"Expected one 278 response, found {found}"
+    raise X12Error([X12Problem(ProblemCode.UNSUPPORTED_TRANSACTION, message)])
+
+
 def parse_278_inquiry(data: bytes | str) -> Inquiry278:
     return parse_one(data, Inquiry278)
 

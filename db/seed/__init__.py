@@ -84,6 +84,13 @@ async def demo_banner(settings: Settings, host: str, port: int) -> str:
         )
         lines.append(f"{who.display_name} ({who.roles[0].value}, {who.organization}):")
         lines.append(f"  {token}")
+    lines += [
+        "",
+        f"CAQH CORE SOAP partner ({demo.DEMO_SOAP_PARTNER.organization}): POST 278s to"
+        f" http://{host}:{port}/soap/core (WSDL at ?wsdl), ReceiverID {settings.core_receiver_id}",
+        f"  WS-Security UsernameToken username {demo.DEMO_SOAP_PARTNER.email}"
+        f" password {demo.DEMO_SOAP_PARTNER_SECRET}",
+    ]
     lines.append("")
     lines.append(
         'Try: { providers(search: {text: "grief counselling", near: {latitude: 39.9526, '

@@ -109,6 +109,11 @@ DEMO_PARTNER = DemoUser(
     "northside-ehr", "Northside EHR (API client)", "Northside Wellness Clinic", (Role.PARTNER,)
 )
 DEMO_PARTNER_SECRET = "northside-ehr-demo-secret"
+# The clearinghouse that sends us 278s on /soap/core (WS-Security UsernameToken).
+DEMO_SOAP_PARTNER = DemoUser(
+    "bridgeway-core", "Bridgeway CORE partner (API client)", CLEARINGHOUSE, (Role.PARTNER,)
+)
+DEMO_SOAP_PARTNER_SECRET = "bridgeway-core-demo-secret"
 
 HOURS = tuple(OpeningHours(day, "09:00", "17:00") for day in ("MON", "TUE", "WED", "THU", "FRI"))
 
@@ -302,6 +307,13 @@ async def load_demo(
             name=DEMO_PARTNER.display_name,
             client_id=DEMO_PARTNER.email,
             secret=DEMO_PARTNER_SECRET,
+        )
+        await identity.create_api_client(
+            uow=uow,
+            organization_id=orgs[DEMO_SOAP_PARTNER.organization],
+            name=DEMO_SOAP_PARTNER.display_name,
+            client_id=DEMO_SOAP_PARTNER.email,
+            secret=DEMO_SOAP_PARTNER_SECRET,
         )
         await uow.commit()
 

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.identity.models import ApiClient, Organization, OrganizationKind, Role, User
@@ -172,16 +172,56 @@ async def create_api_client(
     return client
 
 
-async def authenticate_api_client(*, uow: UnitOfWork, client_id: str, secret: str) -> Principal:
-    """The principal of a partner presenting its client id and secret; UNAUTHENTICATED if wrong."""
+async def _active_client(
+    uow: UnitOfWork, which: ColumnElement[bool]
+) -> tuple[ApiClient, OrganizationKind] | None:
+    """The active API client `which` selects, of an active organisation, with its kind."""
     row = await uow.session.execute(
         select(ApiClient, Organization.kind)
         .join(Organization, Organization.id == ApiClient.organization_id)
-        .where(ApiClient.client_id == client_id, ApiClient.active.is_(True))
+        .where(which, ApiClient.active.is_(True), Organization.active.is_(True))
     )
     found = row.one_or_none()
-    if found is None or not verify_secret(secret, found[0].secret_hash):
+    return (found[0], found[1]) if found is not None else None
+
+
+# Verified against when the client id is unknown, so that a wrong id costs what a wrong
+# secret costs and the answer's timing does not tell which client ids exist.
+_UNKNOWN_CLIENT_HASH = hash_secret(secrets.token_urlsafe(16))
+
+
+async def authenticate_api_client(*, uow: UnitOfWork, client_id: str, secret: str) -> Principal:
+    """The principal of a partner presenting its client id and secret; UNAUTHENTICATED if wrong."""
+    found = await _active_client(uow, ApiClient.client_id == client_id)
+    stored = found[0].secret_hash if found is not None else _UNKNOWN_CLIENT_HASH
+    if not verify_secret(secret, stored) or found is None:
         raise DomainError(ErrorCode.UNAUTHENTICATED, "Unknown client or wrong secret")
+    client, kind = found
+    return principal_of(client, kind, is_machine=True)
+
+
+# The organisations whose machine partners may send us requests for review (CORE, PAS).
+SUBMITTING_PARTNER_KINDS = frozenset({OrganizationKind.PROVIDER, OrganizationKind.CLEARINGHOUSE})
+
+
+async def authenticate_submitting_partner(
+    *, uow: UnitOfWork, client_id: str, secret: str
+) -> Principal:
+    """A PARTNER API client of a provider organisation or clearinghouse, by its client id and
+    secret; UNAUTHENTICATED for anything else (wrong secret, another kind or role)."""
+    principal = await authenticate_api_client(uow=uow, client_id=client_id, secret=secret)
+    if principal.organization_kind not in SUBMITTING_PARTNER_KINDS or not principal.has_any(
+        Role.PARTNER
+    ):
+        raise DomainError(ErrorCode.UNAUTHENTICATED, "Unknown client or wrong secret")
+    return principal
+
+
+async def principal_for_api_client(*, uow: UnitOfWork, api_client_id: uuid.UUID) -> Principal:
+    """The principal of an active API client of an active organisation, by its row id."""
+    found = await _active_client(uow, ApiClient.id == api_client_id)
+    if found is None:
+        raise DomainError(ErrorCode.UNAUTHENTICATED, "Unknown or inactive client")
     client, kind = found
     return principal_of(client, kind, is_machine=True)
 

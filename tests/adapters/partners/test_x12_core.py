@@ -4,6 +4,8 @@ uvicorn, and its answers come back through dispatch and the follow-up path."""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
@@ -24,11 +26,15 @@ from adapters.simulator.clearinghouse import (
     SimulatedClearinghouse,
     clearinghouse_app,
 )
+from adapters.soap.client import CoreClient, CoreConnection
+from adapters.x12.mapping import to_partner_answer
+from adapters.x12.reader import parse_review_response
 from domain.authorizations import payer
 from domain.authorizations.answers import snapshot
 from domain.authorizations.lifecycle import AuthorizationStatus, ReviewAction
 from domain.authorizations.models import AuthorizationLine, AuthorizationRequest, CodeSystem
 from domain.authorizations.payer_rules import DiagnosisData, PayerRequestData, ServiceLineData
+from domain.clock import SystemClock
 from domain.history import StatusChange
 from domain.identity.models import Organization
 from domain.partners.models import OutboxMessage, OutboxStatus, Protocol, TradingPartner
@@ -36,6 +42,7 @@ from domain.partners.outbox import RetryPolicy
 from domain.partners.polling import poll_request
 from domain.partners.ports import AnswerKind
 from tests.adapters.ehr_support import serving
+from tests.adapters.x12.synthetic import synthetic_interchange
 from tests.domain.partners.test_outbox import run_outbox, status_of
 from tests.office import build_office
 
@@ -128,6 +135,53 @@ async def test_submitted_and_pended_then_approved_on_inquiry(submitted, uow_fact
     assert line.review_action is ReviewAction.CERTIFIED
     assert line.authorization_number == f"{case.reference}-1"
     assert line.approved_quantity == Decimal(1)
+
+
+async def test_an_x215_partner_is_asked_with_a_278_inquiry_and_approves_on_it(
+    submitted, uow_factory, clearinghouse, monkeypatch
+):
+    async with uow_factory() as uow:
+        partner = await uow.session.scalar(select(TradingPartner))
+        partner.options = {**partner.options, "inquiry": "X215"}
+        await uow.commit()
+    sent: list[str] = []
+    handle = clearinghouse.handle
+
+    async def recording(request, *, submitter):
+        sent.append(request.payload or "")
+        return await handle(request, submitter=submitter)
+
+    monkeypatch.setattr(clearinghouse, "handle", recording)
+    await run_outbox(uow_factory, PartnerRegistry())
+    assert await poll(uow_factory, submitted) is AuthorizationStatus.APPROVED
+    request_278, inquiry = sent
+    assert "*005010X217~" in request_278 and "*005010X215~" in inquiry
+    assert "GS*HI*" in inquiry and "BHT*0007*13*" in inquiry
+    [case] = clearinghouse.cases.values()
+    assert case.inquiries == 1
+    assert f"REF*NT*{case.reference}~" in inquiry
+    async with uow_factory() as uow:
+        line = await uow.session.scalar(select(AuthorizationLine))
+    assert (line.review_action, line.authorization_number) == (
+        ReviewAction.CERTIFIED,
+        f"{case.reference}-1",
+    )
+
+
+async def test_an_x215_inquiry_about_an_unknown_review_is_answered_aaa(clearinghouse, endpoint):
+    client = CoreClient(
+        CoreConnection(
+            endpoint_url=endpoint, sender_id="CAREBRIDGE", receiver_id=RECEIVER_ID,
+            username=USERNAME, password=PASSWORD, timeout_seconds=5,
+        ),
+        clock=SystemClock(),
+    )  # fmt: skip
+
+    response = await asyncio.to_thread(
+        client.real_time, payload_id=uuid.uuid4(), payload=synthetic_interchange().decode()
+    )
+    answer = to_partner_answer(parse_review_response(response.payload or ""))
+    assert answer.kind is AnswerKind.REJECTED and "AAA AA" in (answer.reason or "")
 
 
 async def test_a_resend_with_the_same_payload_id_opens_no_second_case(
