@@ -8,8 +8,9 @@ from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from domain.delivery import reads
 from domain.delivery import service as delivery
 from domain.delivery.lifecycle import DisbursementAction, DisbursementStatus, PaymentAction
 from domain.delivery.models import (
@@ -19,7 +20,6 @@ from domain.delivery.models import (
     ProviderPayment,
     ProviderPaymentLine,
 )
-from domain.history import StatusChange
 from tests.domain.delivery.conftest import (
     FIRST,
     attend,
@@ -63,22 +63,28 @@ async def ledger(uow_factory):
         )
         payments = {p.id: p for p in await uow.session.scalars(select(ProviderPayment))}
         lines = list(await uow.session.scalars(select(ProviderPaymentLine)))
+        every = list(await uow.session.scalars(select(Disbursement.id)))
         pays = Counter(
-            await uow.session.scalars(
-                select(StatusChange.entity_id).where(
-                    StatusChange.entity == "Disbursement",
-                    StatusChange.action == DisbursementAction.PAY.value,
-                )
-            )
+            step.entity_id
+            for steps in (await reads.disbursement_history(uow=uow, ids=every)).values()
+            for step in steps
+            if step.action == DisbursementAction.PAY.value
         )
     return paid, payments, lines, pays
+
+
+async def history_of(uow_factory, ids):
+    """The disbursements' status history as the domain reads it (PAY steps from payments)."""
+    async with uow_factory() as uow:
+        found = await reads.disbursement_history(uow=uow, ids=ids)
+    return [step for i in ids for step in found.get(i, [])]
 
 
 def check_each_paid_once(paid, payments, lines, pays):
     for disbursement in paid:
         payment = payments[disbursement.payment_id]
         assert payment.provider_id == disbursement.provider_id
-        assert disbursement.status is D.PAID
+        assert disbursement.current_status is D.PAID
         assert (disbursement.paid_amount, disbursement.paid_quantity) == (
             disbursement.amount,
             disbursement.disbursed_quantity,
@@ -136,14 +142,10 @@ async def test_a_cancelled_payment_is_paid_again_once_and_its_history_says_so(
     (repaid,) = (await run_payments(world, uow_factory, FEBRUARY)).payments
 
     assert (repaid.provider_id, repaid.total_amount) == (world.providers[0], Decimal("240.00"))
+    moved = Counter(
+        step.action for step in await history_of(uow_factory, [d.id for d in delivered[0][1][:3]])
+    )
     async with uow_factory() as uow:
-        moved = (
-            await uow.session.execute(
-                select(StatusChange.action, func.count())
-                .where(StatusChange.entity_id.in_([d.id for d in delivered[0][1][:3]]))
-                .group_by(StatusChange.action)
-            )
-        ).all()
         paid_by = set(
             await uow.session.scalars(
                 select(Disbursement.payment_id).where(
@@ -169,24 +171,17 @@ async def test_the_history_of_a_run_tells_each_step_once(world, uow_factory, clo
     _, sessions = await schedule_sessions(world, uow_factory, authorized)
     made = await enroll(world, uow_factory, authorized, sessions)
     clock.set(FIRST + timedelta(weeks=4))
-    await roster(world, uow_factory, sessions, made)  # present, present, absent, partial
-    held = await run_payments(world, uow_factory, share="1")
+    await roster(world, uow_factory, sessions, made, share="1")  # present, present, absent, partial
+    held = await run_payments(world, uow_factory)
     for disbursement, approve in ((made[0], True), (made[3], False)):
         async with uow_factory() as uow:
             await delivery.review_disbursements(
                 uow=uow, actor=world.supervisor, disbursement_ids=[disbursement.id], approve=approve
             )
-    paid = await run_payments(world, uow_factory, share="0")
+    paid = await run_payments(world, uow_factory)
 
     assert (held.run.disbursements_held, paid.run.disbursements_paid) == (3, 1)
-    async with uow_factory() as uow:
-        rows = list(
-            await uow.session.scalars(
-                select(StatusChange)
-                .where(StatusChange.entity_id.in_([d.id for d in made]))
-                .order_by(StatusChange.id)
-            )
-        )
+    rows = await history_of(uow_factory, [d.id for d in made])
     steps = [
         [(r.from_status, r.to_status, r.action) for r in rows if r.entity_id == d.id] for d in made
     ]
