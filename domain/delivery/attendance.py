@@ -54,7 +54,6 @@ from domain.delivery.rules import (
     manual_approval_buckets,
 )
 from domain.errors import DomainError, ErrorCode, ErrorCollector, not_found
-from domain.history import StatusChange
 from domain.identity.rules import Principal
 from domain.lifecycle import IllegalTransition
 from domain.uow import UnitOfWork
@@ -303,20 +302,7 @@ async def _apply(
 
 async def _keep_payment_steps(uow: UnitOfWork, disbursement: Disbursement) -> None:
     steps = (await payment_steps(uow, [disbursement.id])).get(disbursement.id, [])
-    uow.session.add_all(
-        StatusChange(
-            entity=step.entity,
-            entity_id=step.entity_id,
-            from_status=step.from_status,
-            to_status=step.to_status,
-            action=step.action,
-            changed_at=step.changed_at,
-            changed_by_id=step.changed_by_id,
-            changed_by_organization_id=step.changed_by_organization_id,
-            reason=step.reason,
-        )
-        for step in steps
-    )
+    uow.session.add_all(step.copy() for step in steps)
 
 
 async def _correct(uow: UnitOfWork, actor: Principal, disbursement: Disbursement) -> None:

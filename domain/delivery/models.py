@@ -288,6 +288,11 @@ def _paid_by(agency: Any, provider: Any, seq: Any, day: Any, status: Any) -> Any
     )
 
 
+def _if_paid(keys: tuple[Any, ...], value: Any) -> Any:
+    """`value` of a paid disbursement (one a live payment covers), else NULL."""
+    return case((_paid_by(*keys).is_not(None), value), else_=None)
+
+
 def covers(payment: Any, agency: Any, provider: Any, seq: Any, day: Any, status: Any) -> Any:
     """`payment` paid the disbursement: the disbursement is APPROVED (which it stays once
     paid), of the payment's agency and provider, became payable before the payment's run (its
@@ -356,26 +361,16 @@ class Disbursement(HasId, Timestamped, Base):
         expire_on_flush=False,
     )
     paid_quantity: Mapped[Decimal | None] = column_property(
-        case(
-            (
-                _paid_by(
-                    agency_organization_id, provider_id, payable_seq, service_date, status
-                ).is_not(None),
-                func.coalesce(quantity_as_paid, disbursed_quantity),
-            ),
-            else_=None,
+        _if_paid(
+            (agency_organization_id, provider_id, payable_seq, service_date, status),
+            func.coalesce(quantity_as_paid, disbursed_quantity),
         ),
         expire_on_flush=False,
     )
     paid_amount: Mapped[Decimal | None] = column_property(
-        case(
-            (
-                _paid_by(
-                    agency_organization_id, provider_id, payable_seq, service_date, status
-                ).is_not(None),
-                func.coalesce(amount_as_paid, amount),
-            ),
-            else_=None,
+        _if_paid(
+            (agency_organization_id, provider_id, payable_seq, service_date, status),
+            func.coalesce(amount_as_paid, amount),
         ),
         expire_on_flush=False,
     )
@@ -388,7 +383,8 @@ class Disbursement(HasId, Timestamped, Base):
 
 class ProviderPaymentLine(HasId, Base):
     """The disbursements of one benefit paid (summed), a flat-rate contract's amount, or a
-    correction settled. Each disbursement keeps its own paid quantity and amount."""
+    correction settled. A disbursement's paid quantity and amount are read through the payment
+    that covers it (`Disbursement.payment_id`)."""
 
     __tablename__ = "provider_payment_lines"
 

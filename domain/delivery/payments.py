@@ -147,7 +147,6 @@ async def _payable_totals(uow: UnitOfWork, run: PaymentRun) -> list[Any]:
             D_.agency_organization_id == run.organization_id,
             D_.status == D.APPROVED,
             D_.service_date <= run.period_end,
-            D_.amount > 0,
             D_.payable_seq <= run.seq,
             uncovered(
                 D_.agency_organization_id, D_.provider_id, D_.payable_seq, D_.service_date, run.seq

@@ -276,8 +276,10 @@ async def disbursement_history(
     return stored
 
 
-def _order(change: StatusChange) -> int:
-    return change.id
+def _order(change: StatusChange) -> tuple[datetime, int]:
+    # by time, then by key (steps of one instant in the order they were written): a step kept
+    # on the row later than it happened (migration 0009's downgrade) still falls in its place
+    return change.changed_at, change.id
 
 
 async def payment_steps(

@@ -193,3 +193,70 @@ async def test_the_history_of_a_run_tells_each_step_once(world, uow_factory, clo
         recorded,  # absent: nothing to pay
         [*recorded, hold, ("PENDING_APPROVAL", "REJECTED", "REJECT")],
     ]
+
+
+async def test_a_run_pays_up_to_its_period_end_and_a_later_period_the_rest_once(
+    world, uow_factory, clock
+):
+    """Approved before the first run but served after its period's end: left for the run of
+    a period that includes them, whatever the order the disbursements became payable in."""
+    delivered = await two_providers(world, uow_factory, clock)  # 2, 9 and 16 February recorded
+
+    early = await run_payments(world, uow_factory, (date(2026, 2, 1), date(2026, 2, 10)))
+    rest = await run_payments(world, uow_factory, FEBRUARY)
+
+    assert early.run.disbursements_paid == 4 and rest.run.disbursements_paid == 2
+    assert {p.total_amount for p in early.payments} == {Decimal("160.00")}
+    assert {p.total_amount for p in rest.payments} == {Decimal("80.00")}
+    paid, payments, lines, pays = await ledger(uow_factory)
+    check_each_paid_once(paid, payments, lines, pays)
+    by_rest = {p.provider_id: p.id for p in rest.payments}
+    for provider, (_sessions, made) in enumerate(delivered):
+        third = next(d for d in paid if d.id == made[2].id)
+        assert third.payment_id == by_rest[world.providers[provider]]
+        assert {d.payment_id for d in paid if d.id in (made[0].id, made[1].id)} == {
+            p.id for p in early.payments if p.provider_id == world.providers[provider]
+        }
+
+
+async def test_recorded_again_after_its_payment_was_cancelled_it_keeps_that_story(
+    world, uow_factory, clock
+):
+    """Released by a cancelled payment, then recorded again (so checked and approved again):
+    the PAY and RELEASE steps read from the cancelled payment stay in its history, and the
+    next run pays it once, at its new amount."""
+    authorized = await authorize(world, uow_factory)
+    _, sessions = await schedule_sessions(world, uow_factory, authorized)
+    made = await enroll(world, uow_factory, authorized, sessions)
+    clock.set(FIRST + timedelta(weeks=4))
+    await roster(world, uow_factory, sessions, made)  # present, present, absent, partial
+    (first,) = (await run_payments(world, uow_factory)).payments
+    async with uow_factory() as uow:
+        await delivery.transition_provider_payment(
+            uow=uow, actor=world.supervisor, payment_id=first.id, action=PaymentAction.CANCEL
+        )
+    await attend(world, uow_factory, sessions[0], made[0], Attendance.PARTIAL, "0.5")
+
+    (again,) = (await run_payments(world, uow_factory)).payments
+
+    assert (first.total_amount, again.total_amount) == (Decimal("200.00"), Decimal("160.00"))
+    steps = [
+        (s.from_status, s.to_status, s.action) for s in await history_of(uow_factory, [made[0].id])
+    ]
+    assert steps == [
+        (None, "ENROLLED", None),
+        ("ENROLLED", "RECORDED", "RECORD"),
+        ("RECORDED", "APPROVED", "APPROVE"),
+        ("APPROVED", "PAID", "PAY"),
+        ("PAID", "APPROVED", "RELEASE"),
+        ("APPROVED", "RECORDED", "RECORD"),
+        ("RECORDED", "APPROVED", "APPROVE"),
+        ("APPROVED", "PAID", "PAY"),
+    ]
+    paid, _payments, _lines, pays = await ledger(uow_factory)
+    assert pays == Counter({d.id: 2 for d in (made[0], made[1], made[3])})
+    assert {d.id: (d.payment_id, d.paid_amount) for d in paid} == {
+        made[0].id: (again.id, Decimal("40.00")),
+        made[1].id: (again.id, Decimal("80.00")),
+        made[3].id: (again.id, Decimal("40.00")),
+    }
