@@ -166,8 +166,8 @@ class Settings(BaseSettings):
         Decimal("0"),
         ge=0,
         le=1,
-        description="share (0..1) of recorded disbursements a payment run sends to manual"
-        " approval instead of paying; the same disbursements are picked on every run",
+        description="share (0..1) of disbursements the approval check at attendance sends to"
+        " manual approval instead of making them payable; recording again picks the same ones",
     )
 
     compiled_worklist: bool = Field(

@@ -38,6 +38,11 @@ class StatusChange(Base):
     changed_by_organization_id: Mapped[uuid.UUID | None] = mapped_column()
     reason: Mapped[str | None] = mapped_column(Text)
 
+    def copy(self) -> StatusChange:
+        """The same step as a new row (a new key)."""
+        names = [c.key for c in StatusChange.__table__.columns if c.key != "id"]
+        return StatusChange(**{name: getattr(self, name) for name in names})
+
 
 async def record_status(
     *,

@@ -3,6 +3,8 @@ attendance (seed 000 steps 4-6)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
@@ -238,6 +240,7 @@ class DeliveryMutation:
                 for i, r in enumerate(input.records)
             ]
 
+        share = Decimal(info.context.settings.manual_approval_share)
         outcome = await perform(
             info,
             lambda uow, actor: delivery.record_attendance(
@@ -245,6 +248,7 @@ class DeliveryMutation:
                 actor=actor,
                 session_id=decode_global_id(input.session_id, "BenefitSession", "sessionId"),
                 records=records(),
+                manual_approval_share=share,
             ),
         )
         return RecordAttendancePayload(

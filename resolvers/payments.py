@@ -3,8 +3,6 @@ provider contracts; `providerPayments` for the agency and the paid provider."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import strawberry
 from strawberry.types import Info
 
@@ -97,7 +95,6 @@ class PaymentsMutation:
     async def run_provider_payments(
         self, info: Info[Context, None], input: RunProviderPaymentsInput
     ) -> RunProviderPaymentsPayload:
-        share = Decimal(info.context.settings.manual_approval_share)
         outcome = await perform(
             info,
             lambda uow, actor: delivery.run_provider_payments(
@@ -105,7 +102,6 @@ class PaymentsMutation:
                 actor=actor,
                 period_start=input.period_start,
                 period_end=input.period_end,
-                manual_approval_share=share,
             ),
         )
         return RunProviderPaymentsPayload(

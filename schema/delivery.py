@@ -305,7 +305,7 @@ class Disbursement(relay.Node):
             rate_source=m.rate_source,
             amount=m.amount,
             currency=m.currency,
-            status=m.status,
+            status=m.current_status,
             paid_quantity=m.paid_quantity,
             paid_amount=m.paid_amount,
             person_id=m.person_id,

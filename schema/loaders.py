@@ -177,8 +177,13 @@ class Loaders:
         """Status history of one kind of record; the caller read the records scoped."""
         if entity not in self._history:
             self._history[entity] = self._loader(
-                lambda uow, ids: history.history_by_entity_ids(
-                    uow=uow, entity=entity, entity_ids=ids
+                (
+                    # a disbursement's PAY steps are read from the payments that covered it
+                    (lambda uow, ids: delivery.disbursement_history(uow=uow, ids=ids))
+                    if entity == "Disbursement"
+                    else lambda uow, ids: history.history_by_entity_ids(
+                        uow=uow, entity=entity, entity_ids=ids
+                    )
                 ),
                 list,
             )

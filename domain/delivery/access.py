@@ -10,7 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 
 from domain import lifecycle
 from domain.audit.models import AuditAction
@@ -163,6 +163,15 @@ async def lock_payments(uow: UnitOfWork, agency_id: uuid.UUID) -> None:
     await uow.session.execute(
         select(Organization.id).where(Organization.id == agency_id).with_for_update()
     )
+
+
+async def next_seq(uow: UnitOfWork, agency_id: uuid.UUID) -> int:
+    """The seq of the agency's next run: what becomes payable now is paid by it or later. Read
+    under the agency's payment lock, shared or exclusive, so no run comes in between."""
+    last = await uow.session.scalar(
+        select(func.max(PaymentRun.seq)).where(PaymentRun.organization_id == agency_id)
+    )
+    return int(last or 0) + 1
 
 
 async def share_payments(uow: UnitOfWork, agency_ids: set[uuid.UUID]) -> None:

@@ -1,13 +1,13 @@
-"""What a person decides after a run: the disbursements the approval check held, and the
-payment's own lifecycle (approve, issue, cancel). Cancelling a payment makes what it paid
-payable again and reopens the corrections it settled; its lines stay as the record."""
+"""The approval check at attendance, what a person decides about the disbursements it held,
+and the payment's own lifecycle (approve, issue, cancel). Cancelling a payment makes what it
+paid payable again and reopens the corrections it settled; its lines stay as the record."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from domain.audit.models import AuditAction
 from domain.audit.service import record_access
@@ -16,6 +16,7 @@ from domain.delivery.access import (
     delivery_event,
     lock_payments,
     move,
+    next_seq,
     require_agency,
 )
 from domain.delivery.authorized import refresh_used_units
@@ -35,6 +36,25 @@ from domain.identity.rules import Principal
 from domain.uow import UnitOfWork
 
 ENTITY = "ProviderPayment"
+
+
+async def approval_check(
+    uow: UnitOfWork,
+    actor: Principal,
+    disbursement: Disbursement,
+    threshold: int,
+    seq: int,
+) -> None:
+    """The approval check, when attendance records a disbursement with an amount: those in the
+    sampled buckets (`approval_bucket` < `threshold`, drawn once at enrollment) wait for a
+    person (PENDING_APPROVAL); the others are approved, payable from the run of seq `seq`."""
+    if disbursement.amount is None or disbursement.amount <= 0:
+        return
+    held = disbursement.approval_bucket < threshold
+    action = DisbursementAction.HOLD if held else DisbursementAction.APPROVE
+    await move(uow, actor, DISBURSEMENT_TRANSITIONS, disbursement, "Disbursement", action)
+    if not held:
+        disbursement.payable_seq = seq
 
 
 async def review_disbursements(
@@ -72,10 +92,13 @@ async def review_disbursements(
             )
     errors.raise_if_any()
     action = DisbursementAction.APPROVE if approve else DisbursementAction.REJECT
+    seq = await next_seq(uow, actor.organization_id)
     for disbursement in found.values():
         await move(
             uow, actor, DISBURSEMENT_TRANSITIONS, disbursement, "Disbursement", action, reason
         )
+        if disbursement.status is DisbursementStatus.APPROVED:
+            disbursement.payable_seq = seq  # paid by the next run
     await uow.session.flush()
     await refresh_used_units(uow, {d.authorization_line_id for d in found.values()})
     await record_access(
@@ -151,20 +174,15 @@ async def _release(uow: UnitOfWork, actor: Principal, payment: ProviderPayment) 
             "Corrections were recorded against this payment; settle them instead of cancelling",
             "id",
         )
-    paid = await uow.session.scalars(
-        select(Disbursement).where(Disbursement.payment_id == payment.id).with_for_update()
+    # What it paid is payable again from the agency's next run on (see `covers`): nothing
+    # is written to the disbursements but what attendance kept of what was paid.
+    await uow.session.execute(
+        update(Disbursement)
+        .where(Disbursement.payment_id == payment.id, Disbursement.amount_as_paid.is_not(None))
+        .values(quantity_as_paid=None, amount_as_paid=None)
+        .execution_options(synchronize_session=False)
     )
-    for disbursement in paid:
-        await move(
-            uow,
-            actor,
-            DISBURSEMENT_TRANSITIONS,
-            disbursement,
-            "Disbursement",
-            DisbursementAction.RELEASE,
-        )
-        disbursement.payment_id = None
-        disbursement.paid_quantity = disbursement.paid_amount = None
+    payment.released_seq = await next_seq(uow, payment.organization_id)
     settled = await uow.session.scalars(
         select(PaymentCorrection).where(PaymentCorrection.settled_payment_id == payment.id)
     )

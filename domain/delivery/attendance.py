@@ -1,7 +1,8 @@
 """Seed 000 step 6: the provider records a session's attendance (a roster, in one batch). Each
 enrollment's disbursement gets its disbursed units and amount, the authorization line its used
-units, the session its counts. Sending the same roster again changes nothing; a change after
-payment leaves the payment as it was and records an over- or underpayment."""
+units, the session its counts, and each one with an amount the approval check (held for a
+person, or approved and payable). Sending the same roster again changes nothing; a change
+after payment leaves the payment as it was and records an over- or underpayment."""
 
 from __future__ import annotations
 
@@ -19,10 +20,12 @@ from domain.cases.timeline import add_case_event
 from domain.delivery.access import (
     delivery_event,
     move,
+    next_seq,
     record_created,
     require_provider_worker,
     share_payments,
 )
+from domain.delivery.approvals import approval_check
 from domain.delivery.authorized import refresh_used_units
 from domain.delivery.lifecycle import (
     DISBURSEMENT_TRANSITIONS,
@@ -30,7 +33,6 @@ from domain.delivery.lifecycle import (
     SESSION_TRANSITIONS,
     CorrectionStatus,
     DisbursementAction,
-    DisbursementStatus,
     SessionAction,
     SessionStatus,
 )
@@ -43,7 +45,14 @@ from domain.delivery.models import (
     SessionEnrollment,
 )
 from domain.delivery.rates import FallbackRates, fallback_rates
-from domain.delivery.rules import AttendanceRecord, amount_for, correction_for, disbursed_units
+from domain.delivery.reads import payment_steps
+from domain.delivery.rules import (
+    AttendanceRecord,
+    amount_for,
+    correction_for,
+    disbursed_units,
+    manual_approval_buckets,
+)
 from domain.errors import DomainError, ErrorCode, ErrorCollector, not_found
 from domain.identity.rules import Principal
 from domain.lifecycle import IllegalTransition
@@ -71,16 +80,21 @@ async def record_attendance(
     actor: Principal,
     session_id: uuid.UUID,
     records: Sequence[AttendanceRecord],
+    manual_approval_share: Decimal,
 ) -> BenefitSession:
-    """Record the roster's attendance; a session whose whole roster is in becomes COMPLETED."""
+    """Record the roster's attendance; a session whose whole roster is in becomes COMPLETED.
+    Each disbursement recorded with an amount goes through the approval check: a sampled
+    `manual_approval_share` waits for a person, the others are approved and payable."""
     require_provider_worker(actor)
+    threshold = manual_approval_buckets(manual_approval_share)
     locked = await _lock_in_order(uow, actor, session_id)
     session = await _load_session(uow, actor, session_id)
     pairs = await _roster(uow, session)
     await _lock_lines(uow, [d.authorization_line_id for _, d in pairs.values()], locked)
     changes = await _changes(uow, records, pairs)
+    seqs: dict[uuid.UUID, int] = {}
     for change in changes:
-        await _apply(uow, actor, change)
+        await _apply(uow, actor, change, threshold, seqs)
     await uow.session.flush()
     await refresh_used_units(uow, {c.disbursement.authorization_line_id for c in changes})
     await _refresh_counts(uow, actor, session, [e for e, _ in pairs.values()])
@@ -252,8 +266,15 @@ async def _rate(
     return cache[agency].with_authorization(line_rate)
 
 
-async def _apply(uow: UnitOfWork, actor: Principal, change: Change) -> None:
+async def _apply(
+    uow: UnitOfWork, actor: Principal, change: Change, threshold: int, seqs: dict[uuid.UUID, int]
+) -> None:
     enrollment, disbursement = change.enrollment, change.disbursement
+    paid = disbursement.payment_id is not None
+    if paid and disbursement.amount_as_paid is None:
+        # the row is written anyway: keep what its payment paid before it changes
+        disbursement.quantity_as_paid = disbursement.disbursed_quantity
+        disbursement.amount_as_paid = disbursement.amount
     enrollment.attendance = change.record.attendance
     enrollment.attended_units = change.units
     enrollment.recorded_at = enrollment.updated_at = uow.clock.now()
@@ -261,17 +282,33 @@ async def _apply(uow: UnitOfWork, actor: Principal, change: Change) -> None:
     disbursement.disbursed_quantity = change.units
     disbursement.rate, disbursement.rate_source = change.rate, change.source
     disbursement.amount = amount_for(change.units, change.rate)
+    disbursement.updated_at = uow.clock.now()
+    if paid:  # PAID -RECORD-> PAID: it stays covered by its payment, a correction follows
+        await _correct(uow, actor, disbursement)
+        return
+    if disbursement.payable_seq is not None:
+        # no longer payable until checked again; a cancelled payment's PAY and RELEASE steps,
+        # read from that payment so far, are kept in its own history before they stop applying
+        await _keep_payment_steps(uow, disbursement)
+        disbursement.payable_seq = None
     await move(
         uow, actor, DISBURSEMENT_TRANSITIONS, disbursement, ENTITY, DisbursementAction.RECORD
     )
-    if disbursement.status is DisbursementStatus.PAID:
-        await _correct(uow, actor, disbursement)
+    agency = disbursement.agency_organization_id
+    if agency not in seqs:
+        seqs[agency] = await next_seq(uow, agency)
+    await approval_check(uow, actor, disbursement, threshold, seqs[agency])
+
+
+async def _keep_payment_steps(uow: UnitOfWork, disbursement: Disbursement) -> None:
+    steps = (await payment_steps(uow, [disbursement.id])).get(disbursement.id, [])
+    uow.session.add_all(step.copy() for step in steps)
 
 
 async def _correct(uow: UnitOfWork, actor: Principal, disbursement: Disbursement) -> None:
     """Attendance changed after payment: what is due now against what was paid and earlier
     corrections becomes an open correction for the next run; the payment stays as it was."""
-    assert disbursement.payment_id is not None and disbursement.paid_amount is not None
+    assert disbursement.payment_id is not None and disbursement.amount_as_paid is not None
     earlier = (
         await uow.session.execute(
             select(
@@ -281,7 +318,7 @@ async def _correct(uow: UnitOfWork, actor: Principal, disbursement: Disbursement
         )
     ).one()
     assert disbursement.amount is not None and disbursement.disbursed_quantity is not None
-    found = correction_for(disbursement.amount, [disbursement.paid_amount, Decimal(earlier[0])])
+    found = correction_for(disbursement.amount, [disbursement.amount_as_paid, Decimal(earlier[0])])
     if found is None:
         return
     kind, delta = found
@@ -293,7 +330,7 @@ async def _correct(uow: UnitOfWork, actor: Principal, disbursement: Disbursement
         original_payment_id=disbursement.payment_id,
         kind=kind,
         quantity_delta=disbursement.disbursed_quantity
-        - (disbursement.paid_quantity or Decimal(0))
+        - (disbursement.quantity_as_paid or Decimal(0))
         - Decimal(earlier[1]),
         amount=delta,
         status=CorrectionStatus.OPEN,

@@ -189,6 +189,9 @@ async def _enroll(
         currency=authorization.currency,
         status=DisbursementStatus.ENROLLED,
         approval_bucket=secrets.randbelow(10_000),
+        payment_id=None,  # derived (not stored): unpaid
+        paid_quantity=None,
+        paid_amount=None,
         created_at=now,
         updated_at=now,
     )

@@ -23,7 +23,9 @@ class SessionAction(StrEnum):
 
 class DisbursementStatus(StrEnum):
     """One per session enrollment: planned at enrollment, disbursed by attendance, paid by a
-    payment run. A change of attendance after payment keeps it PAID and makes a correction."""
+    payment run. A change of attendance after payment keeps it PAID and makes a correction.
+    PAID is never stored: a paid disbursement stays APPROVED and is PAID while a payment
+    covers it (`Disbursement.current_status`); PAY and RELEASE are its payment's steps."""
 
     ENROLLED = "ENROLLED"
     RECORDED = "RECORDED"  # attendance set its disbursed quantity and amount

@@ -11,9 +11,25 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Mapped, aliased, column_property, mapped_column
 
 from domain.catalog.models import MONEY, UnitOfMeasure
 from domain.delivery.lifecycle import (
@@ -150,54 +166,6 @@ class SessionEnrollment(HasId, Timestamped, Base):
     enrolled_by_id: Mapped[uuid.UUID] = mapped_column()
 
 
-class Disbursement(HasId, Timestamped, Base):
-    """What one session enrollment delivers and costs; who may see it is denormalised (the
-    agency that authorized, the provider's organisation) so lists need no joins to scope."""
-
-    __tablename__ = "disbursements"
-    __table_args__ = (
-        Index(
-            "ix_disbursements_agency_status_date",
-            "agency_organization_id",
-            "status",
-            "service_date",
-        ),
-        Index("ix_disbursements_provider_org_date", "provider_organization_id", "service_date"),
-    )
-
-    enrollment_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("session_enrollments.id", ondelete="CASCADE"), unique=True
-    )
-    authorization_line_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("authorization_lines.id"), index=True
-    )
-    agency_organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
-    provider_organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
-    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"))
-    benefit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("benefits.id"))
-    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"))
-    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
-    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("benefit_sessions.id"), index=True)
-    service_date: Mapped[date] = mapped_column(Date)
-    unit_of_measure: Mapped[UnitOfMeasure] = mapped_column(enum_column(UnitOfMeasure))
-    planned_quantity: Mapped[Decimal] = mapped_column(QUANTITY)
-    disbursed_quantity: Mapped[Decimal | None] = mapped_column(QUANTITY)
-    rate: Mapped[Decimal | None] = mapped_column(MONEY)
-    rate_source: Mapped[RateSource | None] = mapped_column(enum_column(RateSource))
-    amount: Mapped[Decimal | None] = mapped_column(MONEY)
-    currency: Mapped[str] = mapped_column(String(3), default="USD")
-    status: Mapped[DisbursementStatus] = mapped_column(enum_column(DisbursementStatus))
-    # Which of 10,000 buckets the approval check samples from (a stable draw at creation).
-    approval_bucket: Mapped[int] = mapped_column()
-    # Set once by the payment run and never changed: what was paid, whatever attendance says
-    # later (a later change becomes a PaymentCorrection).
-    payment_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("provider_payments.id"), index=True
-    )
-    paid_quantity: Mapped[Decimal | None] = mapped_column(QUANTITY)
-    paid_amount: Mapped[Decimal | None] = mapped_column(MONEY)
-
-
 class ProviderContract(HasId, Timestamped, Base):
     """An agency's contract with a provider: a flat amount per payment period, or per-unit
     rates for the covered services (which override provider and offering rates)."""
@@ -235,9 +203,14 @@ class PaymentRun(HasId, Base):
     """One run of `runProviderPayments` over a period: what it created, for the record."""
 
     __tablename__ = "payment_runs"
-    __table_args__ = (Index("ix_payment_runs_org_period", "organization_id", "period_start"),)
+    __table_args__ = (
+        Index("ix_payment_runs_org_period", "organization_id", "period_start"),
+        UniqueConstraint("organization_id", "seq"),
+    )
 
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
+    # The agency's payment sequence: 1, 2, ... per run (taken under the agency's payment lock).
+    seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     run_at: Mapped[datetime] = mapped_column()
@@ -255,6 +228,7 @@ class ProviderPayment(HasId, Timestamped, Base):
     __table_args__ = (
         Index("ix_provider_payments_org_period", "organization_id", "period_start"),
         Index("ix_provider_payments_payee_org", "payee_organization_id", "period_start"),
+        Index("ix_provider_payments_provider_seq", "provider_id", "paid_through_seq"),
     )
 
     number: Mapped[str] = mapped_column(String(32), unique=True)
@@ -272,11 +246,145 @@ class ProviderPayment(HasId, Timestamped, Base):
     total_amount: Mapped[Decimal] = mapped_column(MONEY)
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     issued_at: Mapped[datetime | None] = mapped_column()
+    # A provider payment pays its provider's disbursements "up to" its run's seq (the
+    # watermark, see `covers`); None for a nominee payment.
+    paid_through_seq: Mapped[int | None] = mapped_column(BigInteger)
+    # Cancelled: the seq of the agency's next run at that moment (what it paid is payable to
+    # runs from that one on).
+    released_seq: Mapped[int | None] = mapped_column(BigInteger)
+
+
+def _dominates(payment: Any, agency: Any, provider: Any, seq: Any, day: Any) -> Any:
+    return and_(
+        payment.organization_id == agency,
+        payment.provider_id == provider,
+        payment.paid_through_seq >= seq,
+        payment.period_end >= day,
+    )
+
+
+def uncovered(agency: Any, provider: Any, seq: Any, day: Any, through: Any) -> Any:
+    """No payment made before the run of seq `through`, and not cancelled before that run,
+    covers the disbursement (agency, provider, payable seq, service date)."""
+    earlier = aliased(ProviderPayment)
+    return ~exists().where(
+        _dominates(earlier, agency, provider, seq, day),
+        earlier.paid_through_seq < through,
+        or_(earlier.released_seq.is_(None), earlier.released_seq > through),
+    ).correlate_except(earlier)
+
+
+def _paid_by(agency: Any, provider: Any, seq: Any, day: Any, status: Any) -> Any:
+    """The live payment covering a disbursement, as a correlated scalar subquery."""
+    return (
+        select(ProviderPayment.id)
+        .where(
+            covers(ProviderPayment, agency, provider, seq, day, status),
+            ProviderPayment.status != PaymentStatus.CANCELLED,
+        )
+        .limit(1)
+        .correlate_except(ProviderPayment)
+        .scalar_subquery()
+    )
+
+
+def _if_paid(keys: tuple[Any, ...], value: Any) -> Any:
+    """`value` of a paid disbursement (one a live payment covers), else NULL."""
+    return case((_paid_by(*keys).is_not(None), value), else_=None)
+
+
+def covers(payment: Any, agency: Any, provider: Any, seq: Any, day: Any, status: Any) -> Any:
+    """`payment` paid the disbursement: the disbursement is APPROVED (which it stays once
+    paid), of the payment's agency and provider, became payable before the payment's run (its
+    seq up to the payment's), its service date is within the payment's period end, and no
+    earlier payment that was not cancelled when this one was made covers it. A disbursement
+    has at most one covering payment that is not cancelled: the one that paid it."""
+    return and_(
+        status == DisbursementStatus.APPROVED,
+        _dominates(payment, agency, provider, seq, day),
+        uncovered(agency, provider, seq, day, payment.paid_through_seq),
+    )
+
+
+class Disbursement(HasId, Timestamped, Base):
+    """What one session enrollment delivers and costs; who may see it is denormalised (the
+    agency that authorized, the provider's organisation) so lists need no joins to scope."""
+
+    __tablename__ = "disbursements"
+    __table_args__ = (
+        Index(
+            "ix_disbursements_agency_status_date",
+            "agency_organization_id",
+            "status",
+            "service_date",
+        ),
+        Index("ix_disbursements_provider_org_date", "provider_organization_id", "service_date"),
+    )
+
+    enrollment_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("session_enrollments.id", ondelete="CASCADE"), unique=True
+    )
+    authorization_line_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("authorization_lines.id"), index=True
+    )
+    agency_organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
+    provider_organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"))
+    benefit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("benefits.id"))
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"))
+    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("benefit_sessions.id"), index=True)
+    service_date: Mapped[date] = mapped_column(Date)
+    unit_of_measure: Mapped[UnitOfMeasure] = mapped_column(enum_column(UnitOfMeasure))
+    planned_quantity: Mapped[Decimal] = mapped_column(QUANTITY)
+    disbursed_quantity: Mapped[Decimal | None] = mapped_column(QUANTITY)
+    rate: Mapped[Decimal | None] = mapped_column(MONEY)
+    rate_source: Mapped[RateSource | None] = mapped_column(enum_column(RateSource))
+    amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    status: Mapped[DisbursementStatus] = mapped_column(enum_column(DisbursementStatus))
+    # Which of 10,000 buckets the approval check at attendance samples from (a stable draw at
+    # creation, so recording the same attendance again picks the same ones).
+    approval_bucket: Mapped[int] = mapped_column()
+    # The agency's payment sequence when it last became payable (APPROVED): the seq of the
+    # next run (`PaymentRun.seq`). None while not payable (see `covers`).
+    payable_seq: Mapped[int | None] = mapped_column(BigInteger)
+    # What was paid, kept by attendance when it changes a paid disbursement (the run writes
+    # no disbursement); None: as paid is as it is.
+    quantity_as_paid: Mapped[Decimal | None] = mapped_column(QUANTITY)
+    amount_as_paid: Mapped[Decimal | None] = mapped_column(MONEY)
+    # Derived, never stored (the run writes no disbursement): the payment that paid it (the
+    # live one covering it) and what it paid, loaded with the row. Kept as loaded through a
+    # flush: no change of a disbursement itself moves them (a run or a cancellation does).
+    payment_id: Mapped[uuid.UUID | None] = column_property(
+        _paid_by(agency_organization_id, provider_id, payable_seq, service_date, status),
+        expire_on_flush=False,
+    )
+    paid_quantity: Mapped[Decimal | None] = column_property(
+        _if_paid(
+            (agency_organization_id, provider_id, payable_seq, service_date, status),
+            func.coalesce(quantity_as_paid, disbursed_quantity),
+        ),
+        expire_on_flush=False,
+    )
+    paid_amount: Mapped[Decimal | None] = column_property(
+        _if_paid(
+            (agency_organization_id, provider_id, payable_seq, service_date, status),
+            func.coalesce(amount_as_paid, amount),
+        ),
+        expire_on_flush=False,
+    )
+
+    @property
+    def current_status(self) -> DisbursementStatus:
+        """Its status as people see it: PAID once a live payment covers it."""
+        return DisbursementStatus.PAID if self.payment_id is not None else self.status
 
 
 class ProviderPaymentLine(HasId, Base):
     """The disbursements of one benefit paid (summed), a flat-rate contract's amount, or a
-    correction settled. Each disbursement keeps its own paid quantity and amount."""
+    correction settled. A disbursement's paid quantity and amount are read through the payment
+    that covers it (`Disbursement.payment_id`)."""
 
     __tablename__ = "provider_payment_lines"
 

@@ -1,8 +1,13 @@
 """Provider payments: `run_provider_payments(period)` pays each provider what is due up to the
-end of the period: recorded disbursements (less a sampled share held for manual approval),
-flat-rate contracts' amounts, and open corrections. Running a period again creates nothing
-twice: what was paid is marked paid, each correction settles once, a contract is charged once
-per period."""
+end of the period: approved disbursements (attendance approved them, or held a sampled share
+for a person), flat-rate contracts' amounts, and open corrections. Running a period again
+creates nothing twice: what was paid is covered by its payment's watermark (`covers`), each
+correction settles once, a contract is charged once per period.
+
+The run writes per payee, never per disbursement: its run's `seq`, per provider payment the
+seq it paid through, the lines (one aggregate per payment and benefit) and the corrections it
+settles. A disbursement's PAID state, payment and paid amount are read from the covering
+payment (`Disbursement.payment_id`)."""
 
 from __future__ import annotations
 
@@ -12,16 +17,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from domain.audit.models import AuditAction
 from domain.audit.service import record_access
-from domain.delivery import bulk
 from domain.delivery.access import (
     PAYMENT_RUNNERS,
     delivery_event,
     lock_payments,
     move,
+    next_seq,
     open_payments,
     record_created,
     require_agency,
@@ -32,7 +37,6 @@ from domain.delivery.lifecycle import (
     ContractStatus,
     CorrectionAction,
     CorrectionStatus,
-    DisbursementAction,
     DisbursementStatus,
     PaymentStatus,
 )
@@ -46,15 +50,16 @@ from domain.delivery.models import (
     ProviderContract,
     ProviderPayment,
     ProviderPaymentLine,
+    uncovered,
 )
 from domain.delivery.product import pay_nominees
-from domain.delivery.rules import check_period, manual_approval_buckets
+from domain.delivery.rules import check_period
 from domain.identity.rules import Principal
 from domain.providers.models import Provider
 from domain.uow import UnitOfWork
 
 ENTITY = "ProviderPayment"
-D, DA = DisbursementStatus, DisbursementAction
+D = DisbursementStatus
 
 
 @dataclass
@@ -79,16 +84,15 @@ async def run_provider_payments(
     actor: Principal,
     period_start: date,
     period_end: date,
-    manual_approval_share: Decimal,
 ) -> RunResult:
     """Pay each provider of the actor's agency what is due up to `period_end`, once."""
     require_agency(actor, *PAYMENT_RUNNERS)
     check_period(period_start, period_end)
-    threshold = manual_approval_buckets(manual_approval_share)
     await lock_payments(uow, actor.organization_id)
     run = PaymentRun(
         id=uuid.uuid4(),
         organization_id=actor.organization_id,
+        seq=await next_seq(uow, actor.organization_id),
         period_start=period_start,
         period_end=period_end,
         run_at=uow.clock.now(),
@@ -96,14 +100,15 @@ async def run_provider_payments(
     )
     uow.session.add(run)
     await uow.session.flush()
-    run.disbursements_held = await _approve(uow, actor, period_end, threshold)
-    dues = await _dues(uow, actor.organization_id, period_start, period_end)
+    run.disbursements_held = await _held(uow, actor.organization_id, period_end)
+    totals = await _payable_totals(uow, run)
+    dues = await _dues(uow, actor.organization_id, period_start, period_end, totals)
     made = await _new_payments(uow, run, dues)
     await uow.session.flush()
-    run.disbursements_paid = await _pay_disbursements(uow, actor, run, period_end)
-    paid = await _disbursement_lines(uow, run)
+    run.disbursements_paid = sum(int(row.count) for row in totals)
+    paid = _disbursement_lines(made, totals)
     for payment, due in made:
-        await _add_lines(uow, actor, payment, due, paid.get(payment.id, []))
+        await _add_lines(uow, actor, payment, due, paid.get(payment.provider_id, []))
     payments = [payment for payment, _ in made]
     payments += await pay_nominees(uow, actor, run)
     run.payments_created = len(payments)
@@ -112,42 +117,57 @@ async def run_provider_payments(
     return RunResult(run, payments)
 
 
-def _payable(agency_id: uuid.UUID, period_end: date, *statuses: DisbursementStatus) -> Any:
-    return and_(
-        Disbursement.agency_organization_id == agency_id,
-        Disbursement.service_date <= period_end,
-        Disbursement.status.in_(statuses),
-        Disbursement.amount > 0,
-        Disbursement.payment_id.is_(None),
+async def _held(uow: UnitOfWork, agency_id: uuid.UUID, period_end: date) -> int:
+    """How many disbursements of the period wait for a person (the check at attendance)."""
+    count = await uow.session.scalar(
+        select(func.count()).where(
+            Disbursement.agency_organization_id == agency_id,
+            Disbursement.status == D.PENDING_APPROVAL,
+            Disbursement.service_date <= period_end,
+        )
     )
+    return int(count or 0)
 
 
-async def _approve(uow: UnitOfWork, actor: Principal, period_end: date, threshold: int) -> int:
-    """The approval check: recorded disbursements in the sampled buckets wait for a person;
-    the others are approved by the run (their history says so; `_pay_disbursements` moves
-    them on to PAID in the same statement as the approved ones, one write per row)."""
-    held = and_(
-        _payable(actor.organization_id, period_end, D.RECORDED),
-        Disbursement.approval_bucket < threshold,
+async def _payable_totals(uow: UnitOfWork, run: PaymentRun) -> list[Any]:
+    """What the run pays, in one aggregate per provider and benefit: approved disbursements
+    with an amount and a service date up to the period end that no earlier payment (not
+    cancelled) covers. Nothing is written to them: the run's payments cover them."""
+    D_ = Disbursement
+    rows = await uow.session.execute(
+        select(
+            D_.provider_id,
+            D_.provider_organization_id,
+            D_.benefit_id,
+            func.count().label("count"),
+            func.sum(D_.disbursed_quantity).label("quantity"),
+            func.sum(D_.amount).label("amount"),
+        )
+        .where(
+            D_.agency_organization_id == run.organization_id,
+            D_.status == D.APPROVED,
+            D_.service_date <= run.period_end,
+            D_.payable_seq <= run.seq,
+            uncovered(
+                D_.agency_organization_id, D_.provider_id, D_.payable_seq, D_.service_date, run.seq
+            ),
+        )
+        .group_by(D_.provider_id, D_.provider_organization_id, D_.benefit_id)
+        .order_by(D_.provider_id, D_.benefit_id)
     )
-    await bulk.history_of(uow, actor, held, D.RECORDED, D.PENDING_APPROVAL, DA.HOLD)
-    count = await bulk.set_status(uow, held, D.PENDING_APPROVAL)
-    passed = _payable(actor.organization_id, period_end, D.RECORDED)
-    await bulk.history_of(uow, actor, passed, D.RECORDED, D.APPROVED, DA.APPROVE)
-    return count
+    return list(rows)
 
 
 async def _dues(
-    uow: UnitOfWork, agency_id: uuid.UUID, period_start: date, period_end: date
+    uow: UnitOfWork,
+    agency_id: uuid.UUID,
+    period_start: date,
+    period_end: date,
+    totals: list[Any],
 ) -> dict[uuid.UUID, Due]:
     dues: dict[uuid.UUID, Due] = {}
-    approved = await uow.session.execute(
-        select(Disbursement.provider_id, Disbursement.provider_organization_id)
-        .where(_payable(agency_id, period_end, D.RECORDED, D.APPROVED))
-        .group_by(Disbursement.provider_id, Disbursement.provider_organization_id)
-    )
-    for provider_id, organization_id in approved:
-        dues.setdefault(provider_id, Due(organization_id)).disbursements = True
+    for row in totals:
+        dues.setdefault(row.provider_id, Due(row.provider_organization_id)).disbursements = True
     for contract in await _flat_rate_due(uow, agency_id, period_start, period_end):
         dues.setdefault(
             contract.provider_id, Due(contract.provider_organization_id)
@@ -196,7 +216,8 @@ async def _new_payments(
     uow: UnitOfWork, run: PaymentRun, dues: dict[uuid.UUID, Due]
 ) -> list[tuple[ProviderPayment, Due]]:
     """One PENDING payment per provider due, in a fixed number of statements whatever the
-    number of providers (their names in one read, their numbers in one upsert)."""
+    number of providers (their names in one read, their numbers in one upsert); each pays
+    its provider's disbursements through the run's seq."""
     if not dues:
         return []
     rows = await uow.session.execute(
@@ -212,33 +233,12 @@ async def _new_payments(
                 "provider_id": provider_id,
                 "payee_organization_id": due.organization_id,
                 "payee_name": names[provider_id],
+                "paid_through_seq": run.seq,
             }
             for provider_id, due in dues.items()
         ],
     )
     return list(zip(payments, dues.values(), strict=True))
-
-
-async def _pay_disbursements(
-    uow: UnitOfWork, actor: Principal, run: PaymentRun, period_end: date
-) -> int:
-    """Approved disbursements (by a person, or by this run's check: still RECORDED here) are
-    paid by the run's payment to their provider, and keep what was paid on each of them."""
-    payable = _payable(run.organization_id, period_end, D.RECORDED, D.APPROVED)
-    await bulk.history_of(uow, actor, payable, D.APPROVED, D.PAID, DA.PAY)
-    to_provider = and_(
-        payable,
-        ProviderPayment.run_id == run.id,
-        ProviderPayment.provider_id == Disbursement.provider_id,
-    )
-    return await bulk.set_status(
-        uow,
-        to_provider,
-        D.PAID,
-        payment_id=ProviderPayment.id,
-        paid_quantity=Disbursement.disbursed_quantity,
-        paid_amount=Disbursement.amount,
-    )
 
 
 async def _add_lines(
@@ -276,37 +276,22 @@ async def _add_lines(
     await record_created(uow, actor, ENTITY, [payment], audit=False)
 
 
-async def _disbursement_lines(
-    uow: UnitOfWork, run: PaymentRun
-) -> dict[uuid.UUID, list[ProviderPaymentLine]]:
-    """For each payment of the run, one line per benefit: the count, units and amount of the
-    disbursements it paid (one aggregate for all the run's payments)."""
-    totals = await uow.session.execute(
-        select(
-            Disbursement.payment_id,
-            Disbursement.benefit_id,
-            func.count(),
-            func.sum(Disbursement.paid_quantity),
-            func.sum(Disbursement.paid_amount),
-        )
-        .where(
-            Disbursement.payment_id.in_(
-                select(ProviderPayment.id).where(ProviderPayment.run_id == run.id)
-            )
-        )
-        .group_by(Disbursement.payment_id, Disbursement.benefit_id)
-        .order_by(Disbursement.payment_id, Disbursement.benefit_id)
-    )
-    lines: dict[uuid.UUID, list[ProviderPaymentLine]] = {}
-    for payment_id, benefit_id, count, quantity, amount in totals:
-        lines.setdefault(payment_id, []).append(
+def _disbursement_lines(
+    made: list[tuple[ProviderPayment, Due]], totals: list[Any]
+) -> dict[uuid.UUID | None, list[ProviderPaymentLine]]:
+    """Per provider, one line per benefit: the count, units and amount of the disbursements
+    its payment covers (from the run's one aggregate)."""
+    payment_of = {payment.provider_id: payment.id for payment, _ in made}
+    lines: dict[uuid.UUID | None, list[ProviderPaymentLine]] = {}
+    for row in totals:
+        lines.setdefault(row.provider_id, []).append(
             _line(
-                payment_id,
+                payment_of[row.provider_id],
                 PaymentLineKind.DISBURSEMENT,
-                Decimal(amount),
-                benefit_id=benefit_id,
-                disbursement_count=int(count),
-                quantity=Decimal(quantity),
+                Decimal(row.amount),
+                benefit_id=row.benefit_id,
+                disbursement_count=int(row.count),
+                quantity=Decimal(row.quantity),
             )
         )
     return lines

@@ -9,12 +9,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from domain.audit.models import AuditAction
 from domain.audit.service import record_access
 from domain.delivery.access import READERS, disbursement_scope, payment_scope, session_scope
-from domain.delivery.lifecycle import DisbursementStatus, PaymentStatus, SessionStatus
+from domain.delivery.lifecycle import (
+    DisbursementAction,
+    DisbursementStatus,
+    PaymentStatus,
+    SessionStatus,
+)
 from domain.delivery.models import (
     BenefitSchedule,
     BenefitSession,
@@ -23,11 +28,15 @@ from domain.delivery.models import (
     ProviderPayment,
     ProviderPaymentLine,
     SessionEnrollment,
+    covers,
 )
+from domain.history import StatusChange, history_by_entity_ids
 from domain.identity.rules import Principal, require_role
 from domain.models import group_by, keyset_after
 from domain.pagination import Page, PageRequest, decode_cursor, page_from_rows
 from domain.uow import UnitOfWork
+
+DS, DA = DisbursementStatus, DisbursementAction
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,10 +129,11 @@ async def list_disbursements(
         (Disbursement.person_id, filter.person_id),
         (Disbursement.session_id, filter.session_id),
         (Disbursement.authorization_line_id, filter.authorization_line_id),
-        (Disbursement.status, filter.status),
     ):
         if value is not None:
             base = base.where(column == value)
+    if filter.status is not None:
+        base = base.where(status_is(filter.status))
     keys = (Disbursement.service_date, Disbursement.id)
     result = await _page(uow, base, keys, (date, uuid.UUID), page, with_total)
     await record_access(
@@ -135,6 +145,16 @@ async def list_disbursements(
     )
     await uow.commit()
     return result
+
+
+def status_is(status: DisbursementStatus) -> Any:
+    """Disbursements whose status as shown (`current_status`) is `status`: PAID is derived
+    from the covering payment, the stored one otherwise."""
+    if status is DS.PAID:
+        return Disbursement.payment_id.is_not(None)
+    if status is DS.APPROVED:
+        return and_(Disbursement.status == status, Disbursement.payment_id.is_(None))
+    return Disbursement.status == status
 
 
 async def list_payments(
@@ -240,3 +260,79 @@ async def corrections_by_payment_ids(
         query.order_by(PaymentCorrection.created_at, PaymentCorrection.id)
     )
     return group_by(rows, payment_ids, lambda c: c.original_payment_id)
+
+
+async def disbursement_history(
+    *, uow: UnitOfWork, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[StatusChange]]:
+    """For a DataLoader and the domain: each disbursement's transitions, oldest first. A run
+    writes no disbursement, so its PAY steps (and a cancellation's RELEASE) are read from the
+    history of the payments that covered it: a payment's own first row (created PENDING) is
+    the record of `APPROVED -> PAID` for what it covers, its CANCELLED row the record of
+    `PAID -> APPROVED`. The caller read the disbursements through a scoped path."""
+    stored = await history_by_entity_ids(uow=uow, entity="Disbursement", entity_ids=ids)
+    for disbursement_id, steps in (await payment_steps(uow, ids)).items():
+        stored[disbursement_id] = sorted([*stored.get(disbursement_id, []), *steps], key=_order)
+    return stored
+
+
+def _order(change: StatusChange) -> tuple[datetime, int]:
+    # by time, then by key (steps of one instant in the order they were written): a step kept
+    # on the row later than it happened (migration 0009's downgrade) still falls in its place
+    return change.changed_at, change.id
+
+
+async def payment_steps(
+    uow: UnitOfWork, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[StatusChange]]:
+    """The PAY and RELEASE steps of disbursements, from the payments that covered them (not
+    added to the session: read, never written)."""
+    if not ids:
+        return {}
+    D_, P_ = Disbursement, ProviderPayment
+    rows = await uow.session.execute(
+        select(D_.id, StatusChange)
+        .select_from(D_)
+        .join(
+            P_,
+            covers(
+                P_,
+                D_.agency_organization_id,
+                D_.provider_id,
+                D_.payable_seq,
+                D_.service_date,
+                D_.status,
+            ),
+        )
+        .join(
+            StatusChange,
+            and_(
+                StatusChange.entity == "ProviderPayment",
+                StatusChange.entity_id == P_.id,
+                or_(
+                    StatusChange.from_status.is_(None),
+                    StatusChange.to_status == PaymentStatus.CANCELLED.value,
+                ),
+            ),
+        )
+        .where(D_.id.in_(set(ids)))
+        .order_by(StatusChange.id)
+    )
+    steps: dict[uuid.UUID, list[StatusChange]] = {}
+    for disbursement_id, row in rows:
+        pay = row.from_status is None
+        steps.setdefault(disbursement_id, []).append(
+            StatusChange(
+                id=row.id,
+                entity="Disbursement",
+                entity_id=disbursement_id,
+                from_status=(DS.APPROVED if pay else DS.PAID).value,
+                to_status=(DS.PAID if pay else DS.APPROVED).value,
+                action=(DA.PAY if pay else DA.RELEASE).value,
+                changed_at=row.changed_at,
+                changed_by_id=row.changed_by_id,
+                changed_by_organization_id=row.changed_by_organization_id,
+                reason=row.reason,
+            )
+        )
+    return steps

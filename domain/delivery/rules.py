@@ -150,7 +150,8 @@ APPROVAL_BUCKETS = 10_000
 
 def manual_approval_buckets(share: Decimal) -> int:
     """How many of the 10,000 approval buckets go to manual approval for `share` (0..1):
-    each disbursement draws its bucket once, at enrollment, so a re-run picks the same ones."""
+    each disbursement draws its bucket once, at enrollment, so the check at attendance picks
+    the same ones each time attendance is recorded."""
     if not 0 <= share <= 1:
         raise DomainError(ErrorCode.INVALID, "The manual approval share is between 0 and 1")
     return int(share * APPROVAL_BUCKETS)

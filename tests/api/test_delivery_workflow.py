@@ -53,6 +53,12 @@ query($filter: DisbursementFilter) {
       payment { number } } }
   }
 }"""
+PAID_HISTORY = """
+query($filter: DisbursementFilter) {
+  disbursements(filter: $filter, first: 10) {
+    edges { node { status payment { number } statusHistory { fromStatus toStatus action } } }
+  }
+}"""
 RUN = """
 mutation($input: RunProviderPaymentsInput!) {
   runProviderPayments(input: $input) {
@@ -301,6 +307,21 @@ async def test_provider_delivers_four_sessions_and_is_paid_once_then_a_correctio
     ]
     twice = await mutate(app_client, RUN, period, sue, "runProviderPayments")
     assert twice["payments"] == [] and twice["disbursementsPaid"] == 0
+    # PAID, the payment and the PAY step are read from the payment that covers each one
+    shown = (await app_client.data(PAID_HISTORY, {"filter": {"status": "PAID"}}, as_=connor))[
+        "disbursements"
+    ]["edges"]
+    assert [e["node"]["status"] for e in shown] == ["PAID"] * 3
+    assert {e["node"]["payment"]["number"] for e in shown} == {p["number"] for p in run["payments"]}
+    for edge in shown:
+        steps = [
+            (s["fromStatus"], s["toStatus"], s["action"]) for s in edge["node"]["statusHistory"]
+        ]
+        assert steps[-2:] == [("RECORDED", "APPROVED", "APPROVE"), ("APPROVED", "PAID", "PAY")]
+    unpaid = (await app_client.data(PAID_HISTORY, {"filter": {"status": "RECORDED"}}, as_=connor))[
+        "disbursements"
+    ]["edges"]
+    assert [(e["node"]["status"], e["node"]["payment"]) for e in unpaid] == [("RECORDED", None)]
     assert (await app_client.data(PAYMENTS, as_=grace))["providerPayments"]["totalCount"] == 1
     assert (await app_client.data(PAYMENTS, as_=hal))["providerPayments"]["totalCount"] == 0
 

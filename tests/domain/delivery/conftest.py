@@ -85,7 +85,10 @@ async def enroll(world, uow_factory, authorized, sessions, staff=0):
         )
 
 
-async def attend(world, uow_factory, session, disbursement, attendance, units=None, staff=0):
+async def attend(
+    world, uow_factory, session, disbursement, attendance, units=None, staff=0, share="0"
+):
+    """One record; `share` of disbursements goes to manual approval (the check at attendance)."""
     async with uow_factory() as uow:
         return await delivery.record_attendance(
             uow=uow,
@@ -98,17 +101,17 @@ async def attend(world, uow_factory, session, disbursement, attendance, units=No
                     None if units is None else Decimal(units),
                 )
             ],
+            manual_approval_share=Decimal(share),
         )
 
 
-async def run_payments(world, uow_factory, period=JANUARY_TO_MARCH, share="0"):
+async def run_payments(world, uow_factory, period=JANUARY_TO_MARCH):
     async with uow_factory() as uow:
         return await delivery.run_provider_payments(
             uow=uow,
             actor=world.supervisor,
             period_start=period[0],
             period_end=period[1],
-            manual_approval_share=Decimal(share),
         )
 
 

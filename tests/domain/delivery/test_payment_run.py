@@ -8,8 +8,9 @@ from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from domain.delivery import reads
 from domain.delivery import service as delivery
 from domain.delivery.lifecycle import DisbursementAction, DisbursementStatus, PaymentAction
 from domain.delivery.models import (
@@ -19,7 +20,6 @@ from domain.delivery.models import (
     ProviderPayment,
     ProviderPaymentLine,
 )
-from domain.history import StatusChange
 from tests.domain.delivery.conftest import (
     FIRST,
     attend,
@@ -63,22 +63,28 @@ async def ledger(uow_factory):
         )
         payments = {p.id: p for p in await uow.session.scalars(select(ProviderPayment))}
         lines = list(await uow.session.scalars(select(ProviderPaymentLine)))
+        every = list(await uow.session.scalars(select(Disbursement.id)))
         pays = Counter(
-            await uow.session.scalars(
-                select(StatusChange.entity_id).where(
-                    StatusChange.entity == "Disbursement",
-                    StatusChange.action == DisbursementAction.PAY.value,
-                )
-            )
+            step.entity_id
+            for steps in (await reads.disbursement_history(uow=uow, ids=every)).values()
+            for step in steps
+            if step.action == DisbursementAction.PAY.value
         )
     return paid, payments, lines, pays
+
+
+async def history_of(uow_factory, ids):
+    """The disbursements' status history as the domain reads it (PAY steps from payments)."""
+    async with uow_factory() as uow:
+        found = await reads.disbursement_history(uow=uow, ids=ids)
+    return [step for i in ids for step in found.get(i, [])]
 
 
 def check_each_paid_once(paid, payments, lines, pays):
     for disbursement in paid:
         payment = payments[disbursement.payment_id]
         assert payment.provider_id == disbursement.provider_id
-        assert disbursement.status is D.PAID
+        assert disbursement.current_status is D.PAID
         assert (disbursement.paid_amount, disbursement.paid_quantity) == (
             disbursement.amount,
             disbursement.disbursed_quantity,
@@ -136,14 +142,10 @@ async def test_a_cancelled_payment_is_paid_again_once_and_its_history_says_so(
     (repaid,) = (await run_payments(world, uow_factory, FEBRUARY)).payments
 
     assert (repaid.provider_id, repaid.total_amount) == (world.providers[0], Decimal("240.00"))
+    moved = Counter(
+        step.action for step in await history_of(uow_factory, [d.id for d in delivered[0][1][:3]])
+    )
     async with uow_factory() as uow:
-        moved = (
-            await uow.session.execute(
-                select(StatusChange.action, func.count())
-                .where(StatusChange.entity_id.in_([d.id for d in delivered[0][1][:3]]))
-                .group_by(StatusChange.action)
-            )
-        ).all()
         paid_by = set(
             await uow.session.scalars(
                 select(Disbursement.payment_id).where(
@@ -169,24 +171,17 @@ async def test_the_history_of_a_run_tells_each_step_once(world, uow_factory, clo
     _, sessions = await schedule_sessions(world, uow_factory, authorized)
     made = await enroll(world, uow_factory, authorized, sessions)
     clock.set(FIRST + timedelta(weeks=4))
-    await roster(world, uow_factory, sessions, made)  # present, present, absent, partial
-    held = await run_payments(world, uow_factory, share="1")
+    await roster(world, uow_factory, sessions, made, share="1")  # present, present, absent, partial
+    held = await run_payments(world, uow_factory)
     for disbursement, approve in ((made[0], True), (made[3], False)):
         async with uow_factory() as uow:
             await delivery.review_disbursements(
                 uow=uow, actor=world.supervisor, disbursement_ids=[disbursement.id], approve=approve
             )
-    paid = await run_payments(world, uow_factory, share="0")
+    paid = await run_payments(world, uow_factory)
 
     assert (held.run.disbursements_held, paid.run.disbursements_paid) == (3, 1)
-    async with uow_factory() as uow:
-        rows = list(
-            await uow.session.scalars(
-                select(StatusChange)
-                .where(StatusChange.entity_id.in_([d.id for d in made]))
-                .order_by(StatusChange.id)
-            )
-        )
+    rows = await history_of(uow_factory, [d.id for d in made])
     steps = [
         [(r.from_status, r.to_status, r.action) for r in rows if r.entity_id == d.id] for d in made
     ]
@@ -198,3 +193,70 @@ async def test_the_history_of_a_run_tells_each_step_once(world, uow_factory, clo
         recorded,  # absent: nothing to pay
         [*recorded, hold, ("PENDING_APPROVAL", "REJECTED", "REJECT")],
     ]
+
+
+async def test_a_run_pays_up_to_its_period_end_and_a_later_period_the_rest_once(
+    world, uow_factory, clock
+):
+    """Approved before the first run but served after its period's end: left for the run of
+    a period that includes them, whatever the order the disbursements became payable in."""
+    delivered = await two_providers(world, uow_factory, clock)  # 2, 9 and 16 February recorded
+
+    early = await run_payments(world, uow_factory, (date(2026, 2, 1), date(2026, 2, 10)))
+    rest = await run_payments(world, uow_factory, FEBRUARY)
+
+    assert early.run.disbursements_paid == 4 and rest.run.disbursements_paid == 2
+    assert {p.total_amount for p in early.payments} == {Decimal("160.00")}
+    assert {p.total_amount for p in rest.payments} == {Decimal("80.00")}
+    paid, payments, lines, pays = await ledger(uow_factory)
+    check_each_paid_once(paid, payments, lines, pays)
+    by_rest = {p.provider_id: p.id for p in rest.payments}
+    for provider, (_sessions, made) in enumerate(delivered):
+        third = next(d for d in paid if d.id == made[2].id)
+        assert third.payment_id == by_rest[world.providers[provider]]
+        assert {d.payment_id for d in paid if d.id in (made[0].id, made[1].id)} == {
+            p.id for p in early.payments if p.provider_id == world.providers[provider]
+        }
+
+
+async def test_recorded_again_after_its_payment_was_cancelled_it_keeps_that_story(
+    world, uow_factory, clock
+):
+    """Released by a cancelled payment, then recorded again (so checked and approved again):
+    the PAY and RELEASE steps read from the cancelled payment stay in its history, and the
+    next run pays it once, at its new amount."""
+    authorized = await authorize(world, uow_factory)
+    _, sessions = await schedule_sessions(world, uow_factory, authorized)
+    made = await enroll(world, uow_factory, authorized, sessions)
+    clock.set(FIRST + timedelta(weeks=4))
+    await roster(world, uow_factory, sessions, made)  # present, present, absent, partial
+    (first,) = (await run_payments(world, uow_factory)).payments
+    async with uow_factory() as uow:
+        await delivery.transition_provider_payment(
+            uow=uow, actor=world.supervisor, payment_id=first.id, action=PaymentAction.CANCEL
+        )
+    await attend(world, uow_factory, sessions[0], made[0], Attendance.PARTIAL, "0.5")
+
+    (again,) = (await run_payments(world, uow_factory)).payments
+
+    assert (first.total_amount, again.total_amount) == (Decimal("200.00"), Decimal("160.00"))
+    steps = [
+        (s.from_status, s.to_status, s.action) for s in await history_of(uow_factory, [made[0].id])
+    ]
+    assert steps == [
+        (None, "ENROLLED", None),
+        ("ENROLLED", "RECORDED", "RECORD"),
+        ("RECORDED", "APPROVED", "APPROVE"),
+        ("APPROVED", "PAID", "PAY"),
+        ("PAID", "APPROVED", "RELEASE"),
+        ("APPROVED", "RECORDED", "RECORD"),
+        ("RECORDED", "APPROVED", "APPROVE"),
+        ("APPROVED", "PAID", "PAY"),
+    ]
+    paid, _payments, _lines, pays = await ledger(uow_factory)
+    assert pays == Counter({d.id: 2 for d in (made[0], made[1], made[3])})
+    assert {d.id: (d.payment_id, d.paid_amount) for d in paid} == {
+        made[0].id: (again.id, Decimal("40.00")),
+        made[1].id: (again.id, Decimal("80.00")),
+        made[3].id: (again.id, Decimal("40.00")),
+    }

@@ -121,7 +121,7 @@ async def test_any_sequence_keeps_units_within_the_authorization_and_payments_wh
                     world, factory, sessions[step[1]], enrolled[step[1]], attendance, units
                 )
             elif step[0] == "pay":
-                await run_payments(world, factory, (date(2026, 1, 1), date(2026, 3, 31)), share="0")
+                await run_payments(world, factory, (date(2026, 1, 1), date(2026, 3, 31)))
         except DomainError:
             pass  # refused as a whole: the invariants must still hold
         await _check(factory, authorized.line_id)

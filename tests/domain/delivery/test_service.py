@@ -62,10 +62,12 @@ async def line(uow_factory, line_id):
         return await uow.session.get(AuthorizationLine, line_id)
 
 
-async def roster(world, uow_factory, sessions, disbursements, pattern=PATTERN, clock=None):
+async def roster(
+    world, uow_factory, sessions, disbursements, pattern=PATTERN, clock=None, share="0"
+):
     for session, disbursement, attendance in zip(sessions, disbursements, pattern, strict=True):
         units = "0.5" if attendance is Attendance.PARTIAL else None
-        await attend(world, uow_factory, session, disbursement, attendance, units)
+        await attend(world, uow_factory, session, disbursement, attendance, units, share=share)
 
 
 async def delivered(world, uow_factory, clock, quantity="8", rate=None):
@@ -204,6 +206,7 @@ async def test_a_roster_reports_every_bad_record_at_once(world, uow_factory, clo
                     AttendanceRecord(made[0].enrollment_id, Attendance.PARTIAL, Decimal(3)),
                     AttendanceRecord(made[1].enrollment_id, Attendance.PRESENT),
                 ],
+                manual_approval_share=Decimal(0),
             )
     assert [(e.code, e.field) for e in refused.value.errors] == [
         (ErrorCode.INVALID, "records.0.units"),
@@ -285,7 +288,7 @@ async def test_a_payment_run_pays_the_provider_once_with_its_flat_rate(world, uo
         PaymentLineKind.DISBURSEMENT: Decimal("200.00"),
         PaymentLineKind.FLAT_RATE: Decimal("500.00"),
     }
-    statuses = [d.status for d in await disbursements_of(uow_factory, authorized.line_id)]
+    statuses = [d.current_status for d in await disbursements_of(uow_factory, authorized.line_id)]
     assert statuses == [
         DisbursementStatus.PAID,
         DisbursementStatus.PAID,
@@ -311,7 +314,7 @@ async def test_a_late_correction_is_an_underpayment_settled_by_the_next_run(
         Decimal("40.00"),
         paid.id,
     )
-    assert (kept.paid_amount, kept.amount, kept.status) == (
+    assert (kept.paid_amount, kept.amount, kept.current_status) == (
         Decimal("40.00"),
         Decimal("80.00"),
         DisbursementStatus.PAID,
@@ -339,9 +342,9 @@ async def test_an_overpayment_is_recovered_by_the_next_run(world, uow_factory, c
 
 async def test_the_approval_check_holds_a_share_for_a_person_to_approve(world, uow_factory, clock):
     authorized, sessions, made = await delivered(world, uow_factory, clock)
-    await roster(world, uow_factory, sessions, made)
+    await roster(world, uow_factory, sessions, made, share="1")
 
-    held = await run_payments(world, uow_factory, share="1")
+    held = await run_payments(world, uow_factory)
 
     assert held.payments == [] and held.run.disbursements_held == 3
     async with uow_factory() as uow:
@@ -352,7 +355,7 @@ async def test_the_approval_check_holds_a_share_for_a_person_to_approve(world, u
         await delivery.review_disbursements(
             uow=uow, actor=world.supervisor, disbursement_ids=[made[3].id], approve=False
         )
-    (payment,) = (await run_payments(world, uow_factory, share="1")).payments
+    (payment,) = (await run_payments(world, uow_factory)).payments
     assert payment.total_amount == Decimal("160.00")
     assert (await line(uow_factory, authorized.line_id)).used_quantity == Decimal("2.00")
 
@@ -378,7 +381,6 @@ async def test_payments_are_run_by_the_agencys_supervisor_only(world, uow_factor
                     actor=actor,
                     period_start=NOW.date(),
                     period_end=NOW.date(),
-                    manual_approval_share=Decimal(0),
                 )
         assert refused.value.code is ErrorCode.FORBIDDEN
 
