@@ -24,7 +24,9 @@ async def run_seed(settings: Settings, *, with_demo: bool, providers: int) -> st
         if with_demo:
             lines.append(
                 await demo.load_demo(
-                    units, supervisor_threshold=Decimal(settings.agency_supervisor_threshold)
+                    units,
+                    supervisor_threshold=Decimal(settings.agency_supervisor_threshold),
+                    manual_approval_share=Decimal(settings.manual_approval_share),
                 )
             )
         if providers:

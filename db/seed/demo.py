@@ -275,10 +275,14 @@ async def _organization(uow: UnitOfWork, name: str, kind: OrganizationKind) -> u
 
 
 async def load_demo(
-    uow_factory: Callable[[], UnitOfWork], *, supervisor_threshold: Decimal = Decimal(5000)
+    uow_factory: Callable[[], UnitOfWork],
+    *,
+    supervisor_threshold: Decimal = Decimal(5000),
+    manual_approval_share: Decimal = Decimal(0),
 ) -> str:
     """Load the story; does nothing if the agency already exists. `supervisor_threshold` is
-    the agency's (CAREBRIDGE_AGENCY_SUPERVISOR_THRESHOLD), for the authorization Connor gives."""
+    the agency's (CAREBRIDGE_AGENCY_SUPERVISOR_THRESHOLD), for the authorization Connor gives;
+    `manual_approval_share` (CAREBRIDGE_MANUAL_APPROVAL_SHARE) applies to recorded attendance."""
     async with uow_factory() as uow:
         if await uow.session.scalar(select(Organization.id).where(Organization.name == AGENCY)):
             return "demo data already loaded"
@@ -418,6 +422,7 @@ async def load_demo(
             grief_benefit=benefit_ids["GRIEF-COUNSEL"],
             person_id=dana.id,
             supervisor_threshold=supervisor_threshold,
+            manual_approval_share=manual_approval_share,
         ),
     )
     await load_prior_authorization_story(

@@ -44,6 +44,7 @@ class DeliveryStory:
     grief_benefit: uuid.UUID
     person_id: uuid.UUID
     supervisor_threshold: Decimal
+    manual_approval_share: Decimal  # CAREBRIDGE_MANUAL_APPROVAL_SHARE, applied at attendance
 
 
 async def load_delivery_story(uow_factory: Callable[[], UnitOfWork], story: DeliveryStory) -> None:
@@ -87,6 +88,7 @@ async def load_delivery_story(uow_factory: Callable[[], UnitOfWork], story: Deli
                 actor=grace,
                 session_id=session.id,
                 records=[AttendanceRecord(by_session[session.id].enrollment_id, attendance)],
+                manual_approval_share=story.manual_approval_share,
             )
 
 

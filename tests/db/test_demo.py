@@ -71,8 +71,8 @@ async def test_the_demo_has_sessions_with_attendance_to_record(uow_factory):
     ]
     assert sessions[2].starts_at < now < sessions[3].starts_at
     assert [disbursements[s.id].status for s in sessions] == [
-        DisbursementStatus.RECORDED,
-        DisbursementStatus.RECORDED,
+        DisbursementStatus.APPROVED,  # no manual approval share: payable at once
+        DisbursementStatus.APPROVED,
         DisbursementStatus.ENROLLED,
         DisbursementStatus.ENROLLED,
     ]

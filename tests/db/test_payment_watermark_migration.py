@@ -1,4 +1,4 @@
-"""Migration 0009 (a payment run writes per payee): what was paid, by which payment, and
+"""Migration 0013 (a payment run writes per payee): what was paid, by which payment, and
 the status history of each disbursement survive a downgrade to the stored per-row state and
 an upgrade back to the watermark, on the test backend."""
 
@@ -45,7 +45,7 @@ async def _state(factory, ids):
     }
 
 
-async def test_0009_keeps_what_was_paid_and_its_history_both_ways(scratch_url, clock):  # noqa: F811
+async def test_0013_keeps_what_was_paid_and_its_history_both_ways(scratch_url, clock):  # noqa: F811
     migrate.upgrade(scratch_url)
     database = Database(
         create_engine(Settings(database_url=scratch_url, log_json=False)), clock=clock, bus=None
@@ -72,7 +72,7 @@ async def test_0009_keeps_what_was_paid_and_its_history_both_ways(scratch_url, c
     await database.dispose()
     assert [before[i][1] for i in ids] == [paid.id, paid.id, None, paid.id]
 
-    migrate.downgrade(scratch_url, "0008")
+    migrate.downgrade(scratch_url, "0012")
     engine = migrate.create_migration_engine(scratch_url)
     try:
         async with engine.connect() as conn:

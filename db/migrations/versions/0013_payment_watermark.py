@@ -9,8 +9,8 @@ step of that payment is now read from the payment), approved ones the next seq; 
 with an amount, which waited for a run's approval check, are approved (the check is made at
 attendance from now on). Downgrade writes the derived state and steps back onto the rows.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-01 20:01:21.412311
 
 """
@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = '0009'
-down_revision: str | Sequence[str] | None = '0008'
+revision: str = '0013'
+down_revision: str | Sequence[str] | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
