@@ -97,9 +97,15 @@ class InboundOutcome:
 
 
 async def receive_submission(
-    *, uow: UnitOfWork, actor: Principal, submission: InboundSubmission
+    *,
+    uow: UnitOfWork,
+    actor: Principal,
+    submission: InboundSubmission,
+    with_details: bool = True,
 ) -> InboundOutcome:
-    """Take a partner's submission in: a new request sent to its payer, an update, a cancel."""
+    """Take a partner's submission in: a new request sent to its payer, an update, a cancel.
+    The outcome's state carries the partner details only `with_details` (the re-read of the
+    request that an answer echoing the request's own resources does not need)."""
     _check_sender(actor)
     reference = submission.sender_reference.strip()
     if not reference or len(reference) > 200:
@@ -117,7 +123,9 @@ async def receive_submission(
             )
         request = await uow.session.get(AuthorizationRequest, earlier.request_id)
         assert request is not None  # foreign key
-        return await _outcome(uow, actor, request, submission, duplicate=True)
+        return await _outcome(
+            uow, actor, request, submission, duplicate=True, with_details=with_details
+        )
     if submission.certification is CertificationType.NEW:
         request = await _new_request(uow, actor, submission)
     else:
@@ -140,7 +148,16 @@ async def receive_submission(
         )
     )
     await uow.session.flush()
-    return await _outcome(uow, actor, request, submission, duplicate=False)
+    new = submission.certification is CertificationType.NEW
+    return await _outcome(
+        uow,
+        actor,
+        request,
+        submission,
+        duplicate=False,
+        with_details=with_details,
+        origin=reference if new else None,
+    )
 
 
 async def find_submissions(
@@ -194,12 +211,14 @@ async def _outcome(
     submission: InboundSubmission,
     *,
     duplicate: bool,
+    with_details: bool,
+    origin: str | None = None,
 ) -> InboundOutcome:
     if duplicate:  # a resend: only its reading is recorded
         await record_access(
             uow=uow, actor=actor, action=AuditAction.READ, entity=ENTITY, entity_ids=[request.id]
         )
-    state = await current_answer(uow, request)
+    state = await current_answer(uow, request, with_details=with_details, origin=origin)
     await uow.commit()
     return InboundOutcome(state, duplicate, submission.certification)
 
