@@ -35,8 +35,7 @@ from domain.authorizations.inbound_parts import (
 )
 from domain.authorizations.inbound_state import SubmissionState, current_answer, search_requests
 from domain.authorizations.intake_records import (
-    match_coverage,
-    match_person,
+    match_patient_coverage,
     payer_by_identifier,
 )
 from domain.authorizations.lifecycle import AWAITING_DETERMINATION, AuthorizationStatus
@@ -266,14 +265,13 @@ async def _new_request(
     acting = acting_for(actor, await requesting_organization(uow, actor, submission))
     requesting, servicing = await services_providers(uow, submission)
     check_payer_request(request_data(submission, payer.id, lines, uuid.uuid4()))  # before any write
-    person, known = await match_person(
-        uow, acting, intake, payer_id=payer.id, member_id=coverage.member_id
+    person, known, coverage_id = await match_patient_coverage(
+        uow, acting, intake, payer.id, coverage
     )
     if known:
         await record_access(
             uow=uow, actor=acting, action=AuditAction.READ, entity="Person", entity_ids=[person.id]
         )
-    coverage_id = await match_coverage(uow, acting, person.id, payer.id, coverage)
     data = request_data(submission, payer.id, lines, person.id, coverage_id, requesting, servicing)
     request = await draft_payer_request(uow=uow, actor=acting, data=data)
     attach(uow, acting, request, submission)
