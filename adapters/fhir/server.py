@@ -37,9 +37,11 @@ from adapters.fhir.pas_inbound import (
 from adapters.fhir.server_io import (
     FhirProblem,
     bearer_principal,
+    echoing_response,
     fhir_response,
     inquiry_result,
     parse_bundle,
+    parse_bundle_source,
     problem_response,
     read_body,
     request_uow,
@@ -117,19 +119,21 @@ async def _request_bundle(request: Request) -> Bundle:
 
 async def submit(request: Request) -> Response:
     """Take the submission in (or recognise a resend) and answer its current state."""
-    bundle = await _request_bundle(request)
+    settings = request.app.state.settings
+    body = await read_body(request, settings.fhir_max_bundle_bytes)
+    bundle, source = parse_bundle_source(body, settings.fhir_max_bundle_entries)
     submission = from_pas_request(bundle)
     now = request.app.state.clock.now()
     try:
         async with request_uow(request) as uow:
             outcome = await receive_submission(
-                uow=uow, actor=request.state.principal, submission=submission
+                uow=uow, actor=request.state.principal, submission=submission, with_details=False
             )
     except DomainError as error:
         if error.code in _HTTP_ERRORS:
             raise
-        return fhir_response(rejection_response(bundle, error, now=now))
-    return fhir_response(_answer(bundle, outcome.state, now))
+        return echoing_response(rejection_response(bundle, error, now=now), bundle, source)
+    return echoing_response(_answer(bundle, outcome.state, now), bundle, source)
 
 
 def _answer(request_bundle: Bundle, state: SubmissionState, now: datetime) -> Bundle:
@@ -245,11 +249,11 @@ async def search_claim_responses(request: Request) -> Response:
         else:
             found = await find_submissions(uow=uow, actor=actor, member_id=patient)
     if patient and wanted:
-        found = [s for s in found if s.details.member_id == patient]
+        found = [s for s in found if s.partner_request.member_id == patient]
     now = request.app.state.clock.now()
     entries = []
     for state in found:
-        rebuilt = to_pas_bundle(state.details, bundle_id=state.request.id)
+        rebuilt = to_pas_bundle(state.partner_request, bundle_id=state.request.id)
         answer = _answer(rebuilt, state, now)
         response = (answer.entry or [])[0]
         entries.append(

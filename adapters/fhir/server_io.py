@@ -38,6 +38,25 @@ def fhir_response(resource: Resource, status: int = 200) -> Response:
     return Response(dump(resource), status_code=status, media_type=FHIR_JSON)
 
 
+def echoing_response(answer: Bundle, request: Bundle, source: dict[str, Any]) -> Response:
+    """`fhir_response` of an answer that echoes entries of `request` (the very objects, as
+    `to_pas_response` does): those are written as the request's JSON `source` had them, which
+    they were validated from, so only what we built is serialized."""
+    sent = source.get("entry")
+    given = request.entry or []
+    if not isinstance(sent, list) or len(sent) != len(given):
+        return fhir_response(answer)
+    echoed = {id(entry): raw for entry, raw in zip(given, sent, strict=True)}
+    entries = answer.entry or []
+    built = [entry for entry in entries if id(entry) not in echoed]
+    if len(built) == len(entries):
+        return fhir_response(answer)
+    data = orjson.loads(dump(answer.model_copy(update={"entry": built or None})))
+    ours = iter(data.get("entry") or ())
+    data["entry"] = [echoed[id(e)] if id(e) in echoed else next(ours) for e in entries]
+    return Response(orjson.dumps(data), media_type=FHIR_JSON)
+
+
 def problem_response(problem: FhirProblem) -> Response:
     return outcome_response(
         problem.status, problem.code, problem.message, expression=problem.expression
@@ -84,6 +103,11 @@ def _too_large(max_bytes: int) -> FhirProblem:
 def parse_bundle(body: bytes, max_entries: int) -> Bundle:
     """A Bundle (or the Bundle of a `Parameters{resource}` some clients send), at most
     `max_entries` entries, with the first fault's FHIRPath."""
+    return parse_bundle_source(body, max_entries)[0]
+
+
+def parse_bundle_source(body: bytes, max_entries: int) -> tuple[Bundle, dict[str, Any]]:
+    """`parse_bundle`, with the JSON it was validated from (for `echoing_response`)."""
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError as error:
@@ -99,7 +123,7 @@ def parse_bundle(body: bytes, max_entries: int) -> Bundle:
         raise FhirProblem(413, "too-costly", f"The Bundle has more than {max_entries} entries")
     resource = _validated(kind, data)
     assert isinstance(resource, Bundle)
-    return resource
+    return resource, data
 
 
 def _wrapped(data: dict[str, Any]) -> dict[str, Any]:

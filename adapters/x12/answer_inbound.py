@@ -74,7 +74,7 @@ def _aligned(
     answers: tuple[LineAnswer, ...], state: SubmissionState, services: Sequence[RequestedService]
 ) -> tuple[LineAnswer, ...]:
     by_sequence = {a.sequence: a for a in answers}
-    unused = list(state.details.lines)
+    unused = list(state.partner_request.lines)
     aligned = []
     for position, service in enumerate(services, start=1):
         match = next(

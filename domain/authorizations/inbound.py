@@ -35,8 +35,7 @@ from domain.authorizations.inbound_parts import (
 )
 from domain.authorizations.inbound_state import SubmissionState, current_answer, search_requests
 from domain.authorizations.intake_records import (
-    match_coverage,
-    match_person,
+    match_patient_coverage,
     payer_by_identifier,
 )
 from domain.authorizations.lifecycle import AWAITING_DETERMINATION, AuthorizationStatus
@@ -97,9 +96,15 @@ class InboundOutcome:
 
 
 async def receive_submission(
-    *, uow: UnitOfWork, actor: Principal, submission: InboundSubmission
+    *,
+    uow: UnitOfWork,
+    actor: Principal,
+    submission: InboundSubmission,
+    with_details: bool = True,
 ) -> InboundOutcome:
-    """Take a partner's submission in: a new request sent to its payer, an update, a cancel."""
+    """Take a partner's submission in: a new request sent to its payer, an update, a cancel.
+    The outcome's state carries the partner details only `with_details` (the re-read of the
+    request that an answer echoing the request's own resources does not need)."""
     _check_sender(actor)
     reference = submission.sender_reference.strip()
     if not reference or len(reference) > 200:
@@ -117,7 +122,9 @@ async def receive_submission(
             )
         request = await uow.session.get(AuthorizationRequest, earlier.request_id)
         assert request is not None  # foreign key
-        return await _outcome(uow, actor, request, submission, duplicate=True)
+        return await _outcome(
+            uow, actor, request, submission, duplicate=True, with_details=with_details
+        )
     if submission.certification is CertificationType.NEW:
         request = await _new_request(uow, actor, submission)
     else:
@@ -140,7 +147,16 @@ async def receive_submission(
         )
     )
     await uow.session.flush()
-    return await _outcome(uow, actor, request, submission, duplicate=False)
+    new = submission.certification is CertificationType.NEW
+    return await _outcome(
+        uow,
+        actor,
+        request,
+        submission,
+        duplicate=False,
+        with_details=with_details,
+        origin=reference if new else None,
+    )
 
 
 async def find_submissions(
@@ -194,12 +210,14 @@ async def _outcome(
     submission: InboundSubmission,
     *,
     duplicate: bool,
+    with_details: bool,
+    origin: str | None = None,
 ) -> InboundOutcome:
     if duplicate:  # a resend: only its reading is recorded
         await record_access(
             uow=uow, actor=actor, action=AuditAction.READ, entity=ENTITY, entity_ids=[request.id]
         )
-    state = await current_answer(uow, request)
+    state = await current_answer(uow, request, with_details=with_details, origin=origin)
     await uow.commit()
     return InboundOutcome(state, duplicate, submission.certification)
 
@@ -247,14 +265,13 @@ async def _new_request(
     acting = acting_for(actor, await requesting_organization(uow, actor, submission))
     requesting, servicing = await services_providers(uow, submission)
     check_payer_request(request_data(submission, payer.id, lines, uuid.uuid4()))  # before any write
-    person, known = await match_person(
-        uow, acting, intake, payer_id=payer.id, member_id=coverage.member_id
+    person, known, coverage_id = await match_patient_coverage(
+        uow, acting, intake, payer.id, coverage
     )
     if known:
         await record_access(
             uow=uow, actor=acting, action=AuditAction.READ, entity="Person", entity_ids=[person.id]
         )
-    coverage_id = await match_coverage(uow, acting, person.id, payer.id, coverage)
     data = request_data(submission, payer.id, lines, person.id, coverage_id, requesting, servicing)
     request = await draft_payer_request(uow=uow, actor=acting, data=data)
     attach(uow, acting, request, submission)

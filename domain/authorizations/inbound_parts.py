@@ -16,8 +16,8 @@ from domain.authorizations.intake import EhrIntake, IntakeCoverage, IntakeProvid
 from domain.authorizations.intake_records import (
     draft_data,
     ordered_services,
-    provider_by_npi,
     provider_npis,
+    providers_by_npi,
     service_line,
 )
 from domain.authorizations.models import (
@@ -150,11 +150,11 @@ async def services_providers(
     services = ordered_services(submission.intake)
     first = services[0]
     found: list[uuid.UUID | None] = []
-    for field_name, provider in (
-        ("requestingProvider", first.requesting_provider),
-        ("servicingProvider", first.servicing_provider),
+    asked = [first.requesting_provider, first.servicing_provider]
+    known_ones = await providers_by_npi(uow, asked)
+    for field_name, provider, known in zip(
+        ("requestingProvider", "servicingProvider"), asked, known_ones, strict=True
     ):
-        known = await provider_by_npi(uow, provider)
         if known is None and provider_npis(provider):
             raise DomainError(
                 ErrorCode.PROVIDER_NOT_RECOGNIZED,

@@ -31,25 +31,41 @@ from domain.uow import UnitOfWork
 @dataclass(frozen=True)
 class SubmissionState:
     """The request, its origin (the sender's reference of the NEW submission), what the
-    partner adapters know of it (`details`), and its current answer: per line the payer's
-    determination, or PENDED while undecided."""
+    partner adapters know of it (`details`; None when only the answer was asked for), and its
+    current answer: per line the payer's determination, or PENDED while undecided."""
 
     request: AuthorizationRequest
     sender_reference: str | None
-    details: PartnerRequest
+    details: PartnerRequest | None
     answer: PartnerAnswer
 
+    @property
+    def partner_request(self) -> PartnerRequest:
+        """`details`, for callers that asked for them."""
+        if self.details is None:
+            raise ValueError("This state was read without the request's details")
+        return self.details
 
-async def current_answer(uow: UnitOfWork, request: AuthorizationRequest) -> SubmissionState:
-    origin = await uow.session.scalar(
-        select(SubmissionReceipt.sender_reference)
-        .where(
-            SubmissionReceipt.request_id == request.id,
-            SubmissionReceipt.certification == CertificationType.NEW,
+
+async def current_answer(
+    uow: UnitOfWork,
+    request: AuthorizationRequest,
+    *,
+    with_details: bool = True,
+    origin: str | None = None,
+) -> SubmissionState:
+    """Where `request` stands; `origin` when the caller knows the NEW submission's reference,
+    and without the partner details (a re-read of the request) unless `with_details`."""
+    if origin is None:
+        origin = await uow.session.scalar(
+            select(SubmissionReceipt.sender_reference)
+            .where(
+                SubmissionReceipt.request_id == request.id,
+                SubmissionReceipt.certification == CertificationType.NEW,
+            )
+            .limit(1)
         )
-        .limit(1)
-    )
-    details = await snapshot(uow, request)
+    details = await snapshot(uow, request) if with_details else None
     return SubmissionState(request, origin, details, await _answer(uow, request))
 
 

@@ -140,8 +140,35 @@ async def match_person(
     """The patient the actor's organisation knows (by the payer's member id, else by this
     MRN), or a new registration; and whether it was found."""
     if payer_id is not None and member_id:
-        known = await uow.session.scalar(
-            select(Person)
+        by_member = await _by_member(uow, actor, payer_id, member_id)
+        if by_member is not None:
+            return by_member[0], True
+    return await _by_mrn_or_new(uow, actor, intake)
+
+
+async def match_patient_coverage(
+    uow: UnitOfWork,
+    actor: Principal,
+    intake: EhrIntake,
+    payer_id: uuid.UUID,
+    coverage: IntakeCoverage,
+) -> tuple[Person, bool, uuid.UUID | None]:
+    """`match_person` then `match_coverage`, in one query when the member id is known."""
+    if coverage.member_id:
+        by_member = await _by_member(uow, actor, payer_id, coverage.member_id)
+        if by_member is not None:
+            return by_member[0], True, by_member[1]
+    person, known = await _by_mrn_or_new(uow, actor, intake)
+    return person, known, await match_coverage(uow, actor, person.id, payer_id, coverage)
+
+
+async def _by_member(
+    uow: UnitOfWork, actor: Principal, payer_id: uuid.UUID, member_id: str
+) -> tuple[Person, uuid.UUID] | None:
+    """The visible person with this payer's member id, and that coverage."""
+    row = (
+        await uow.session.execute(
+            select(Person, Coverage.id)
             .join(Coverage, Coverage.person_id == Person.id)
             .where(
                 Coverage.payer_organization_id == payer_id,
@@ -150,8 +177,13 @@ async def match_person(
             )
             .limit(1)
         )
-        if known is not None:
-            return known, True
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def _by_mrn_or_new(
+    uow: UnitOfWork, actor: Principal, intake: EhrIntake
+) -> tuple[Person, bool]:
     mrn = intake.patient.mrn
     if mrn:
         known = await uow.session.scalar(
@@ -236,8 +268,22 @@ def provider_npis(provider: IntakeProvider | None) -> list[str]:
 
 async def provider_by_npi(uow: UnitOfWork, provider: IntakeProvider | None) -> Provider | None:
     """The directory's provider with the same NPI (the practitioner's, else the organisation's)."""
-    for npi in provider_npis(provider):
-        found = await uow.session.scalar(select(Provider).where(Provider.npi == npi))
-        if found is not None:
-            return found
-    return None
+    return (await providers_by_npi(uow, [provider]))[0]
+
+
+async def providers_by_npi(
+    uow: UnitOfWork, providers: list[IntakeProvider | None]
+) -> list[Provider | None]:
+    """`provider_by_npi` of each, in one query."""
+    wanted = {npi for provider in providers for npi in provider_npis(provider)}
+    if not wanted:
+        return [None for _ in providers]
+    rows = await uow.session.scalars(select(Provider).where(Provider.npi.in_(wanted)))
+    by_npi: dict[str, Provider] = {}
+    for row in rows:
+        if row.npi is not None:
+            by_npi.setdefault(row.npi, row)
+    return [
+        next((by_npi[n] for n in provider_npis(provider) if n in by_npi), None)
+        for provider in providers
+    ]

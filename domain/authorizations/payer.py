@@ -151,9 +151,15 @@ async def _check_references(uow: UnitOfWork, actor: Principal, data: PayerReques
             data.payer_id,
         ):
             raise not_found("Coverage", "coverageId")
-    for field_name in ("requesting_provider_id", "servicing_provider_id", "facility_provider_id"):
-        provider_id = getattr(data, field_name)
-        if provider_id is not None and await uow.session.get(Provider, provider_id) is None:
+    fields = ("requesting_provider_id", "servicing_provider_id", "facility_provider_id")
+    asked = {name: getattr(data, name) for name in fields if getattr(data, name) is not None}
+    known = (
+        set(await uow.session.scalars(select(Provider.id).where(Provider.id.in_(asked.values()))))
+        if asked
+        else set()
+    )
+    for field_name, provider_id in asked.items():
+        if provider_id not in known:
             camel = "".join(w.capitalize() if i else w for i, w in enumerate(field_name.split("_")))
             raise not_found("Provider", camel)
 
