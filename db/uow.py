@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections import namedtuple
+from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -76,6 +78,42 @@ class SqlAlchemyUnitOfWork:
     def record(self, event: DomainEvent) -> None:
         self._events.append(event)
 
+    async def fetch_all(
+        self, statement: Any, parameters: Mapping[str, Any], *, generic_plan: bool = False
+    ) -> list[Any]:
+        """The rows of a long-lived statement (built once, e.g. cached by its builder) run by
+        the driver itself on this unit of work's connection, in its transaction if it has one:
+        compiled once, no ORM result processing (columns come as the driver decodes them).
+
+        `generic_plan`: on PostgreSQL, plan it once per connection (its best plan does not
+        depend on its parameters' values) instead of on every execution."""
+        connection = await self.session.connection()
+        driver = _DriverStatement.of(statement, connection.dialect)
+        if driver is None:
+            result = await self.session.execute(statement, dict(parameters))
+            return list(result.all())
+        raw = await connection.get_raw_connection()
+        pg: Any = raw.driver_connection
+        arguments = driver.arguments(parameters)
+        # Listeners of the engine's statements (instrumentation, the tests' counters) see it.
+        sync = connection.sync_connection
+        assert sync is not None
+        dispatch = sync.dispatch
+        if dispatch.before_cursor_execute:
+            dispatch.before_cursor_execute(sync, None, driver.sql, tuple(arguments), None, False)
+        if not generic_plan:
+            return driver.rows(await pg.fetch(driver.sql, *arguments))
+        await pg.execute("SET plan_cache_mode = force_generic_plan")
+        try:
+            records = await pg.fetch(driver.sql, *arguments)
+        finally:
+            try:
+                await pg.execute("RESET plan_cache_mode")  # the connection's own setting
+            except BaseException:
+                await connection.invalidate()  # never back in the pool with another mode
+                raise
+        return driver.rows(records)
+
     async def commit(self) -> None:
         try:
             await self.session.commit()
@@ -94,6 +132,54 @@ class SqlAlchemyUnitOfWork:
     async def rollback(self) -> None:
         await self.session.rollback()
         self._events = []
+
+
+_GIVEN = object()
+
+
+class _DriverStatement:
+    """A statement compiled for asyncpg: its text, its parameters in order with their bind
+    processors, and a row type with its columns' names."""
+
+    _cache: dict[int, tuple[Any, _DriverStatement | None]] = {}
+
+    def __init__(self, statement: Any, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.params = []
+        for name in compiled.positiontup or ():
+            bind = compiled.binds[name]
+            given = bind.required or bind.callable is not None
+            default = _GIVEN if given else bind.effective_value  # a value built in
+            self.params.append((name, default, bind.type._cached_bind_processor(dialect)))
+        self.row_type: Any = None
+
+    @classmethod
+    def of(cls, statement: Any, dialect: Dialect) -> _DriverStatement | None:
+        """None where the driver is not asyncpg (SQLite runs it through the session)."""
+        entry = cls._cache.get(id(statement))
+        if entry is not None and entry[0] is statement:
+            return entry[1]
+        found = cls(statement, dialect) if dialect.driver == "asyncpg" else None
+        if len(cls._cache) >= 256:
+            cls._cache.clear()
+        cls._cache[id(statement)] = (statement, found)
+        return found
+
+    def arguments(self, parameters: Mapping[str, Any]) -> list[Any]:
+        values = []
+        for name, default, process in self.params:
+            value = parameters[name] if default is _GIVEN else parameters.get(name, default)
+            values.append(value if process is None else process(value))
+        return values
+
+    def rows(self, records: list[Any]) -> list[Any]:
+        if not records:
+            return []
+        if self.row_type is None:
+            self.row_type = namedtuple("Row", list(records[0].keys()), rename=True)  # type: ignore[misc]
+        make = self.row_type._make
+        return [make(record.values()) for record in records]
 
 
 class Database:

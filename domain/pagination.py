@@ -69,13 +69,14 @@ class Page(Generic[T]):
 
 
 def page_from_rows(
-    rows: Sequence[T], request: PageRequest, key: Callable[[T], Sequence[Any]]
+    rows: Sequence[T], request: PageRequest, key: Callable[[T], Sequence[Any]] | None
 ) -> Page[T]:
-    """Rows were fetched with LIMIT first + 1: the extra row only says there is a next page."""
+    """Rows were fetched with LIMIT first + 1: the extra row only says there is a next page.
+    `key` None: no cursors (none will be shown)."""
     items = list(rows[: request.first])
     return Page(
         items=items,
-        cursors=[encode_cursor(key(item)) for item in items],
+        cursors=[] if key is None else [encode_cursor(key(item)) for item in items],
         has_next_page=len(rows) > request.first,
         has_previous_page=request.after is not None,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -32,6 +32,10 @@ class UnitOfWork(Protocol):
     async def rollback(self) -> None: ...
 
     def record(self, event: DomainEvent) -> None: ...
+
+    async def fetch_all(
+        self, statement: Any, parameters: Mapping[str, Any], *, generic_plan: bool = False
+    ) -> list[Any]: ...
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -103,6 +103,7 @@ class WorklistQuery:
                     actor=actor,
                     projection=plan.projection,
                     with_total=plan.with_total,
+                    with_cursors=plan.with_cursors,
                     **asked,
                 ),
             )

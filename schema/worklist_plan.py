@@ -110,13 +110,24 @@ class WorklistPlan:
     projection: Projection
     with_total: bool
 
+    @property
+    def with_cursors(self) -> bool:
+        """Whether any cursor is selected (edges' cursor, pageInfo's start or end)."""
+        for _, name, detail in self.connection:
+            if name == "edges" and any(n == "cursor" for _, n, _ in detail):
+                return True
+            if name == "pageInfo" and any(n in ("startCursor", "endCursor") for _, n in detail):
+                return True
+        return False
+
     def result(self, page: Page[str]) -> Precompiled:
         data: dict[str, Any] = {}
         for key, name, detail in self.connection:
             if name == "edges":
+                cursors = page.cursors if self.with_cursors else [""] * len(page.items)
                 data[key] = [
                     _edge(detail, node, cursor)
-                    for node, cursor in zip(page.items, page.cursors, strict=True)
+                    for node, cursor in zip(page.items, cursors, strict=True)
                 ]
             elif name == "pageInfo":
                 data[key] = {k: _page_info(page, n) for k, n in detail}

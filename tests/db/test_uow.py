@@ -101,3 +101,29 @@ async def test_postgresql_connections_plan_each_search_for_its_values(database, 
     async with database.engine.connect() as connection:
         mode = (await connection.execute(text("SHOW plan_cache_mode"))).scalar_one()
     assert mode == "force_custom_plan"
+
+
+async def test_fetch_all_runs_a_statement_by_the_driver_as_the_session_would(database):
+    """Same rows (by column name) as the session's; a generic plan for that one statement
+    leaves the connection's own plan_cache_mode as it was."""
+    from sqlalchemy import bindparam, literal_column, select, text
+    from sqlalchemy.exc import StatementError
+
+    statement = select(
+        literal_column("1").label("one"),
+        bindparam("word", type_=Organization.__table__.c.name.type).label("word"),
+        bindparam("fixed", "built in").label("fixed"),
+    )
+    factory = database.uow_factory(read_only=True)
+    for generic in (False, True, True):
+        async with factory() as uow:
+            rows = await uow.fetch_all(statement, {"word": "hello"}, generic_plan=generic)
+            expected = (await uow.session.execute(statement, {"word": "hello"})).all()
+            assert [(r.one, r.word, r.fixed) for r in rows] == [tuple(r) for r in expected]
+            assert rows[0].word == "hello" and rows[0].fixed == "built in"
+            if uow.dialect == "postgresql":
+                mode = (await uow.session.execute(text("SHOW plan_cache_mode"))).scalar_one()
+                assert mode == "force_custom_plan"
+    with pytest.raises((KeyError, StatementError)):  # a value left out is never sent as null
+        async with factory() as uow:
+            await uow.fetch_all(statement, {})
