@@ -406,7 +406,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--database-url",
-        help="an existing PostgreSQL database to migrate and add the generated data to (kept); "
+        help="an existing, empty PostgreSQL database to migrate and add the generated data to "
+        "(kept; a second run needs another, as the data sizes are the measure); "
         "default: a scratch database carebridge_bench_<random> on 127.0.0.1, dropped after",
     )
     parser.add_argument("--no-uvloop", action="store_true", help="plain asyncio event loop")
