@@ -12,15 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+from db.seed.demo_referrals import open_case_with_benefit
 from domain.authorizations import agency
 from domain.authorizations import service as authorizations
 from domain.authorizations.lifecycle import ReviewAction
 from domain.authorizations.rules import LineData, LineDecision
-from domain.cases import benefits
-from domain.cases import service as cases
-from domain.cases.lifecycle import CaseType
-from domain.cases.models import DeliveryMode
-from domain.cases.rules import BenefitAssignmentData, CaseData
 from domain.delivery import service as delivery
 from domain.delivery.models import Attendance, Recurrence
 from domain.delivery.rules import AttendanceRecord, ScheduleData
@@ -95,28 +91,17 @@ async def load_delivery_story(uow_factory: Callable[[], UnitOfWork], story: Deli
 async def _authorize(uow_factory: Callable[[], UnitOfWork], story: DeliveryStory) -> uuid.UUID:
     """Case, benefit, referral to one provider, accepted and requested, authorized."""
     connor = story.caseworker
-    async with uow_factory() as uow:
-        case = await cases.create_case(
-            uow=uow,
-            actor=connor,
-            data=CaseData(CaseType.INTEGRATED, story.person_id, title="Dana Okafor's care plan"),
-        )
-        today = uow.clock.now()
-    async with uow_factory() as uow:
-        assignment = await benefits.assign_benefit(
-            uow=uow,
-            actor=connor,
-            case_id=case.id,
-            data=BenefitAssignmentData(
-                person_id=story.person_id,
-                benefit_id=story.grief_benefit,
-                quantity=AUTHORIZED_SESSIONS,
-                period_start=(today - timedelta(days=30)).date(),
-                period_end=(today + timedelta(days=150)).date(),
-                delivery_mode=DeliveryMode.SERVICE,
-                notes="Bereavement support, group sessions preferred",
-            ),
-        )
+    assignment, today = await open_case_with_benefit(
+        uow_factory,
+        connor,
+        story.person_id,
+        story.grief_benefit,
+        title="Dana Okafor's care plan",
+        quantity=AUTHORIZED_SESSIONS,
+        since=timedelta(days=30),
+        until=timedelta(days=150),
+        notes="Bereavement support, group sessions preferred",
+    )
     async with uow_factory() as uow:
         referral = await referrals.create_referral(
             uow=uow,

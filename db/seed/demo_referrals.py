@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from domain.authorizations import service as authorizations
@@ -15,7 +15,7 @@ from domain.authorizations.rules import LineData
 from domain.cases import benefits
 from domain.cases import service as cases
 from domain.cases.lifecycle import CaseType
-from domain.cases.models import DeliveryMode
+from domain.cases.models import BenefitAssignment, DeliveryMode
 from domain.cases.rules import BenefitAssignmentData, CaseData
 from domain.identity.rules import Principal
 from domain.referrals import readers as referral_readers
@@ -47,28 +47,17 @@ class ReferralStory:
 async def load_referral_story(uow_factory: Callable[[], UnitOfWork], story: ReferralStory) -> None:
     """Through the domain services, as the users would do it."""
     connor = story.caseworker
-    async with uow_factory() as uow:
-        case = await cases.create_case(
-            uow=uow,
-            actor=connor,
-            data=CaseData(CaseType.INTEGRATED, story.steve, title="Steve Marshall's care plan"),
-        )
-        today = uow.clock.now()
-    async with uow_factory() as uow:
-        assignment = await benefits.assign_benefit(
-            uow=uow,
-            actor=connor,
-            case_id=case.id,
-            data=BenefitAssignmentData(
-                person_id=story.steve,
-                benefit_id=story.grief_benefit,
-                quantity=Decimal(12),
-                period_start=today.date(),
-                period_end=(today + timedelta(days=180)).date(),
-                delivery_mode=DeliveryMode.SERVICE,
-                notes="Bereavement: his wife passed away recently",
-            ),
-        )
+    assignment, today = await open_case_with_benefit(
+        uow_factory,
+        connor,
+        story.steve,
+        story.grief_benefit,
+        title="Steve Marshall's care plan",
+        quantity=Decimal(12),
+        since=timedelta(0),
+        until=timedelta(days=180),
+        notes="Bereavement: his wife passed away recently",
+    )
     async with uow_factory() as uow:
         referral = await referrals.create_referral(
             uow=uow,
@@ -86,6 +75,45 @@ async def load_referral_story(uow_factory: Callable[[], UnitOfWork], story: Refe
             ),
         )
     await _answer(uow_factory, story, referral.id)
+
+
+async def open_case_with_benefit(
+    uow_factory: Callable[[], UnitOfWork],
+    caseworker: Principal,
+    person_id: uuid.UUID,
+    benefit_id: uuid.UUID,
+    *,
+    title: str,
+    quantity: Decimal,
+    since: timedelta,
+    until: timedelta,
+    notes: str,
+) -> tuple[BenefitAssignment, datetime]:
+    """An integrated case for the person with the benefit assigned as a service, for the
+    period from `since` before today to `until` after; the assignment and today."""
+    async with uow_factory() as uow:
+        case = await cases.create_case(
+            uow=uow,
+            actor=caseworker,
+            data=CaseData(CaseType.INTEGRATED, person_id, title=title),
+        )
+        today = uow.clock.now()
+    async with uow_factory() as uow:
+        assignment = await benefits.assign_benefit(
+            uow=uow,
+            actor=caseworker,
+            case_id=case.id,
+            data=BenefitAssignmentData(
+                person_id=person_id,
+                benefit_id=benefit_id,
+                quantity=quantity,
+                period_start=(today - since).date(),
+                period_end=(today + until).date(),
+                delivery_mode=DeliveryMode.SERVICE,
+                notes=notes,
+            ),
+        )
+    return assignment, today
 
 
 async def _answer(
