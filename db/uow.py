@@ -143,8 +143,8 @@ class _DriverStatement:
 
     _cache: dict[int, tuple[Any, _DriverStatement | None]] = {}
 
-    def __init__(self, statement: Any, dialect: Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
+    def __init__(self, compiled: Any) -> None:
+        dialect = compiled.dialect
         self.sql = compiled.string
         self.params = []
         for name in compiled.positiontup or ():
@@ -156,11 +156,18 @@ class _DriverStatement:
 
     @classmethod
     def of(cls, statement: Any, dialect: Dialect) -> _DriverStatement | None:
-        """None where the driver is not asyncpg (SQLite runs it through the session)."""
+        """None where the driver is not asyncpg (SQLite runs it through the session), or the
+        statement has parameters only an execution can shape (an expanding IN list)."""
         entry = cls._cache.get(id(statement))
         if entry is not None and entry[0] is statement:
             return entry[1]
-        found = cls(statement, dialect) if dialect.driver == "asyncpg" else None
+        found = None
+        if dialect.driver == "asyncpg":
+            compiled = statement.compile(dialect=dialect)
+            # An expanding IN list (or a value rendered inline) is shaped per execution, by
+            # the session: such a statement takes the session's path.
+            if not any(b.expanding or b.literal_execute for b in compiled.binds.values()):
+                found = cls(compiled)
         if len(cls._cache) >= 256:
             cls._cache.clear()
         cls._cache[id(statement)] = (statement, found)

@@ -127,3 +127,30 @@ async def test_fetch_all_runs_a_statement_by_the_driver_as_the_session_would(dat
     with pytest.raises((KeyError, StatementError)):  # a value left out is never sent as null
         async with factory() as uow:
             await uow.fetch_all(statement, {})
+
+
+async def test_fetch_all_takes_an_in_list_of_enum_values(database):
+    """An expanding IN list (here of enum values) is shaped per execution: the same rows as
+    the session's, on every dialect (a worklist filter on PostgreSQL failed on it)."""
+    from sqlalchemy import bindparam, select
+
+    from domain.identity import service as identity
+    from domain.identity.models import OrganizationKind
+
+    kinds = Organization.__table__.c.kind
+    statement = select(Organization.__table__.c.name).where(
+        kinds.in_(bindparam("kinds", expanding=True))
+    )
+    factory = database.uow_factory()
+    for name, kind in (
+        ("A payer", OrganizationKind.PAYER),
+        ("A clinic", OrganizationKind.PROVIDER),
+    ):
+        async with factory() as uow:
+            await identity.create_organization(uow=uow, name=name, kind=kind)
+            await uow.commit()
+    async with factory() as uow:
+        rows = await uow.fetch_all(
+            statement, {"kinds": [OrganizationKind.PAYER]}, generic_plan=True
+        )
+    assert [r.name for r in rows] == ["A payer"]
