@@ -11,11 +11,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from domain.authorizations import payer
 from domain.authorizations.lifecycle import AuthorizationStatus
 from domain.authorizations.models import AuthorizationRequest, CodeSystem
-from domain.authorizations.payer_rules import PayerRequestData, ServiceLineData
+from domain.authorizations.payer_rules import ServiceLineData
 from domain.partners.models import Exchange, Protocol, TradingPartner
+from tests.office import submitted_payer_request
 
 PENDED_CODE = "72148"
 
@@ -34,20 +34,8 @@ async def submit_requests(office, uow_factory, count: int = 1) -> list[uuid.UUID
     """`count` requests for Maria, submitted (their outbox rows written, not yet sent)."""
     ids = []
     for _ in range(count):
-        async with uow_factory() as uow:
-            request = await payer.create_payer_request(
-                uow=uow,
-                actor=office["olive"],
-                data=PayerRequestData(
-                    patient_id=office["maria"],
-                    payer_id=office["payer"],
-                    coverage_id=office["coverage"],
-                    lines=(ServiceLineData(CodeSystem.CPT, PENDED_CODE, Decimal(1)),),
-                ),
-            )
-        async with uow_factory() as uow:
-            await payer.submit_request(uow=uow, actor=office["olive"], request_id=request.id)
-        ids.append(request.id)
+        line = ServiceLineData(CodeSystem.CPT, PENDED_CODE, Decimal(1))
+        ids.append((await submitted_payer_request(uow_factory, office, line)).id)
     return ids
 
 
