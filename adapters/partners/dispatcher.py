@@ -16,7 +16,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from adapters.partners.followup_metrics import FollowUpMetrics
@@ -35,6 +35,7 @@ from domain.partners.outbox import (
     due_message_ids,
 )
 from domain.partners.polling import (
+    PollClaim,
     PollingPolicy,
     claim_due_polls,
     poll_request,
@@ -246,18 +247,16 @@ class OutboxDispatcher:
             if not claimed:
                 return asked
             runs: list[Awaitable[bool]] = []
-            refused: list[tuple[Any, datetime]] = []
-            for request_id, due_at in claimed:
+            refused: list[PollClaim] = []
+            for claim in claimed:
                 reservation = await self._limiter.reserve(key, limits, max_wait=self._horizon)
                 if reservation.granted:
-                    runs.append(
-                        self._poll_one(partner, limits, request_id, due_at, reservation.wait)
-                    )
+                    runs.append(self._poll_one(partner, limits, claim, reservation.wait))
                 else:
-                    refused.append((request_id, due_at))
+                    refused.append(claim)
             if refused:
                 async with self._uow_factory() as uow:
-                    await unclaim_polls(uow=uow, due=refused)
+                    await unclaim_polls(uow=uow, claims=refused)
                 self._limited(partner, "poll")
             asked += sum(await asyncio.gather(*runs))
             if refused or len(claimed) < size:
@@ -267,8 +266,7 @@ class OutboxDispatcher:
         self,
         partner: TradingPartner,
         limits: PartnerLimits,
-        request_id: Any,
-        due_at: datetime,
+        claim: PollClaim,
         wait: float,
     ) -> bool:
         try:
@@ -280,15 +278,19 @@ class OutboxDispatcher:
                 self._uow_factory() as uow,
             ):
                 if self._metrics is not None:
-                    lag = (uow.clock.now() - due_at).total_seconds()
+                    lag = (uow.clock.now() - claim.due_at).total_seconds()
                     self._metrics.poll_lag.labels(partner.name).observe(max(0.0, lag))
                 status = await poll_request(
-                    uow=uow, request_id=request_id, directory=self._directory, policy=self._polling
+                    uow=uow,
+                    request_id=claim.request_id,
+                    directory=self._directory,
+                    policy=self._polling,
+                    claim=claim,
                 )
         except Exception:
             # The claim lapses, so the poll is due again after its lease.
             self._count("poll", "error")
-            log.exception("poll failed", extra={"request_id": str(request_id)})
+            log.exception("poll failed", extra={"request_id": str(claim.request_id)})
             return False
         self._count("poll", "skipped" if status is None else "done")
         return status is not None

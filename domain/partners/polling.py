@@ -80,14 +80,25 @@ async def pollable_partners(*, uow: UnitOfWork) -> list[TradingPartner]:
     return list(await uow.session.scalars(query.order_by(TradingPartner.id)))
 
 
+@dataclass(frozen=True, slots=True)
+class PollClaim:
+    """One due poll a poller has taken: the request, when it was due, and the `next_poll_at`
+    the claim set. The claim holds only while the row still says `claimed_until`: once the
+    lease lapses another poller may take it, and this one's poll is then skipped."""
+
+    request_id: uuid.UUID
+    due_at: datetime
+    claimed_until: datetime
+
+
 async def claim_due_polls(
     *, uow: UnitOfWork, partner_id: uuid.UUID, limit: int, lease: timedelta
-) -> list[tuple[uuid.UUID, datetime]]:
-    """Up to `limit` of one partner's due polls, oldest first, each with the time it was due:
-    their `next_poll_at` moves `lease` ahead, so no other poller takes them while this one
-    waits for the partner's rate limit, and a poller that dies only delays them by the lease.
-    Commits."""
+) -> list[PollClaim]:
+    """Up to `limit` of one partner's due polls, oldest first: their `next_poll_at` moves
+    `lease` ahead, so no other poller takes them while this one waits for the partner's rate
+    limit, and a poller that dies only delays them by the lease. Commits."""
     now = uow.clock.now()
+    until = now + lease
     rows = (
         await uow.session.execute(
             select(AuthorizationRequest.id, AuthorizationRequest.next_poll_at)
@@ -107,27 +118,27 @@ async def claim_due_polls(
     taken = await uow.session.scalars(
         update(AuthorizationRequest)
         .where(AuthorizationRequest.id.in_(due), AuthorizationRequest.next_poll_at <= now)
-        .values(next_poll_at=now + lease)
+        .values(next_poll_at=until)
         .returning(AuthorizationRequest.id)
         .execution_options(synchronize_session=False)
     )
     claimed = set(taken)
     await uow.commit()
-    return [(request_id, at) for request_id, at in due.items() if request_id in claimed]
+    return [PollClaim(id_, at, until) for id_, at in due.items() if id_ in claimed]
 
 
-async def unclaim_polls(*, uow: UnitOfWork, due: list[tuple[uuid.UUID, datetime]]) -> None:
+async def unclaim_polls(*, uow: UnitOfWork, claims: list[PollClaim]) -> None:
     """Polls taken but not asked (the partner's limit was reached): due again as they were,
-    in their place in the queue. Commits."""
-    for request_id, at in due:
+    in their place in the queue, unless another poller has taken them since. Commits."""
+    for claim in claims:
         await uow.session.execute(
             update(AuthorizationRequest)
             .where(
-                AuthorizationRequest.id == request_id,
+                AuthorizationRequest.id == claim.request_id,
                 AuthorizationRequest.status.in_(POLLABLE),
-                AuthorizationRequest.next_poll_at > at,
+                AuthorizationRequest.next_poll_at == claim.claimed_until,
             )
-            .values(next_poll_at=at)
+            .values(next_poll_at=claim.due_at)
             .execution_options(synchronize_session=False)
         )
     await uow.commit()
@@ -139,14 +150,18 @@ async def poll_request(
     request_id: uuid.UUID,
     directory: PartnerDirectory,
     policy: PollingPolicy = PollingPolicy(),
+    claim: PollClaim | None = None,
 ) -> AuthorizationStatus | None:
     """Ask the request's partner for its status and apply the answer; None when there is
-    nothing to ask (not waiting, a MANUAL payer, or another poller holds it)."""
-    request = await uow.session.scalar(
-        select(AuthorizationRequest)
-        .where(AuthorizationRequest.id == request_id, AuthorizationRequest.status.in_(POLLABLE))
-        .with_for_update(skip_locked=True)
+    nothing to ask (not waiting, a MANUAL payer, another poller holds it, or — with the
+    `claim` a poller took — that claim has lapsed and another poller took the request or
+    already asked)."""
+    query = select(AuthorizationRequest).where(
+        AuthorizationRequest.id == request_id, AuthorizationRequest.status.in_(POLLABLE)
     )
+    if claim is not None:
+        query = query.where(AuthorizationRequest.next_poll_at == claim.claimed_until)
+    request = await uow.session.scalar(query.with_for_update(skip_locked=True))
     if request is None or request.trading_partner_id is None:
         return None
     partner = await uow.session.get(TradingPartner, request.trading_partner_id)

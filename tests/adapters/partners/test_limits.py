@@ -19,6 +19,7 @@ from domain.authorizations.models import AuthorizationRequest
 from domain.errors import DomainError
 from domain.partners.limits import PartnerLimits, gcra
 from domain.partners.models import OutboxMessage, OutboxStatus, TradingPartner
+from domain.partners.polling import claim_due_polls, poll_request, unclaim_polls
 from tests.adapters.ehr_support import serving
 from tests.followup_support import (
     PENDED_CODE,
@@ -173,3 +174,50 @@ async def test_dispatch_past_the_limit_is_deferred_not_dropped(orgs, uow_factory
         assert await engine.run_once() == 2
         states = await statuses(uow_factory, ids)
         assert set(states.values()) == {AuthorizationStatus.PENDED}
+
+
+async def test_a_lapsed_claim_is_never_asked_twice(pended, uow_factory, clock):
+    """A poller whose claim lapsed (it waited past its lease, say on a loaded machine) while
+    another took the same requests neither asks the partner again nor undoes the new claim."""
+    ids, simulator = pended
+    await make_due(uow_factory, ids, clock)
+    partner_id = await only_partner_id(uow_factory)
+    lease = timedelta(seconds=10)
+    async with uow_factory() as uow:
+        first = await claim_due_polls(uow=uow, partner_id=partner_id, limit=10, lease=lease)
+    assert {c.request_id for c in first} == set(ids)
+    clock.advance(timedelta(seconds=11))
+    async with uow_factory() as uow:
+        second = await claim_due_polls(uow=uow, partner_id=partner_id, limit=10, lease=lease)
+    assert {c.request_id for c in second} == set(ids)
+    asked_before = len([r for r in simulator.requests if r.startswith("inquire")])
+
+    # The first poller wakes up: its polls are skipped and its give-back changes nothing.
+    for claim in first[:3]:
+        async with uow_factory() as uow:
+            skipped = await poll_request(
+                uow=uow, request_id=claim.request_id, directory=PartnerRegistry(), claim=claim
+            )
+        assert skipped is None
+    async with uow_factory() as uow:
+        await unclaim_polls(uow=uow, claims=first[3:])
+    async with uow_factory() as uow:
+        held = await uow.session.scalars(
+            select(AuthorizationRequest.next_poll_at).where(AuthorizationRequest.id.in_(ids))
+        )
+        assert set(held) == {second[0].claimed_until}
+    assert len([r for r in simulator.requests if r.startswith("inquire")]) == asked_before
+
+    # The second poller's claims hold: each request is asked exactly once.
+    for claim in second:
+        async with uow_factory() as uow:
+            status = await poll_request(
+                uow=uow, request_id=claim.request_id, directory=PartnerRegistry(), claim=claim
+            )
+        assert status is AuthorizationStatus.APPROVED
+    assert await exchange_counts(uow_factory, "INQUIRE") == dict.fromkeys(ids, 1)
+
+
+async def only_partner_id(uow_factory) -> uuid.UUID:
+    async with uow_factory() as uow:
+        return await uow.session.scalar(select(TradingPartner.id))
