@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import namedtuple
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
@@ -113,6 +113,28 @@ class SqlAlchemyUnitOfWork:
                 await connection.invalidate()  # never back in the pool with another mode
                 raise
         return driver.rows(records)
+
+    async def execute_many(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+        """A long-lived statement that returns nothing (an INSERT taking every value as a
+        parameter) once per row, in this unit of work's transaction: on PostgreSQL by the
+        driver itself in one pipelined batch once the transaction has begun (a statement
+        through the session begins it), else one executemany through the session."""
+        if not rows:
+            return
+        connection = await self.session.connection()
+        driver = _DriverStatement.of(statement, connection.dialect)
+        raw = await connection.get_raw_connection() if driver is not None else None
+        pg: Any = raw.driver_connection if raw is not None else None
+        if driver is None or not pg.is_in_transaction():
+            await self.session.execute(statement, [dict(row) for row in rows])
+            return
+        arguments = [driver.arguments(row) for row in rows]
+        sync = connection.sync_connection
+        assert sync is not None
+        dispatch = sync.dispatch
+        if dispatch.before_cursor_execute:
+            dispatch.before_cursor_execute(sync, None, driver.sql, arguments, None, True)
+        await pg.executemany(driver.sql, arguments)
 
     async def commit(self) -> None:
         try:

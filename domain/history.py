@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import BigInteger, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -60,15 +61,16 @@ async def record_status(
     `actor` None is the system itself (expiry, a partner's answer applied by a worker)."""
     uow.session.add(
         StatusChange(
-            entity=entity,
-            entity_id=entity_id,
-            from_status=None if from_status is None else from_status.value,
-            to_status=to_status.value,
-            action=None if action is None else action.value,
-            changed_at=uow.clock.now(),
-            changed_by_id=None if actor is None else actor.subject_id,
-            changed_by_organization_id=None if actor is None else actor.organization_id,
-            reason=reason,
+            **status_values(
+                actor=actor,
+                entity=entity,
+                entity_id=entity_id,
+                from_status=from_status,
+                to_status=to_status,
+                action=action,
+                reason=reason,
+                at=uow.clock.now(),
+            )
         )
     )
     if audit and actor is not None and from_status is not None:
@@ -80,6 +82,31 @@ async def record_status(
             entity_ids=[entity_id],
             fields=["status"],
         )
+
+
+def status_values(
+    *,
+    actor: Principal | None,
+    entity: str,
+    entity_id: uuid.UUID,
+    from_status: StrEnum | None,
+    to_status: StrEnum,
+    action: StrEnum | None = None,
+    reason: str | None = None,
+    at: datetime,
+) -> dict[str, Any]:
+    """A transition's row as `record_status` appends it, without its key (the counter's)."""
+    return {
+        "entity": entity,
+        "entity_id": entity_id,
+        "from_status": None if from_status is None else from_status.value,
+        "to_status": to_status.value,
+        "action": None if action is None else action.value,
+        "changed_at": at,
+        "changed_by_id": None if actor is None else actor.subject_id,
+        "changed_by_organization_id": None if actor is None else actor.organization_id,
+        "reason": reason,
+    }
 
 
 async def history_by_entity_ids(

@@ -66,6 +66,24 @@ def time_ordered_id(at: datetime) -> uuid.UUID:
     return uuid.UUID(int=value)
 
 
+def full_row(table: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """`values` with every other column of `table` as an ORM insert leaves it: its Python-side
+    default (a value, or a callable's result), else NULL. For statements that take a value
+    for every column (`columns_insert`)."""
+    row = dict(values)
+    for column in table.columns:
+        if column.key in row or (column.autoincrement is True and column.primary_key):
+            continue
+        default = column.default
+        if default is None:
+            row[column.key] = None
+        elif default.is_scalar:
+            row[column.key] = default.arg
+        else:
+            row[column.key] = default.arg(None)
+    return row
+
+
 class HasId:
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
 

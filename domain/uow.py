@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -36,6 +36,8 @@ class UnitOfWork(Protocol):
     async def fetch_all(
         self, statement: Any, parameters: Mapping[str, Any], *, generic_plan: bool = False
     ) -> list[Any]: ...
+
+    async def execute_many(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> None: ...
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

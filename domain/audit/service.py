@@ -30,24 +30,45 @@ async def record_access(
     fields: list[str] | None = None,
 ) -> None:
     """Add one audit event per record to the unit of work's transaction (one statement)."""
-    now = uow.clock.now()
-    rows = [
+    rows = audit_rows(
+        at=uow.clock.now(),
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_ids=entity_ids,
+        correlation_id=uow.correlation_id,
+        fields=fields,
+    )
+    if rows:
+        await uow.session.execute(insert(AuditEvent), rows)
+
+
+def audit_rows(
+    *,
+    at: datetime,
+    actor: Principal,
+    action: AuditAction,
+    entity: str,
+    entity_ids: Iterable[uuid.UUID],
+    correlation_id: str | None,
+    fields: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """The audit events `record_access` writes, one per distinct record, as column values."""
+    return [
         {
-            "id": time_ordered_id(now),
-            "occurred_at": now,
+            "id": time_ordered_id(at),
+            "occurred_at": at,
             "actor_id": actor.subject_id,
             "actor_is_machine": actor.is_machine,
             "organization_id": actor.organization_id,
             "action": action,
             "entity": entity,
             "entity_id": entity_id,
-            "correlation_id": uow.correlation_id,
+            "correlation_id": correlation_id,
             "fields": fields,
         }
         for entity_id in dict.fromkeys(entity_ids)
     ]
-    if rows:
-        await uow.session.execute(insert(AuditEvent), rows)
 
 
 @dataclass(frozen=True, slots=True)

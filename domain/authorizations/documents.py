@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from domain.authorizations.lifecycle import AuthorizationStatus
 from domain.authorizations.models import AttachmentKind, AuthorizationAttachment
@@ -13,6 +15,7 @@ from domain.authorizations.payer import COORDINATORS, load_own_request
 from domain.authorizations.service import audit_change
 from domain.errors import DomainError, ErrorCode
 from domain.identity.rules import Principal, require_role
+from domain.models import new_id
 from domain.uow import UnitOfWork
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -37,20 +40,33 @@ def add_attachment(
     information_request_id: uuid.UUID | None = None,
 ) -> AuthorizationAttachment:
     """A checked document, stored with its hash; the caller audits and commits."""
-    attachment = AuthorizationAttachment(
-        request_id=request_id,
-        information_request_id=information_request_id,
-        kind=document.kind,
-        title=document.title.strip(),
-        content_type=document.content_type,
-        size_bytes=len(document.content),
-        sha256=hashlib.sha256(document.content).hexdigest(),
-        content=document.content,
-        attached_at=uow.clock.now(),
-        attached_by_id=actor.subject_id,
-    )
+    values = attachment_values(actor, request_id, document, uow.clock.now(), information_request_id)
+    attachment = AuthorizationAttachment(**values)
     uow.session.add(attachment)
     return attachment
+
+
+def attachment_values(
+    actor: Principal,
+    request_id: uuid.UUID,
+    document: Document,
+    now: datetime,
+    information_request_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    """An attachment's columns (its key too): the document with its size and SHA-256."""
+    return {
+        "id": new_id(),
+        "request_id": request_id,
+        "information_request_id": information_request_id,
+        "kind": document.kind,
+        "title": document.title.strip(),
+        "content_type": document.content_type,
+        "size_bytes": len(document.content),
+        "sha256": hashlib.sha256(document.content).hexdigest(),
+        "content": document.content,
+        "attached_at": now,
+        "attached_by_id": actor.subject_id,
+    }
 
 
 async def attach_document(

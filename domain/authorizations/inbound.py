@@ -23,11 +23,13 @@ from sqlalchemy import select
 
 from domain.audit.models import AuditAction
 from domain.audit.service import record_access
+from domain.authorizations.inbound_new import take_new_submission
 from domain.authorizations.inbound_parts import (
     InboundSubmission,
     acting_for,
     attach,
     coverage_in_force,
+    receipt_values,
     request_data,
     requested_lines,
     requesting_organization,
@@ -101,10 +103,12 @@ async def receive_submission(
     actor: Principal,
     submission: InboundSubmission,
     with_details: bool = True,
+    lean: bool = True,
 ) -> InboundOutcome:
     """Take a partner's submission in: a new request sent to its payer, an update, a cancel.
     The outcome's state carries the partner details only `with_details` (the re-read of the
-    request that an answer echoing the request's own resources does not need)."""
+    request that an answer echoing the request's own resources does not need). A NEW one for
+    a patient known by member id takes `inbound_new`'s path unless not `lean` (the same rows)."""
     _check_sender(actor)
     reference = submission.sender_reference.strip()
     if not reference or len(reference) > 200:
@@ -112,6 +116,18 @@ async def receive_submission(
             ErrorCode.REQUIRED, "An identifier of 1-200 characters", "senderReference"
         )
     fingerprint = submission.fingerprint()
+    if lean and submission.certification is CertificationType.NEW:
+        taken = await take_new_submission(
+            uow,
+            actor,
+            submission,
+            reference=reference,
+            fingerprint=fingerprint,
+            with_details=with_details,
+        )
+        if taken is not None:
+            await uow.commit()
+            return InboundOutcome(taken, False, submission.certification)
     earlier = await _receipt(uow, actor, submission.channel, reference)
     if earlier is not None:
         if earlier.fingerprint != fingerprint:
@@ -133,19 +149,16 @@ async def receive_submission(
             await withdraw_request(uow, acting_for(actor, request), request, submission.notes)
         else:
             await _update(uow, actor, request, submission)
-    uow.session.add(
-        SubmissionReceipt(
-            request_id=request.id,
-            channel=submission.channel,
-            sender_reference=reference,
-            trace_number=(submission.trace_number or "").strip()[:200] or None,
-            certification=submission.certification,
-            sender_organization_id=actor.organization_id,
-            api_client_id=await _api_client_id(uow, actor),
-            fingerprint=fingerprint,
-            received_at=uow.clock.now(),
-        )
+    receipt = receipt_values(
+        submission,
+        request_id=request.id,
+        reference=reference,
+        fingerprint=fingerprint,
+        sender_organization_id=actor.organization_id,
+        api_client_id=await _api_client_id(uow, actor),
+        now=uow.clock.now(),
     )
+    uow.session.add(SubmissionReceipt(**receipt))
     await uow.session.flush()
     new = submission.certification is CertificationType.NEW
     return await _outcome(

@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -31,6 +33,7 @@ from domain.authorizations.payer_rules import PayerRequestData, ServiceLineData
 from domain.errors import DomainError, ErrorCode
 from domain.identity.models import Organization, OrganizationKind, Role
 from domain.identity.rules import Principal
+from domain.models import new_id
 from domain.providers.models import Provider
 from domain.uow import UnitOfWork
 
@@ -199,3 +202,28 @@ def attach(
             document.title, document.content_type, document.content, f"attachments.{index}"
         )
         add_attachment(uow, actor, request.id, document)
+
+
+def receipt_values(
+    submission: InboundSubmission,
+    *,
+    request_id: uuid.UUID,
+    reference: str,
+    fingerprint: str,
+    sender_organization_id: uuid.UUID,
+    api_client_id: uuid.UUID | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """The `SubmissionReceipt` of a submission taken in (its key too)."""
+    return {
+        "id": new_id(),
+        "request_id": request_id,
+        "channel": submission.channel,
+        "sender_reference": reference,
+        "trace_number": (submission.trace_number or "").strip()[:200] or None,
+        "certification": submission.certification,
+        "sender_organization_id": sender_organization_id,
+        "api_client_id": api_client_id,
+        "fingerprint": fingerprint,
+        "received_at": now,
+    }

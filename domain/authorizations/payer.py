@@ -18,8 +18,13 @@ from domain.authorizations.models import (
     AuthorizerKind,
     Priority,
 )
-from domain.authorizations.payer_rules import PayerRequestData, check_payer_request, normalize_icd10
-from domain.authorizations.rules import DECISION_TIME
+from domain.authorizations.payer_rows import (
+    decision_time_of,
+    diagnosis_values,
+    draft_values,
+    line_values,
+)
+from domain.authorizations.payer_rules import PayerRequestData, check_payer_request
 from domain.authorizations.service import (
     ENTITY,
     audit_change,
@@ -31,7 +36,6 @@ from domain.errors import DomainError, ErrorCode, forbidden, not_found
 from domain.history import record_status
 from domain.identity.models import Organization, OrganizationKind, Role, User
 from domain.identity.rules import Principal, require_role
-from domain.money import cents
 from domain.numbers import next_number
 from domain.partners.models import OutboxKind, TradingPartner
 from domain.partners.outbox import enqueue
@@ -65,26 +69,8 @@ async def draft_payer_request(
         raise forbidden("Prior authorization is requested by a provider organisation")
     check_payer_request(data)
     await _check_references(uow, actor, data)
-    now = uow.clock.now()
-    request = AuthorizationRequest(
-        number=await next_number(uow=uow, prefix="AR"),
-        authorizer_kind=AuthorizerKind.PAYER,
-        authorizer_organization_id=data.payer_id,
-        requesting_organization_id=actor.organization_id,
-        requesting_provider_id=data.requesting_provider_id,
-        servicing_provider_id=data.servicing_provider_id or data.requesting_provider_id,
-        facility_provider_id=data.facility_provider_id,
-        patient_id=data.patient_id,
-        coverage_id=data.coverage_id,
-        priority=data.priority,
-        category=data.category,
-        status=AuthorizationStatus.DRAFT,
-        notes=data.notes,
-        created_by_id=actor.subject_id,
-        assignee_id=actor.subject_id if actor.has_any(Role.AUTH_COORDINATOR) else None,
-        created_at=now,
-        updated_at=now,
-    )
+    number = await next_number(uow=uow, prefix="AR")
+    request = AuthorizationRequest(**draft_values(actor, data, number, uow.clock.now()))
     uow.session.add(request)
     await uow.session.flush()
     _add_clinical(uow, request.id, data)
@@ -103,32 +89,10 @@ async def draft_payer_request(
 
 
 def _add_clinical(uow: UnitOfWork, request_id: uuid.UUID, data: PayerRequestData) -> None:
-    for sequence, diagnosis in enumerate(data.diagnoses, start=1):
-        uow.session.add(
-            AuthorizationDiagnosis(
-                request_id=request_id,
-                sequence=sequence,
-                code=normalize_icd10(diagnosis.code),
-                display=diagnosis.display,
-            )
-        )
-    for sequence, line in enumerate(data.lines, start=1):
-        uow.session.add(
-            AuthorizationLine(
-                request_id=request_id,
-                sequence=sequence,
-                code_system=line.code_system,
-                service_code=line.service_code.strip().upper(),
-                modifiers=[m.strip().upper() for m in line.modifiers],
-                description=line.description,
-                quantity=cents(line.quantity),
-                unit_of_measure=line.unit_of_measure,
-                requested_start=line.requested_start,
-                requested_end=line.requested_end,
-                place_of_service=line.place_of_service,
-                reason_codes=[],
-            )
-        )
+    for diagnosis in diagnosis_values(request_id, data):
+        uow.session.add(AuthorizationDiagnosis(**diagnosis))
+    for line in line_values(request_id, data):
+        uow.session.add(AuthorizationLine(**line))
 
 
 async def _check_references(uow: UnitOfWork, actor: Principal, data: PayerRequestData) -> None:
@@ -236,11 +200,7 @@ async def hand_to_partner(
 
 def decision_time(partner: TradingPartner, priority: Priority) -> timedelta:
     """CMS-0057-F's time frames unless the partner has its own."""
-    if priority is Priority.EXPEDITED and partner.expedited_hours:
-        return timedelta(hours=partner.expedited_hours)
-    if priority is Priority.STANDARD and partner.standard_days:
-        return timedelta(days=partner.standard_days)
-    return DECISION_TIME[priority]
+    return decision_time_of(partner.expedited_hours, partner.standard_days, priority)
 
 
 async def cancel_request(

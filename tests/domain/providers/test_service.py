@@ -14,7 +14,6 @@ from domain.catalog import service as catalog
 from domain.catalog.models import BenefitCategory, UnitOfMeasure
 from domain.catalog.rules import BenefitData
 from domain.errors import DomainError, ErrorCode, ValidationErrors
-from domain.events import DomainEvent
 from domain.identifiers import npi_check_digit
 from domain.identity.models import OrganizationKind, Role
 from domain.identity.rules import Principal
@@ -30,18 +29,11 @@ from domain.providers.rules import (
     SpecialtyData,
 )
 from domain.providers.search import ProviderHit, search_providers
+from tests.recording_bus import RecordingBus
 
 PHILADELPHIA = GeoPoint(39.9526, -75.1652, radius_km=40.0)
 COUNSELOR = SpecialtyData("101YM0800X", "Mental Health Counselor")
 SOCIAL_WORKER = SpecialtyData("1041C0700X", "Clinical Social Worker")
-
-
-class RecordingBus:
-    def __init__(self) -> None:
-        self.events: list[DomainEvent] = []
-
-    async def publish(self, events: list[DomainEvent]) -> None:
-        self.events.extend(events)
 
 
 @pytest.fixture
