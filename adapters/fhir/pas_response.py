@@ -5,8 +5,12 @@ points at. The simulated payer answers with this; `pas_answer` reads it back."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
+import orjson
 from fhir.resources.R4B.bundle import Bundle, BundleEntry
 from fhir.resources.R4B.claim import Claim
 from fhir.resources.R4B.claimresponse import (
@@ -17,6 +21,7 @@ from fhir.resources.R4B.claimresponse import (
 )
 from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.extension import Extension
+from fhir.resources.R4B.identifier import Identifier
 from fhir.resources.R4B.period import Period
 from fhir.resources.R4B.quantity import Quantity
 
@@ -31,12 +36,19 @@ from domain.authorizations.lifecycle import ReviewAction
 from domain.partners.ports import AnswerKind, LineAnswer, PartnerAnswer
 
 
-def to_pas_response(request_bundle: Bundle, answer: PartnerAnswer, *, now: datetime) -> Bundle:
-    """The Response Bundle for the Claim that opens `request_bundle`."""
+def to_pas_response(
+    request_bundle: Bundle,
+    answer: PartnerAnswer,
+    *,
+    now: datetime,
+    identifiers: Sequence[Identifier] = (),
+) -> Bundle:
+    """The Response Bundle for the Claim that opens `request_bundle`; the ClaimResponse has
+    the Claim's identifiers, then `identifiers`."""
     entries = request_bundle.entry or []
     claim = entries[0].resource
     assert isinstance(claim, Claim)  # the caller checked the request
-    response = _claim_response(claim, answer, entries[0].fullUrl, now)
+    response = _claim_response(claim, answer, entries[0].fullUrl, now, identifiers)
     named = [ref.reference for ref in (claim.patient, claim.insurer, claim.provider) if ref]
     echoed = {e.fullUrl for e in entries[1:] if e.fullUrl and _names(e.fullUrl, named)}
     key = request_bundle.identifier.value if request_bundle.identifier else str(uuid.uuid4())
@@ -62,13 +74,17 @@ def _names(full_url: str, references: list[str | None]) -> bool:
 
 
 def _claim_response(
-    claim: Claim, answer: PartnerAnswer, claim_url: str | None, now: datetime
+    claim: Claim,
+    answer: PartnerAnswer,
+    claim_url: str | None,
+    now: datetime,
+    identifiers: Sequence[Identifier],
 ) -> ClaimResponse:
     rejected = answer.kind is AnswerKind.REJECTED
     pended = all(line.review_action is ReviewAction.PENDED for line in answer.lines)
     return ClaimResponse(
         meta=profile(Profile.CLAIM_RESPONSE),
-        identifier=claim.identifier,
+        identifier=[*(claim.identifier or ()), *identifiers] or None,
         status="active",
         type=claim.type,
         use="preauthorization",
@@ -80,9 +96,27 @@ def _claim_response(
         outcome="error" if rejected else ("queued" if pended else "complete"),
         disposition=answer.reason,
         preAuthRef=answer.payer_reference,
-        item=[_item(line) for line in answer.lines] or None,
+        item=[item_for(line) for line in answer.lines] or None,
         error=[ClaimResponseError(code=CodeableConcept(text=answer.reason))] if rejected else None,
     )
+
+
+@lru_cache(maxsize=1024)
+def item_for(line: LineAnswer) -> ClaimResponseItem:
+    """The ClaimResponse item answering `line`, built once per distinct answer (most are a
+    pended line 1, 2, 3...) and shared by every response that has it: never changed."""
+    return _item(line)
+
+
+@lru_cache(maxsize=1024)
+def _item_json(line: LineAnswer) -> Any:
+    return orjson.loads(item_for(line).model_dump_json(exclude_none=True))
+
+
+def items_json(answer: PartnerAnswer) -> dict[int, Any]:
+    """The JSON of each item `to_pas_response` gives `answer`, by the item's `id()` (for
+    `server_io.echoing_response`; valid while the response lives)."""
+    return {id(item_for(line)): _item_json(line) for line in answer.lines}
 
 
 def _item(line: LineAnswer) -> ClaimResponseItem:

@@ -14,7 +14,6 @@ from datetime import date, datetime
 
 from fhir.resources.R4B.bundle import Bundle, BundleEntry
 from fhir.resources.R4B.claim import Claim
-from fhir.resources.R4B.claimresponse import ClaimResponse
 from fhir.resources.R4B.coverage import Coverage
 from fhir.resources.R4B.patient import Patient
 from starlette.requests import Request
@@ -34,6 +33,7 @@ from adapters.fhir.pas_inbound import (
     request_claim,
     trace_number,
 )
+from adapters.fhir.pas_response import items_json
 from adapters.fhir.server_io import (
     FhirProblem,
     bearer_principal,
@@ -133,18 +133,15 @@ async def submit(request: Request) -> Response:
         if error.code in _HTTP_ERRORS:
             raise
         return echoing_response(rejection_response(bundle, error, now=now), bundle, source)
-    return echoing_response(_answer(bundle, outcome.state, now), bundle, source)
+    answer = _answer(bundle, outcome.state, now)
+    return echoing_response(answer, bundle, source, items_json(outcome.state.answer))
 
 
 def _answer(request_bundle: Bundle, state: SubmissionState, now: datetime) -> Bundle:
     """The PAS Response Bundle echoing the request, with our request number added to the
     ClaimResponse's identifiers (the key for later inquiries)."""
-    bundle = to_pas_response(request_bundle, state.answer, now=now)
-    response = (bundle.entry or [])[0].resource
-    assert isinstance(response, ClaimResponse)
     ours = identifier(System.REQUEST_NUMBER, state.request.number)
-    response.identifier = [*(response.identifier or []), ours]
-    return bundle
+    return to_pas_response(request_bundle, state.answer, now=now, identifiers=[ours])
 
 
 async def inquire(request: Request) -> Response:

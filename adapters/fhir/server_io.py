@@ -4,6 +4,7 @@ OperationOutcome (NOTES §7: every 4xx carries exactly one)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -38,23 +39,66 @@ def fhir_response(resource: Resource, status: int = 200) -> Response:
     return Response(dump(resource), status_code=status, media_type=FHIR_JSON)
 
 
-def echoing_response(answer: Bundle, request: Bundle, source: dict[str, Any]) -> Response:
-    """`fhir_response` of an answer that echoes entries of `request` (the very objects, as
-    `to_pas_response` does): those are written as the request's JSON `source` had them, which
-    they were validated from, so only what we built is serialized."""
+def echoing_response(
+    answer: Bundle,
+    request: Bundle,
+    source: dict[str, Any],
+    known: Mapping[int, Any] | None = None,
+) -> Response:
+    """`fhir_response` of an answer that echoes parts of `request` (the very objects, as
+    `to_pas_response` does: entries, and the Claim's identifiers, type, patient, insurer and
+    provider in the ClaimResponse): those are written as the request's JSON `source` had
+    them, which they were validated from, and the objects in `known` (by `id()`) as the JSON
+    given there; only the rest is serialized, once."""
     sent = source.get("entry")
     given = request.entry or []
     if not isinstance(sent, list) or len(sent) != len(given):
         return fhir_response(answer)
     echoed = {id(entry): raw for entry, raw in zip(given, sent, strict=True)}
-    entries = answer.entry or []
-    built = [entry for entry in entries if id(entry) not in echoed]
-    if len(built) == len(entries):
-        return fhir_response(answer)
-    data = orjson.loads(dump(answer.model_copy(update={"entry": built or None})))
-    ours = iter(data.get("entry") or ())
-    data["entry"] = [echoed[id(e)] if id(e) in echoed else next(ours) for e in entries]
+    parts = dict(known or {})
+    if given and isinstance(sent[0], dict) and isinstance(sent[0].get("resource"), dict):
+        parts.update(_element_sources(given[0].resource, sent[0]["resource"]))
+    entries = [echoed.get(id(entry)) or _written(entry, parts) for entry in answer.entry or []]
+    data = _written(answer, {}, {"entry": entries or None})
     return Response(orjson.dumps(data), media_type=FHIR_JSON)
+
+
+def _element_sources(resource: Any, raw: dict[str, Any]) -> dict[int, Any]:
+    """The JSON of each element of `resource` (and each item of a list element) by `id()`."""
+    found: dict[int, Any] = {}
+    for name, info in type(resource).model_fields.items():
+        value, sent = getattr(resource, name), raw.get(info.alias or name)
+        if value is None or sent is None:
+            continue
+        found[id(value)] = sent
+        if isinstance(value, list) and isinstance(sent, list) and len(value) == len(sent):
+            found.update((id(v), s) for v, s in zip(value, sent, strict=True))
+    return found
+
+
+def _written(model: Any, parts: Mapping[int, Any], given: Mapping[str, Any] | None = None) -> Any:
+    """A model's JSON: its elements found in `parts` (or named in `given`) as they are there,
+    a resource inside it likewise, the rest serialized by fhir.resources; in element order."""
+    if id(model) in parts:
+        return parts[id(model)]
+    fields = type(model).model_fields
+    taken: dict[str, Any] = dict(given or {})
+    for name in fields:
+        value = getattr(model, name)
+        if value is None or name in taken:
+            continue
+        if id(value) in parts or isinstance(value, Resource):
+            taken[name] = _written(value, parts)
+        elif isinstance(value, list) and any(id(v) in parts for v in value):
+            taken[name] = [_written(v, parts) for v in value]
+    rest = model.model_copy(update=dict.fromkeys(taken)) if taken else model
+    data: dict[str, Any] = orjson.loads(rest.model_dump_json(exclude_none=True))
+    data.update((fields[n].alias or n, v) for n, v in taken.items() if v is not None)
+    order = {key: index for index, key in enumerate(model.elements_sequence())}
+    return {
+        key: data[key]
+        for key in sorted(data, key=lambda k: (k != "resourceType", order.get(k.lstrip("_"), 999)))
+    }
 
 
 def problem_response(problem: FhirProblem) -> Response:
