@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import sqlite3
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
+import asyncpg
+from sqlalchemy import bindparam, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -114,27 +118,54 @@ class SqlAlchemyUnitOfWork:
                 raise
         return driver.rows(records)
 
-    async def execute_many(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> None:
-        """A long-lived statement that returns nothing (an INSERT taking every value as a
-        parameter) once per row, in this unit of work's transaction: on PostgreSQL by the
-        driver itself in one pipelined batch once the transaction has begun (a statement
-        through the session begins it), else one executemany through the session."""
-        if not rows:
+    async def insert_rows(self, batches: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]]) -> None:
+        """Insert each table's rows (each row a value for every column but a counter key) in
+        this unit of work's transaction, in as few round trips as the database allows: on
+        PostgreSQL, once the transaction has begun (a statement through the session begins
+        it), one statement of one INSERT per table, each row's values passed as arrays by
+        the driver itself; elsewhere one executemany per table, in the order given."""
+        batches = [(table, rows) for table, rows in batches if rows]
+        if not batches:
             return
         connection = await self.session.connection()
-        driver = _DriverStatement.of(statement, connection.dialect)
-        raw = await connection.get_raw_connection() if driver is not None else None
-        pg: Any = raw.driver_connection if raw is not None else None
-        if driver is None or not pg.is_in_transaction():
-            await self.session.execute(statement, [dict(row) for row in rows])
+        if connection.dialect.driver == "asyncpg":
+            raw = await connection.get_raw_connection()
+            pg: Any = raw.driver_connection
+            if pg.is_in_transaction():
+                statement = _ArraysInsert.of(tuple(t for t, _ in batches), connection.dialect)
+                arguments = statement.arguments([rows for _, rows in batches])
+                sync = connection.sync_connection
+                assert sync is not None
+                dispatch = sync.dispatch
+                if dispatch.before_cursor_execute:
+                    dispatch.before_cursor_execute(
+                        sync, None, statement.sql, tuple(arguments), None, False
+                    )
+                try:
+                    await pg.execute(statement.sql, *arguments)
+                except asyncpg.IntegrityConstraintViolationError as error:
+                    raise _conflict() from error  # as the session's IntegrityError would be
+                return
+        if connection.dialect.driver == "aiosqlite":
+            raw = await connection.get_raw_connection()
+            sqlite: Any = raw.driver_connection
+            sync = connection.sync_connection
+            assert sync is not None
+            for table, rows in batches:
+                driver = _row_insert(table, connection.dialect)
+                arguments = [driver.arguments(row) for row in rows]
+                if sync.dispatch.before_cursor_execute:
+                    sync.dispatch.before_cursor_execute(
+                        sync, None, driver.sql, arguments, None, True
+                    )
+                # The session's first write began the connection's transaction: these join it.
+                try:
+                    await sqlite.executemany(driver.sql, arguments)
+                except sqlite3.IntegrityError as error:
+                    raise _conflict() from error
             return
-        arguments = [driver.arguments(row) for row in rows]
-        sync = connection.sync_connection
-        assert sync is not None
-        dispatch = sync.dispatch
-        if dispatch.before_cursor_execute:
-            dispatch.before_cursor_execute(sync, None, driver.sql, arguments, None, True)
-        await pg.executemany(driver.sql, arguments)
+        for table, rows in batches:
+            await self.session.execute(insert(table), [dict(row) for row in rows])
 
     async def commit(self) -> None:
         try:
@@ -209,6 +240,55 @@ class _DriverStatement:
             self.row_type = namedtuple("Row", list(records[0].keys()), rename=True)  # type: ignore[misc]
         make = self.row_type._make
         return [make(record.values()) for record in records]
+
+
+@functools.cache
+def _row_insert(table: Any, dialect: Dialect) -> _DriverStatement:
+    """An INSERT of one row taking every column (but a counter key), compiled for `dialect`."""
+    columns = [c for c in table.columns if not (c.primary_key and c.autoincrement is True)]
+    values = {c.key: bindparam(c.key, type_=c.type, required=True) for c in columns}
+    return _DriverStatement(insert(table).values(values).inline().compile(dialect=dialect))
+
+
+class _ArraysInsert:
+    """One statement inserting into several tables (a data-modifying WITH per table, foreign
+    keys checked at its end): each column's values for all rows as one array parameter,
+    `unnest`ed back into rows, in order."""
+
+    _cache: dict[tuple[Any, ...], _ArraysInsert] = {}
+
+    def __init__(self, tables: tuple[Any, ...], dialect: Dialect) -> None:
+        quote = dialect.identifier_preparer.quote
+        parts, self.columns = [], []
+        for position, table in enumerate(tables):
+            columns = [c for c in table.columns if not (c.primary_key and c.autoincrement is True)]
+            arrays = []
+            for column in columns:
+                self.columns.append(
+                    (position, column.key, column.type._cached_bind_processor(dialect))
+                )
+                arrays.append(f"${len(self.columns)}::{column.type.compile(dialect)}[]")
+            names = ", ".join(quote(c.name) for c in columns)
+            # Only the tables' own names and column types go into the text; values are bound.
+            parts.append(
+                f"t{position} AS (INSERT INTO {quote(table.name)} ({names}) "  # noqa: S608
+                f"SELECT * FROM unnest({', '.join(arrays)}))"
+            )
+        self.sql = f"WITH {', '.join(parts)} SELECT 1"
+
+    @classmethod
+    def of(cls, tables: tuple[Any, ...], dialect: Dialect) -> _ArraysInsert:
+        key = tuple(t.name for t in tables)
+        found = cls._cache.get(key)
+        if found is None:
+            found = cls._cache[key] = cls(tables, dialect)
+        return found
+
+    def arguments(self, batches: Sequence[Sequence[Mapping[str, Any]]]) -> list[list[Any]]:
+        return [
+            [row[key] if process is None else process(row[key]) for row in batches[position]]
+            for position, key, process in self.columns
+        ]
 
 
 class Database:

@@ -37,7 +37,9 @@ class UnitOfWork(Protocol):
         self, statement: Any, parameters: Mapping[str, Any], *, generic_plan: bool = False
     ) -> list[Any]: ...
 
-    async def execute_many(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> None: ...
+    async def insert_rows(
+        self, batches: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]]
+    ) -> None: ...
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

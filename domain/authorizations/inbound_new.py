@@ -24,7 +24,7 @@ from domain.authorizations.inbound_parts import (
     request_data,
     requested_lines,
 )
-from domain.authorizations.inbound_sql import PROVIDER_SLOTS, READ, columns_insert
+from domain.authorizations.inbound_sql import PROVIDER_SLOTS, READ
 from domain.authorizations.inbound_state import SubmissionState
 from domain.authorizations.intake import IntakeProvider
 from domain.authorizations.intake_records import ordered_services, provider_npis
@@ -268,9 +268,12 @@ async def _write(
             ],
         ),
     ]
-    for model, rows in tables:
-        table = model.__table__
-        await uow.execute_many(columns_insert(table), [full_row(table, row) for row in rows])
+    await uow.insert_rows(
+        [
+            (model.__table__, [full_row(model.__table__, row) for row in rows])
+            for model, rows in tables
+        ]
+    )
     uow.record(request_event(request))
     uow.record(wake_event(message["id"], OutboxKind.SUBMIT, now))
     return request

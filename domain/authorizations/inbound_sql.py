@@ -2,15 +2,13 @@
 one read of everything a NEW submission needs (a resend's receipt, the payer by its identifier
 with its trading partner, the sending organisation, the API client, the patient and coverage
 by the payer's member id as the organisation may see them, whether the payer already may, and
-up to four directory providers by NPI), each part an index lookup; and for each table one
-INSERT taking a value for every column (`columns_insert`)."""
+up to four directory providers by NPI), each part an index lookup."""
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Uuid, and_, bindparam, exists, insert, select
+from sqlalchemy import Uuid, and_, bindparam, exists, select
 
 from domain.authorizations.models import SubmissionReceipt
 from domain.identity.models import ApiClient, Organization, OrganizationKind
@@ -106,11 +104,3 @@ def _read_statement() -> Any:
 
 
 READ = _read_statement()
-
-
-@cache
-def columns_insert(table: Any) -> Any:
-    """An INSERT of one row per parameter set, every column given (but a counter key)."""
-    columns = [c for c in table.columns if not (c.primary_key and c.autoincrement is True)]
-    values = {c.key: bindparam(c.key, type_=c.type, required=True) for c in columns}
-    return insert(table).values(values).inline()  # inline: nothing RETURNING

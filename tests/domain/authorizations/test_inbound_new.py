@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, event, select, update
 
 from db.uow import Database
 from domain.authorizations.documents import Document
@@ -22,6 +22,8 @@ from domain.authorizations.inbound import (
 )
 from domain.authorizations.intake import IntakeOrganization, IntakeProvider
 from domain.authorizations.models import AttachmentKind, Priority, SubmissionReceipt
+from domain.errors import DomainError, ErrorCode
+from domain.numbers import NumberSequence
 from domain.people.models import PersonOrganization
 from domain.registry import metadata
 from tests.inbound_support import CLINIC_NPI, build_partner_world, intake, paula, service
@@ -160,6 +162,9 @@ async def test_a_lean_submission_writes_exactly_the_rows_of_the_general_path(
     verbs = [s.split(None, 1)[0].upper() for s in statements]
     assert verbs.count("SELECT") == 1 and "UPDATE" not in verbs
     assert verbs[0] == "SELECT"
+    tables = sum(1 for found in rows.values() if found)
+    # The read, the number, then one INSERT per table (on PostgreSQL one for all of them).
+    assert len(statements) == (3 if engine.dialect.name == "postgresql" else 2 + tables)
 
 
 async def test_the_general_path_takes_what_the_lean_path_leaves(world, uow_factory):
@@ -206,3 +211,17 @@ class count_statements:
 
     def __exit__(self, *exc: object) -> None:
         event.remove(self.engine, "before_cursor_execute", self._record)
+
+
+async def test_a_lean_write_that_loses_a_race_writes_nothing_and_says_conflict(world, uow_factory):
+    await receive(uow_factory, world.ehr, submission("first"))
+    await receive(uow_factory, world.ehr, submission("second"))  # lean: the patient is known
+    async with uow_factory() as uow:  # the next number is one already taken, as in a race
+        await uow.session.execute(update(NumberSequence).values(last_value=1))
+        await uow.commit()
+    before = await snapshot(uow_factory)
+    with pytest.raises(DomainError) as raised:
+        await receive(uow_factory, world.ehr, submission("third"))
+    assert raised.value.code is ErrorCode.CONFLICT
+    after = await snapshot(uow_factory)
+    assert after == before
