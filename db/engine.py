@@ -1,4 +1,4 @@
-"""The async engine, tuned per database: pooled asyncpg, or SQLite in WAL mode."""
+"""The async engine, tuned per database: pooled asyncpg, or pooled aiosqlite in WAL mode."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
 
 from settings import Settings
 
@@ -42,7 +41,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
             hide_parameters=True,
             json_serializer=_json_text,
             json_deserializer=orjson.loads,
-            poolclass=NullPool,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
             connect_args={"timeout": 30},
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -4,7 +4,10 @@ at worst, never a duplicate."""
 
 from __future__ import annotations
 
-from sqlalchemy import String
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Integer, String, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,11 +39,19 @@ async def next_numbers(*, uow: UnitOfWork, prefix: str, count: int) -> list[str]
     if count <= 0:
         return []
     year = uow.clock.now().year
-    dialect = postgresql if uow.dialect == "postgresql" else sqlite
-    statement = dialect.insert(NumberSequence).values(name=f"{prefix}-{year}", last_value=count)
-    statement = statement.on_conflict_do_update(
+    statement = _take(uow.dialect)
+    result = await uow.session.execute(statement, {"name": f"{prefix}-{year}", "count": count})
+    last = int(result.scalar_one())
+    return [format_number(prefix, year, value) for value in range(last - count + 1, last + 1)]
+
+
+@cache
+def _take(dialect_name: str) -> Any:
+    """The upsert of `next_numbers`, built once per dialect."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    count = bindparam("count", type_=Integer)
+    statement = dialect.insert(NumberSequence).values(name=bindparam("name"), last_value=count)
+    return statement.on_conflict_do_update(
         index_elements=[NumberSequence.name],
         set_={"last_value": NumberSequence.last_value + count},
     ).returning(NumberSequence.last_value)
-    last = int((await uow.session.execute(statement)).scalar_one())
-    return [format_number(prefix, year, value) for value in range(last - count + 1, last + 1)]

@@ -1,6 +1,7 @@
 """A NEW submission from a provider organisation's system for a patient it already knows by
-the payer's member id: the hot path of `inbound.receive_submission`, in one read and one
-INSERT per table. Its rows, events and answer are the general path's (match, draft, attach,
+the payer's member id: the hot path of `inbound.receive_submission`, in one read, the
+request number, and the rows through `UnitOfWork.insert_rows` (one statement on PostgreSQL,
+one per table on SQLite). Its rows, events and answer are the general path's (match, draft, attach,
 hand to the partner, receipt), computed here with the same rules and builders; nothing is
 inserted and then updated, and nothing written is read back.
 
@@ -47,7 +48,11 @@ from domain.authorizations.payer_rows import (
     draft_values,
     line_values,
 )
-from domain.authorizations.payer_rules import PayerRequestData, check_payer_request
+from domain.authorizations.payer_rules import (
+    PayerRequestData,
+    ServiceLineData,
+    check_payer_request,
+)
 from domain.authorizations.service import ENTITY, request_event
 from domain.errors import DomainError
 from domain.history import StatusChange, status_values
@@ -82,31 +87,18 @@ async def take_new_submission(
     with_details: bool,
 ) -> SubmissionState | None:
     """The NEW submission taken in (the caller commits), or None for the general path."""
-    if actor.organization_kind is not OrganizationKind.PROVIDER:
-        return None  # a clearinghouse's requesting organisation is found by NPI
-    try:
-        lines = requested_lines(submission.intake)
-        coverage = coverage_in_force(submission.intake)
-    except DomainError:
-        return None  # refused by the general path, after its resend check
-    asked = submission.payer_identifier or (
-        coverage.payer_identifier.value if coverage.payer_identifier else None
-    )
+    checked = _checked(actor, submission)
+    if checked is None:
+        return None
+    lines, payer_identifier, member_id = checked
     first = ordered_services(submission.intake)[0]
-    asked_providers = (first.requesting_provider, first.servicing_provider)
-    if not asked or not coverage.member_id:
-        return None
-    rows = await uow.fetch_all(
-        READ, _read_parameters(actor, submission, reference, asked, coverage.member_id, first)
-    )
+    asked = (first.requesting_provider, first.servicing_provider)
+    parameters = _read_parameters(actor, submission, reference, payer_identifier, member_id, asked)
+    rows = await uow.fetch_all(READ, parameters)
     found = rows[0] if rows else None
-    if found is None or found.receipt_id is not None or found.partner_id is None:
+    providers = _providers(found, asked) if found is not None else None
+    if found is None or providers is None:
         return None
-    if found.person_id is None:
-        return None
-    providers = [_provider(found, slot, npis) for slot, npis in _slots(asked_providers)]
-    if any(p is None and provider_npis(a) for p, a in zip(providers, asked_providers, strict=True)):
-        return None  # PROVIDER_NOT_RECOGNIZED, as the general path says
     requesting, servicing = (p["id"] if p else None for p in providers)
     data = request_data(
         submission, found.payer_id, lines, found.person_id, found.coverage_id, requesting, servicing
@@ -118,12 +110,30 @@ async def take_new_submission(
         )
     request = await _write(uow, actor, submission, data, found, reference, fingerprint)
     details = _details(request, data, found, providers) if with_details else None
-    answer = PartnerAnswer(
-        AnswerKind.DECIDED,
-        None,
-        tuple(LineAnswer(n, ReviewAction.PENDED) for n in range(1, len(lines) + 1)),
+    pended = tuple(LineAnswer(n, ReviewAction.PENDED) for n in range(1, len(lines) + 1))
+    return SubmissionState(
+        request, reference, details, PartnerAnswer(AnswerKind.DECIDED, None, pended)
     )
-    return SubmissionState(request, reference, details, answer)
+
+
+def _checked(
+    actor: Principal, submission: InboundSubmission
+) -> tuple[tuple[ServiceLineData, ...], str, str] | None:
+    """The lines, the payer identifier and the member id, unless the general path must say
+    what is wrong (after its resend check) or find the requester by NPI (a clearinghouse)."""
+    if actor.organization_kind is not OrganizationKind.PROVIDER:
+        return None
+    try:
+        lines = requested_lines(submission.intake)
+        coverage = coverage_in_force(submission.intake)
+    except DomainError:
+        return None
+    asked = submission.payer_identifier or (
+        coverage.payer_identifier.value if coverage.payer_identifier else None
+    )
+    if not asked or not coverage.member_id:
+        return None  # a payer by name: the general path
+    return lines, asked.strip(), coverage.member_id.strip()
 
 
 def _read_parameters(
@@ -132,20 +142,16 @@ def _read_parameters(
     reference: str,
     payer_identifier: str,
     member_id: str,
-    first: Any,
+    asked: tuple[IntakeProvider | None, IntakeProvider | None],
 ) -> dict[str, Any]:
-    npis = [
-        npi
-        for _, slot in _slots((first.requesting_provider, first.servicing_provider))
-        for npi in slot
-    ]
+    npis = [npi for _, slot in _slots(asked) for npi in slot]
     return {
         "organization_id": actor.organization_id,
         "channel": submission.channel,
         "reference": reference,
         "api_client_id": actor.subject_id if actor.is_machine else None,
-        "member_id": member_id.strip(),
-        "payer_identifier": payer_identifier.strip(),
+        "member_id": member_id,
+        "payer_identifier": payer_identifier,
         **{f"npi_{slot}": npi for slot, npi in enumerate(npis)},
     }
 
@@ -160,6 +166,20 @@ def _slots(
         found.append((index * 2, npis + [None] * (2 - len(npis))))
     assert len(found) * 2 == PROVIDER_SLOTS
     return found
+
+
+def _providers(
+    found: Any, asked: tuple[IntakeProvider | None, IntakeProvider | None]
+) -> list[dict[str, Any] | None] | None:
+    """The directory's requesting and servicing providers, or None when the general path
+    must answer: a resend (a receipt), no trading partner, no patient by member id, an NPI
+    the directory does not know."""
+    if found.receipt_id is not None or found.partner_id is None or found.person_id is None:
+        return None
+    providers = [_provider(found, slot, npis) for slot, npis in _slots(asked)]
+    if any(p is None and provider_npis(a) for p, a in zip(providers, asked, strict=True)):
+        return None
+    return providers
 
 
 def _provider(found: Any, first_slot: int, npis: list[str | None]) -> dict[str, Any] | None:
