@@ -35,6 +35,7 @@ from domain.authorizations.models import (
 )
 from domain.identity import service as identity
 from domain.identity.models import Organization, OrganizationKind
+from domain.partners import service as partners
 from domain.partners.models import Exchange, Protocol, TradingPartner
 from domain.partners.polling import due_polls
 from domain.partners.pushes import OPTION_PUSH_CORE_CLIENTS
@@ -310,3 +311,79 @@ async def test_a_malformed_278_or_a_request_pushed_as_a_response_gets_a_rejectin
     async with uow_factory() as uow:
         assert await row_counts(uow) == before
     assert (await request_row(uow_factory, request.id)).status is AuthorizationStatus.PENDED
+
+
+async def test_a_clearinghouse_pushing_for_two_payers_is_routed_by_the_umo(
+    pushing, orgs, uow_factory
+):
+    office, clearinghouse = pushing
+    request = await pended_request(office, uow_factory)
+    second = await orgs.organization("Second Plan", OrganizationKind.PAYER, payer_id="SP02")
+    async with uow_factory() as uow:
+        await partners.create_trading_partner(
+            uow=uow,
+            payer_organization_id=second,
+            name="Second Plan via Bridgeway",
+            protocol=Protocol.X12_CORE,
+            endpoint_url=clearinghouse.callback.endpoint_url,
+            options=client_options(**{OPTION_PUSH_CORE_CLIENTS: [PUSHER]}),
+        )
+        await uow.commit()
+    case = clearinghouse.cases[request.number]
+    case.decided = True
+    approval = clearinghouse.response(request.number)
+    # Another payer's id in the UMO: no partner of this client is that payer's.
+    elsewhere = approval.replace(
+        "NM1*X3*2*Cosville Health Plan*****PI*CHP01~", "NM1*X3*2*Elsewhere*****PI*ZZ999~"
+    )
+    async with uow_factory() as uow:
+        before = await row_counts(uow)
+    ack = acknowledgment(await clearinghouse.push(elsewhere))
+    assert ack.code == "R" and element_errors(ack) == [("NM1", "2010", "9", "I12")]
+    async with uow_factory() as uow:
+        assert await row_counts(uow) == before
+    # The UMO names the office's payer: its partner takes the answer.
+    assert acknowledgment(await clearinghouse.push(approval)).code == "A"
+    assert (await request_row(uow_factory, request.id)).status is AuthorizationStatus.APPROVED
+
+
+async def test_a_payers_own_client_named_by_its_partner_may_push(pushing, uow_factory):
+    office, clearinghouse = pushing
+    request = await pended_request(office, uow_factory)
+    async with uow_factory() as uow:
+        await identity.create_api_client(
+            uow=uow, organization_id=office["payer"], name="core", client_id="cosville-core",
+            secret="cosville-core-secret",
+        )  # fmt: skip
+        partner = await uow.session.scalar(select(TradingPartner))
+        partner.options = {**partner.options, OPTION_PUSH_CORE_CLIENTS: ["cosville-core"]}
+        await uow.commit()
+    clearinghouse.callback = dataclasses.replace(
+        clearinghouse.callback, username="cosville-core", password="cosville-core-secret"
+    )
+    assert await clearinghouse.decide_pended() == 1
+    assert acknowledgment(clearinghouse.pushes[-1]).code == "A"
+    assert (await request_row(uow_factory, request.id)).status is AuthorizationStatus.APPROVED
+
+
+async def test_an_answer_while_our_submission_is_in_flight_is_refused_for_a_retry(
+    pushing, uow_factory
+):
+    office, clearinghouse = pushing
+    request = await pended_request(office, uow_factory)
+    clearinghouse.cases[request.number].decided = True
+    approval = clearinghouse.response(request.number)
+    async with uow_factory() as uow:  # as if our own submission had not come back yet
+        await uow.session.execute(
+            update(AuthorizationRequest)
+            .where(AuthorizationRequest.id == request.id)
+            .values(status=AuthorizationStatus.SUBMITTING)
+        )
+        await uow.commit()
+        before = await row_counts(uow)
+    refused = await clearinghouse.push(approval)
+    assert isinstance(refused, CoreCallError), refused
+    assert refused.code == "Receiver" and refused.retryable
+    async with uow_factory() as uow:
+        assert await row_counts(uow) == before
+    assert (await request_row(uow_factory, request.id)).status is AuthorizationStatus.SUBMITTING
