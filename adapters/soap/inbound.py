@@ -65,7 +65,9 @@ class InboundCoreHandler:
         if request.payload_type == PayloadType.X12_278_RESPONSE:
             return await self._pushes.handle(request, actor)
         if not identity.is_submitting_partner(actor):
-            raise DomainError(ErrorCode.UNAUTHENTICATED, "Requests come from providers")
+            raise DomainError(
+                ErrorCode.UNAUTHENTICATED, "Requests come from providers and clearinghouses"
+            )
         answer = Answer(control_number_for(request.payload_id), self._clock.now())
         read = read_inbound(request.payload or "", answer=answer)
         if isinstance(read, Acknowledgment):

@@ -33,6 +33,7 @@ from domain.authorizations.models import (
     AuthorizationLine,
     AuthorizationRequest,
 )
+from domain.history import StatusChange
 from domain.identity import service as identity
 from domain.identity.models import Organization, OrganizationKind
 from domain.partners import service as partners
@@ -155,6 +156,15 @@ async def test_a_pushed_a1_approves_a_pended_request_and_cancels_its_poll(
         [exchange] = await uow.session.scalars(
             select(Exchange).where(Exchange.direction == "INBOUND")
         )
+        moved = (
+            await uow.session.execute(
+                select(StatusChange.from_status, StatusChange.to_status, StatusChange.changed_by_id)
+                .where(StatusChange.entity_id == request.id)
+                .order_by(StatusChange.id.desc())
+                .limit(1)
+            )
+        ).one()
+    assert tuple(moved) == ("PENDED", "APPROVED", None)  # the system moved it, on the answer
     case = clearinghouse.cases[request.number]
     assert line.authorization_number == f"{case.reference}-1"
     assert approved.payer_reference == case.reference
