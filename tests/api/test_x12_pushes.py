@@ -120,6 +120,14 @@ async def inbound_details(uow_factory) -> list[str]:
         return sorted(found)
 
 
+async def assert_nothing_written(
+    uow_factory, before, request, status=AuthorizationStatus.PENDED
+) -> None:
+    async with uow_factory() as uow:
+        assert await row_counts(uow) == before
+    assert (await request_row(uow_factory, request.id)).status is status
+
+
 def acknowledgment(pushed: CoreResponse | CoreCallError) -> Acknowledgment999:
     """The 999 the API answered a push with."""
     assert isinstance(pushed, CoreResponse), pushed
@@ -263,9 +271,7 @@ async def test_an_answer_naming_no_request_of_ours_is_rejected_by_999_writing_no
     [response] = ack.responses
     assert response.code == "R"
     assert element_errors(ack) == expected
-    async with uow_factory() as uow:
-        assert await row_counts(uow) == before
-    assert (await request_row(uow_factory, request.id)).status is AuthorizationStatus.PENDED
+    await assert_nothing_written(uow_factory, before, request)
 
 
 async def test_pushes_from_a_client_the_partner_does_not_name_are_refused_writing_nothing(
@@ -294,9 +300,7 @@ async def test_pushes_from_a_client_the_partner_does_not_name_are_refused_writin
         refused = await clearinghouse.push(approval)
         assert isinstance(refused, CoreCallError), refused
         assert refused.code == "UnAuthorized" and not refused.retryable
-    async with uow_factory() as uow:
-        assert await row_counts(uow) == before
-    assert (await request_row(uow_factory, request.id)).status is AuthorizationStatus.PENDED
+    await assert_nothing_written(uow_factory, before, request)
 
 
 async def test_a_malformed_278_or_a_request_pushed_as_a_response_gets_a_rejecting_999(
@@ -318,9 +322,7 @@ async def test_a_malformed_278_or_a_request_pushed_as_a_response_gets_a_rejectin
     ack = acknowledgment(await clearinghouse.push(case.payload))
     [response] = ack.responses
     assert (ack.code, response.code, response.error_codes) == ("R", "R", ("1",))
-    async with uow_factory() as uow:
-        assert await row_counts(uow) == before
-    assert (await request_row(uow_factory, request.id)).status is AuthorizationStatus.PENDED
+    await assert_nothing_written(uow_factory, before, request)
 
 
 async def test_a_clearinghouse_pushing_for_two_payers_is_routed_by_the_umo(
@@ -394,6 +396,4 @@ async def test_an_answer_while_our_submission_is_in_flight_is_refused_for_a_retr
     refused = await clearinghouse.push(approval)
     assert isinstance(refused, CoreCallError), refused
     assert refused.code == "Receiver" and refused.retryable
-    async with uow_factory() as uow:
-        assert await row_counts(uow) == before
-    assert (await request_row(uow_factory, request.id)).status is AuthorizationStatus.SUBMITTING
+    await assert_nothing_written(uow_factory, before, request, AuthorizationStatus.SUBMITTING)
