@@ -39,7 +39,7 @@ from adapters.partners.followup_metrics import FollowUpMetrics
 from adapters.reporting import FollowUpReport, PriorAuthorizationReport
 from adapters.simulator.all import simulator_routes
 from adapters.soap.accounts import ApiClientAuthenticator
-from adapters.soap.inbound import InboundCoreHandler
+from adapters.soap.inbound import INBOUND_PAYLOAD_TYPES, InboundCoreHandler
 from adapters.soap.server import PATH as CORE_PATH
 from adapters.soap.server import core_soap_routes
 from adapters.tokens import TokenReader
@@ -224,8 +224,9 @@ def _network_ports(
 def _core_soap(
     settings: Settings, database: Callable[[], Database], clock: Callable[[], Clock]
 ) -> list[BaseRoute]:
-    """`/soap/core` for partners that send us 278s (database and clock as the app has them
-    once it runs: the lifespan opens the database after the routes are built)."""
+    """`/soap/core` for partners that send us 278s, requests or pushed responses (database
+    and clock as the app has them once it runs: the lifespan opens the database after the
+    routes are built)."""
 
     def units() -> UnitOfWork:
         return database().uow_factory(correlation_id_var.get())()
@@ -233,12 +234,13 @@ def _core_soap(
     base = settings.public_base_url or f"http://{settings.host}:{settings.port}"
     return [
         *core_soap_routes(
-            InboundCoreHandler(units, clock=_LateClock(clock)),
+            InboundCoreHandler(units, clock=_LateClock(clock), policy=polling_policy(settings)),
             ApiClientAuthenticator(units),
             max_body_bytes=settings.core_max_body_bytes,  # answered with a SOAP fault
             wsdl_address=f"{base.rstrip('/')}{CORE_PATH}",
             receiver_id=settings.core_receiver_id,
             clock=_LateClock(clock),
+            payload_types=INBOUND_PAYLOAD_TYPES,
         )
     ]
 

@@ -111,16 +111,18 @@ ORDER BY decision_due_at, id
 LIMIT $3
 """
 
+# The audit events the app writes for a page: one naming the requests shown, one the patients.
 _AUDIT_SQL = """
 , audited AS (
   INSERT INTO audit_events (id, occurred_at, actor_id, actor_is_machine, organization_id,
-                            action, entity, entity_id, fields)
-  SELECT gen_random_uuid(), now(), $4::uuid, false, $1, 'READ', 'AuthorizationRequest', page.id,
+                            action, entity, entity_ids, fields)
+  SELECT gen_random_uuid(), now(), $4::uuid, false, $1, 'READ', 'AuthorizationRequest',
+         jsonb_agg(replace(page.id::text, '-', '') ORDER BY page.decision_due_at, page.id),
          'null'::json
   FROM page
   UNION ALL
-  SELECT gen_random_uuid(), now(), $4::uuid, false, $1, 'READ', 'Person', patients.patient_id,
-         'null'::json
+  SELECT gen_random_uuid(), now(), $4::uuid, false, $1, 'READ', 'Person',
+         jsonb_agg(replace(patients.patient_id::text, '-', '')), 'null'::json
   FROM (SELECT DISTINCT patient_id FROM page) patients
 )
 """

@@ -20,7 +20,10 @@ def to_camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-@strawberry.type(description="One read or change of a record: ids and field names, no values.")
+@strawberry.type(
+    description="One read or change of a record, or one read of several records of one kind at"
+    " once (a page of a list): ids and field names, no values."
+)
 class AuditEvent:
     id: strawberry.ID
     occurred_at: datetime.datetime
@@ -29,7 +32,12 @@ class AuditEvent:
     organization_id: strawberry.ID
     action: AuditAction
     entity: str
-    entity_id: strawberry.ID
+    entity_id: strawberry.ID | None = strawberry.field(
+        description="The record, when the event concerns one; null when it concerns several."
+    )
+    entity_ids: list[strawberry.ID] = strawberry.field(
+        description="Every record the event concerns, in the order they were read."
+    )
     correlation_id: str | None
     fields: list[str] | None
 
@@ -46,7 +54,8 @@ class AuditEvent:
             organization_id=gid("Organization", m.organization_id),
             action=m.action,
             entity=m.entity,
-            entity_id=gid(m.entity, m.entity_id),
+            entity_id=gid(m.entity, m.entity_id) if m.entity_id is not None else None,
+            entity_ids=[gid(m.entity, record) for record in m.record_ids],
             correlation_id=m.correlation_id,
             fields=[to_camel(f) for f in m.fields] if m.fields is not None else None,
         )

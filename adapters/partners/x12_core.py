@@ -67,8 +67,12 @@ def settings_from(options: Mapping[str, object]) -> X12CoreSettings:
         )
     except ValueError as error:
         raise PartnerError(f"X12_CORE partner options: {error}", retryable=False) from error
-    originator = str(options.get("originator") or connection.sender_id)[:10]
-    return X12CoreSettings(connection, originator, str(options.get("usage") or "P"))
+    return X12CoreSettings(connection, originator_of(options), str(options.get("usage") or "P"))
+
+
+def originator_of(options: Mapping[str, object]) -> str:
+    """TRN03 of our traces: the option `originator`, else our CORE sender id (10 characters)."""
+    return str(options.get("originator") or options.get("sender_id") or "")[:10]
 
 
 class X12CorePartner:

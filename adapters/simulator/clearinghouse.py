@@ -8,7 +8,10 @@ real-time 278 requests (005010X217) as a payer would, by configurable rules per 
   (005010X215) naming the trace or the case's reference (AAA AA when it names no case); the
   same PayloadID again gets the very same answer (a resend never opens a second case);
 - invalid X12 is answered with a 999 (or a TA1 when the envelope is broken) in the payload;
-- `outages` makes the HTTP endpoint fail on purpose: 503 answers or slow answers.
+- `outages` makes the HTTP endpoint fail on purpose: 503 answers or slow answers;
+- with a `callback` (the CORE endpoint of the requester), `decide_pended` decides what it
+  pended and pushes each decision there as an asynchronous 278 response (zeep, real time);
+  `pushes` keeps what the requester answered each (a 999, or the CORE error).
 
 In tests: `clearinghouse_app(SimulatedClearinghouse(rules))` under uvicorn on 127.0.0.1."""
 
@@ -16,7 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
@@ -24,8 +29,10 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from adapters.soap.client import CoreClient, CoreConnection
 from adapters.soap.codes import PayloadType
-from adapters.soap.envelope import CoreRequest
+from adapters.soap.envelope import CoreRequest, CoreResponse
+from adapters.soap.errors import CoreCallError
 from adapters.soap.ports import CoreAnswer
 from adapters.soap.server import core_soap_routes
 from adapters.soap.soap12 import UsernameToken
@@ -52,6 +59,19 @@ from domain.partners.ports import LineAnswer
 RECEIVER_ID = "CLEARINGHOUSE01"
 USERNAME, PASSWORD = "carebridge", "simulator-secret"
 MAX_BODY_BYTES = 1024 * 1024
+
+
+def client_options(**extra: object) -> dict[str, object]:
+    """The options of an X12_CORE trading partner that reaches this simulator (add its
+    endpoint_url, and `extra`)."""
+    return {
+        "sender_id": "CAREBRIDGE",
+        "receiver_id": RECEIVER_ID,
+        "username": USERNAME,
+        "password": PASSWORD,
+        "usage": "T",
+        **extra,
+    }
 
 
 class Outcome(StrEnum):
@@ -85,7 +105,9 @@ class Case:
     reference: str  # the payer's own number (REF*NT), also the authorization number's stem
     asked: ReviewRequested
     review: Transaction278
+    payload: str  # the 278 request as received (its ISA addresses the pushed answers)
     inquiries: int = 0
+    decided: bool = False  # decided by `decide_pended`, without being asked
 
 
 @dataclass
@@ -100,11 +122,20 @@ class Outage:
 class SimulatedClearinghouse:
     """The `CorePayloadHandler` of the simulated clearinghouse."""
 
-    def __init__(self, rules: PayerRules | None = None, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        rules: PayerRules | None = None,
+        *,
+        clock: Clock | None = None,
+        callback: CoreConnection | None = None,
+    ) -> None:
         self.rules = rules or PayerRules()
         self.clock = clock or SystemClock()
         self.cases: dict[str, Case] = {}
         self.outages: list[Outage] = []
+        self.callback = callback
+        self.sent: list[str] = []  # every 278 response pushed, in order
+        self.pushes: list[CoreResponse | CoreCallError] = []  # what the requester answered
         self._answers: dict[str, CoreAnswer] = {}  # by PayloadID
         self._control = 0
 
@@ -130,7 +161,7 @@ class SimulatedClearinghouse:
         case = self.cases.get(asked.trace_number)
         if case is None:
             case = self.cases[asked.trace_number] = Case(
-                f"SIM{len(self.cases) + 1:06d}", asked, review
+                f"SIM{len(self.cases) + 1:06d}", asked, review, payload
             )
         else:
             case.inquiries += 1
@@ -164,12 +195,57 @@ class SimulatedClearinghouse:
             data = to_278_response(review, parties, lines=lines, payer_reference=case.reference)
         return data.decode()
 
-    def _parties(self, payload: str) -> X12Parties:
+    def _parties(self, payload: str, at: datetime | None = None) -> X12Parties:
         """Back to the sender: the received ISA's receiver and sender, swapped."""
         isa = parse_interchange(payload).header
         self._control += 1
         sender, receiver = isa.element(8).strip(), isa.element(6).strip()
-        return X12Parties(sender, receiver, self._control, self.clock.now(), isa.element(15))
+        made = at or self.clock.now()
+        return X12Parties(sender, receiver, self._control, made, isa.element(15))
+
+    # --- pushing decisions (asynchronous 278 responses) -------------------------------------
+
+    async def decide_pended(self) -> int:
+        """Decide every case still pended (what was pended is approved) and push each
+        decision to the callback, if one is set; how many were decided."""
+        pended = [case for case in self.cases.values() if self._pended(case)]
+        for case in pended:
+            case.decided = True
+            if self.callback is not None:
+                await self.push(self.response(case.asked.trace_number))
+        return len(pended)
+
+    def _pended(self, case: Case) -> bool:
+        services = case.asked.services or (RequestedService(1, "", ""),)
+        return any(
+            _decide(case, s, self.rules.rule_for(s.procedure_code)).review_action
+            is ReviewAction.PENDED
+            for s in services
+        )
+
+    def response(self, trace_number: str, made_at: datetime | None = None) -> str:
+        """The 278 response with the case's current decision, as made now (or at `made_at`:
+        BHT04/BHT05, to the minute)."""
+        case = self.cases[trace_number]
+        return self._response(case, case.review, self._parties(case.payload, made_at))
+
+    async def push(self, payload: str) -> CoreResponse | CoreCallError:
+        """Send a 278 response (new, or one sent before) to the callback in real time; the
+        CORE response (its payload the 999), or the CoreCallError the call raised."""
+        assert self.callback is not None
+        self.sent.append(payload)
+        client = CoreClient(self.callback, clock=self.clock)
+        try:
+            answered: CoreResponse | CoreCallError = await asyncio.to_thread(
+                client.real_time,
+                payload_id=uuid.uuid4(),
+                payload=payload,
+                payload_type=PayloadType.X12_278_RESPONSE,
+            )
+        except CoreCallError as error:
+            answered = error
+        self.pushes.append(answered)
+        return answered
 
     def _acknowledgment(self, payload: str) -> CoreAnswer:
         self._control += 1
@@ -187,7 +263,7 @@ def _decide(case: Case, service: RequestedService, rule: PayerRule) -> LineAnswe
         return LineAnswer(
             service.sequence, ReviewAction.NOT_CERTIFIED, reason_codes=(rule.reason or "0A",)
         )
-    if rule.outcome is Outcome.PEND_THEN_APPROVE and case.inquiries == 0:
+    if rule.outcome is Outcome.PEND_THEN_APPROVE and case.inquiries == 0 and not case.decided:
         return LineAnswer(service.sequence, ReviewAction.PENDED)
     return LineAnswer(
         service.sequence,

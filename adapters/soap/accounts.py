@@ -1,7 +1,9 @@
 """The `CoreAuthenticator` of `/soap/core`: a WS-Security UsernameToken is a PARTNER API client
-of a provider organisation or clearinghouse (`domain/identity`), its username the client id and
-its password the client secret, checked the way every API client secret is (scrypt, compared in
-constant time; an unknown client id costs the same as a wrong secret)."""
+of a provider organisation, clearinghouse or payer (`domain/identity`), its username the client
+id and its password the client secret, checked the way every API client secret is (scrypt,
+compared in constant time; an unknown client id costs the same as a wrong secret). What the
+client may send is decided per message: requests for review and inquiries come from providers
+and clearinghouses, pushed 278 responses from the clients a trading partner names."""
 
 from __future__ import annotations
 
@@ -35,13 +37,13 @@ class ApiClientAuthenticator:
             return _refused("malformed password")
         try:
             async with self._units() as uow:
-                principal = await identity.authenticate_submitting_partner(
+                principal = await identity.authenticate_core_partner(
                     uow=uow, client_id=token.username, secret=token.password
                 )
         except DomainError as error:
             if error.code is not ErrorCode.UNAUTHENTICATED:
                 raise
-            return _refused("unknown client, wrong secret, or not a submitting partner")
+            return _refused("unknown client, wrong secret, or not a CORE partner")
         return submitter_of(principal)
 
 

@@ -3,15 +3,19 @@ read once (`adapters.x12.inbound`); what cannot be read is answered with a 999 o
 payload, a 278 request for review (005010X217) goes to the inbound domain service and is
 answered with a 278 response (pended with HCR A4 until the payer decides; an AAA when the
 domain refuses it), and a 278 inquiry (005010X215) is answered with the current status of a
-review the same partner requested. Nothing is written for a refused payload."""
+review the same partner requested. A pushed 278 response (the answer to a request we sent)
+goes to `inbound_push`. Nothing is written for a refused payload."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from types import MappingProxyType
 
 from adapters.soap.accounts import submitting_partner
 from adapters.soap.codes import PayloadType
 from adapters.soap.envelope import CoreRequest
+from adapters.soap.inbound_push import PushedResponseHandler
 from adapters.soap.ports import CoreAnswer
 from adapters.x12.acknowledge import Answer
 from adapters.x12.answer_inbound import rejection_for, to_inbound_response
@@ -29,20 +33,41 @@ from adapters.x12.mapping_payer import to_278_response
 from adapters.x12.review import Transaction278
 from domain.authorizations import inbound
 from domain.clock import Clock
-from domain.errors import DomainError
+from domain.errors import DomainError, ErrorCode
+from domain.identity import service as identity
 from domain.identity.rules import Principal
+from domain.partners.polling import PollingPolicy
 from domain.uow import UnitOfWorkFactory
 
 log = logging.getLogger("carebridge.soap")
 
 
+# What the endpoint takes in real time: requests and inquiries, and pushed 278 responses.
+INBOUND_PAYLOAD_TYPES: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "RealTimeTransaction": frozenset(
+            {PayloadType.X12_278_REQUEST, PayloadType.X12_278_RESPONSE}
+        ),
+    }
+)
+
+
 class InboundCoreHandler:
-    def __init__(self, units: UnitOfWorkFactory, *, clock: Clock) -> None:
+    def __init__(
+        self, units: UnitOfWorkFactory, *, clock: Clock, policy: PollingPolicy = PollingPolicy()
+    ) -> None:
         self._units = units
         self._clock = clock
+        self._pushes = PushedResponseHandler(units, clock=clock, policy=policy)
 
     async def handle(self, request: CoreRequest, *, submitter: str) -> CoreAnswer:
         actor = await submitting_partner(self._units, submitter)
+        if request.payload_type == PayloadType.X12_278_RESPONSE:
+            return await self._pushes.handle(request, actor)
+        if not identity.is_submitting_partner(actor):
+            raise DomainError(
+                ErrorCode.UNAUTHENTICATED, "Requests come from providers and clearinghouses"
+            )
         answer = Answer(control_number_for(request.payload_id), self._clock.now())
         read = read_inbound(request.payload or "", answer=answer)
         if isinstance(read, Acknowledgment):

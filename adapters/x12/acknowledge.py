@@ -33,6 +33,7 @@ ELEMENT_ERRORS: Mapping[ProblemCode, str] = MappingProxyType(  # IK403
         P.INVALID_DATE: "8",
         P.INVALID_TIME: "9",
         P.INVALID_VALUE: "I12",
+        P.UNKNOWN_REFERENCE: "I12",  # implementation pattern match failure
         P.INVALID_HIERARCHY: "I12",
         P.COUNT_MISMATCH: "I12",
     }

@@ -28,6 +28,9 @@ class ProblemCode(StrEnum):
     INVALID_DATE = "INVALID_DATE"
     INVALID_TIME = "INVALID_TIME"
     INVALID_VALUE = "INVALID_VALUE"
+    # a well-formed identifier naming nothing the receiver knows (a pushed 278 response for
+    # a request we never sent): the 999 has no code of its own for it
+    UNKNOWN_REFERENCE = "UNKNOWN_REFERENCE"
     # transaction level
     REQUIRED_SEGMENT_MISSING = "REQUIRED_SEGMENT_MISSING"
     INVALID_HIERARCHY = "INVALID_HIERARCHY"

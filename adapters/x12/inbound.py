@@ -1,11 +1,13 @@
 """What a trading partner sends us, read once: the payload of a CORE envelope becomes one 278
 request for review (005010X217), one 278 inquiry (005010X215, told apart by GS08/ST03 and
-never read as a review), or the acknowledgment that refuses it (a TA1 when its interchange
-envelope is broken, else a 999 with every segment and element in error)."""
+never read as a review), one pushed 278 response (005010X217) to a request of ours, or the
+acknowledgment that refuses it (a TA1 when its interchange envelope is broken, else a 999 with
+every segment and element in error)."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,7 +17,7 @@ from adapters.x12.envelope import Interchange, parse_interchange, write_intercha
 from adapters.x12.errors import ProblemCode, X12Error, X12Problem
 from adapters.x12.inquiry import Inquiry278
 from adapters.x12.mapping import X12Parties
-from adapters.x12.reader import read_messages
+from adapters.x12.reader import Message, read_messages
 from adapters.x12.review import Transaction278
 from adapters.x12.segments import Segment
 from adapters.x12.validation import message_problems
@@ -44,10 +46,35 @@ def control_number_for(key: str) -> int:
     return int.from_bytes(digest[:8], "big") % 999_999_999 + 1
 
 
+REQUEST_EXPECTED = "Send one 278 request (005010X217) or inquiry (005010X215) per interchange"
+RESPONSE_EXPECTED = "Send one 278 response (005010X217) per interchange"
+
+
 def read_inbound(payload: str, *, answer: Answer) -> Received | Acknowledgment:
     """The one request or inquiry of `payload`, or the acknowledgment refusing it: any
     problem at any level, more than one transaction set, a request that is itself a
     response, or a transaction set we do not take (a 999 is never acknowledged)."""
+    return _read_one(payload, answer, _is_request, REQUEST_EXPECTED)
+
+
+def read_pushed_response(payload: str, *, answer: Answer) -> Received | Acknowledgment:
+    """The one 278 response to a request for review (005010X217, BHT02 11) of `payload`, or
+    the acknowledgment refusing it, on the same grounds as `read_inbound`: a request, an
+    inquiry or its response is not a pushed answer."""
+    return _read_one(payload, answer, _is_review_response, RESPONSE_EXPECTED)
+
+
+def _is_request(message: Message) -> bool:
+    return isinstance(message, Transaction278 | Inquiry278) and not message.is_response
+
+
+def _is_review_response(message: Message) -> bool:
+    return isinstance(message, Transaction278) and message.is_response
+
+
+def _read_one(
+    payload: str, answer: Answer, wanted: Callable[[Message], bool], expected: str
+) -> Received | Acknowledgment:
     try:
         interchange = parse_interchange(payload)
         problems = interchange_problems(interchange)
@@ -56,15 +83,16 @@ def read_inbound(payload: str, *, answer: Answer) -> Received | Acknowledgment:
         return refusal(payload, answer)
     for message in messages:
         problems += message_problems(message)
-    requests = [m for m in messages if isinstance(m, Transaction278 | Inquiry278)]
     if problems:  # the acknowledgment finds them again, each at its place
         return refusal(payload, answer)
-    if len(messages) != 1 or len(requests) != 1 or requests[0].is_response:
-        return refusal(payload, answer, _not_a_request(interchange))
-    events = _event_problems(requests[0])
+    found = messages[0] if len(messages) == 1 else None
+    if found is None or not wanted(found):
+        return refusal(payload, answer, _not_taken(interchange, expected))
+    assert isinstance(found, Transaction278 | Inquiry278)  # what `wanted` takes
+    events = _event_problems(found)
     if events:
         return refusal(payload, answer, events)
-    return Received(requests[0], interchange)
+    return Received(found, interchange)
 
 
 def _event_problems(message: Transaction278 | Inquiry278) -> list[X12Problem]:
@@ -87,12 +115,12 @@ def _event_problems(message: Transaction278 | Inquiry278) -> list[X12Problem]:
     ]
 
 
-def _not_a_request(interchange: Interchange) -> list[X12Problem]:
-    """Well-formed, yet not one request: answered as an unsupported transaction set."""
+def _not_taken(interchange: Interchange, expected: str) -> list[X12Problem]:
+    """Well-formed, yet not the one message taken here: an unsupported transaction set."""
     return [
         X12Problem(
             ProblemCode.UNSUPPORTED_TRANSACTION,
-            "Send one 278 request (005010X217) or inquiry (005010X215) per interchange",
+            expected,
             transaction.header.position,
             "ST",
             1,
@@ -112,6 +140,11 @@ def refusal(
     except X12Error:
         interchange = _unreadable(answer)
     return Acknowledgment(write_interchange(interchange).decode(), not interchange.groups)
+
+
+def acceptance(payload: str, answer: Answer) -> Acknowledgment:
+    """The 999 for a payload read without a problem: it accepts every transaction set."""
+    return refusal(payload, answer)
 
 
 def _unreadable(answer: Answer) -> Interchange:

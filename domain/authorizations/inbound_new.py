@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.audit.models import AuditAction, AuditEvent
-from domain.audit.service import audit_rows
+from domain.audit.service import audit_row
 from domain.authorizations.documents import attachment_values, check_document
 from domain.authorizations.inbound_parts import (
     InboundSubmission,
@@ -222,6 +222,18 @@ async def _write(
         (AuditAction.CREATE, ENTITY, request_id, None),
         (AuditAction.TRANSITION, ENTITY, request_id, ["status"]),
     ]
+    audits = [
+        audit_row(
+            at=now,
+            actor=acting,
+            action=action,
+            entity=entity,
+            entity_ids=[entity_id],
+            correlation_id=uow.correlation_id,
+            fields=fields,
+        )
+        for action, entity, entity_id, fields in audited
+    ]
     history = [
         (None, AuthorizationStatus.DRAFT, None),
         (AuthorizationStatus.DRAFT, submitting, AuthorizationAction.SUBMIT),
@@ -257,19 +269,7 @@ async def _write(
         ),
         (
             AuditEvent,
-            [
-                row
-                for action, entity, entity_id, fields in audited
-                for row in audit_rows(
-                    at=now,
-                    actor=acting,
-                    action=action,
-                    entity=entity,
-                    entity_ids=[entity_id],
-                    correlation_id=uow.correlation_id,
-                    fields=fields,
-                )
-            ],
+            [row for row in audits if row is not None],
         ),
         (PersonOrganization, _payer_access(found, now)),
         (OutboxMessage, [message]),

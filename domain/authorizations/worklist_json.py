@@ -42,7 +42,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 
 from domain.audit.models import AuditEvent
 from domain.authorizations.lifecycle import ReviewAction
@@ -261,9 +261,15 @@ def _time_ordered_id(at: Any) -> Any:
     return cast(func.encode(versioned, _text("hex")), Uuid)
 
 
-def _audit_rows(entity: str, ids: Any) -> Any:
-    """The audit events of `record_access` (READ, no fields) for each id of `ids`."""
+def _audit_event(entity: str, ids: Any, order: tuple[Any, ...]) -> Any:
+    """The audit event of `record_access` (READ, no fields) for the ids of `ids` (a column of
+    a subquery): one row, with the record alone or the records in `order`; none for none."""
     at = bindparam("audit_at", type_=DateTime(timezone=True))
+    many = func.count() > 1
+    first = func.array_agg(ids, type_=ARRAY(Uuid))[1]
+    hexes = func.jsonb_agg(
+        aggregate_order_by(func.replace(cast(ids, Text), _text("-"), _text("")), *order)
+    )
     return select(
         _time_ordered_id(at),
         at,
@@ -272,10 +278,11 @@ def _audit_rows(entity: str, ids: Any) -> Any:
         bindparam("organization_id", type_=Uuid),
         bindparam("audit_action", type_=AUDIT.c.action.type),
         cast(_text(entity), String),
-        ids,
+        case((many, null()), else_=first),
+        case((many, hexes), else_=null()),
         bindparam("correlation_id", type_=String),
         cast(_text("null"), JSON),  # as record_access stores "no fields": JSON null
-    )
+    ).having(func.count() > 0)
 
 
 @lru_cache(maxsize=256)
@@ -290,15 +297,22 @@ def json_page_statement(shape: Shape, projection: Projection) -> Any:
         else (page.c.decision_due_at.asc().nulls_last(), page.c.id)
     )
     shown = (
-        select(page.c.id, page.c.patient_id)
+        select(page.c.id, page.c.patient_id, page.c.decision_due_at, page.c.created_at)
         .order_by(*order)
         .limit(bindparam("first", type_=Integer))
         .cte("shown")
     )
-    events = [_audit_rows("AuthorizationRequest", shown.c.id)]
+    shown_order: tuple[Any, ...] = (
+        (shown.c.created_at.desc(), shown.c.id.desc())
+        if shape.newest
+        else (shown.c.decision_due_at.asc().nulls_last(), shown.c.id)
+    )
+    events = [_audit_event("AuthorizationRequest", shown.c.id, shown_order)]
     if reads_patient(projection):
-        patients = select(shown.c.patient_id).where(_visible(shown.c.patient_id)).distinct()
-        events.append(_audit_rows("Person", patients.subquery().c.patient_id))
+        patients = (
+            select(shown.c.patient_id).where(_visible(shown.c.patient_id)).distinct().subquery()
+        )
+        events.append(_audit_event("Person", patients.c.patient_id, (patients.c.patient_id,)))
     columns = [
         "id",
         "occurred_at",
@@ -308,6 +322,7 @@ def json_page_statement(shape: Shape, projection: Projection) -> Any:
         "action",
         "entity",
         "entity_id",
+        "entity_ids",
         "correlation_id",
         "fields",
     ]

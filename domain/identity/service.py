@@ -202,17 +202,23 @@ async def authenticate_api_client(*, uow: UnitOfWork, client_id: str, secret: st
 
 # The organisations whose machine partners may send us requests for review (CORE, PAS).
 SUBMITTING_PARTNER_KINDS = frozenset({OrganizationKind.PROVIDER, OrganizationKind.CLEARINGHOUSE})
+# ... and those that may talk to our CORE endpoint at all: payers (and clearinghouses) also
+# push the answers to requests we sent them, when their trading partner allows it.
+CORE_PARTNER_KINDS = SUBMITTING_PARTNER_KINDS | {OrganizationKind.PAYER}
 
 
-async def authenticate_submitting_partner(
-    *, uow: UnitOfWork, client_id: str, secret: str
-) -> Principal:
-    """A PARTNER API client of a provider organisation or clearinghouse, by its client id and
-    secret; UNAUTHENTICATED for anything else (wrong secret, another kind or role)."""
-    principal = await authenticate_api_client(uow=uow, client_id=client_id, secret=secret)
-    if principal.organization_kind not in SUBMITTING_PARTNER_KINDS or not principal.has_any(
+def is_submitting_partner(principal: Principal) -> bool:
+    return principal.organization_kind in SUBMITTING_PARTNER_KINDS and principal.has_any(
         Role.PARTNER
-    ):
+    )
+
+
+async def authenticate_core_partner(*, uow: UnitOfWork, client_id: str, secret: str) -> Principal:
+    """A PARTNER API client of a provider organisation, clearinghouse or payer, by its client
+    id and secret; UNAUTHENTICATED for anything else (wrong secret, another kind or role).
+    What it may send is decided per message (`is_submitting_partner`, pushing partners)."""
+    principal = await authenticate_api_client(uow=uow, client_id=client_id, secret=secret)
+    if principal.organization_kind not in CORE_PARTNER_KINDS or not principal.has_any(Role.PARTNER):
         raise DomainError(ErrorCode.UNAUTHENTICATED, "Unknown client or wrong secret")
     return principal
 

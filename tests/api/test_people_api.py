@@ -100,6 +100,31 @@ async def test_reads_are_in_the_audit_trail_for_the_admin(app_client, orgs):
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
+async def test_a_list_read_is_one_event_naming_every_person_shown(app_client, orgs):
+    agency = await orgs.organization("City of Cosville", OrganizationKind.AGENCY)
+    connor = await orgs.user(agency, Role.CASEWORKER)
+    admin = await orgs.user(agency, Role.ADMIN)
+    for name in ("Ann", "Bea"):
+        person = {"person": {"givenName": name, "familyName": "Listed"}}
+        await app_client.data(CREATE, {"input": person}, as_=connor)
+    listed = await app_client.data("{ persons { edges { node { id } } } }", as_=connor)
+    shown = [edge["node"]["id"] for edge in listed["persons"]["edges"]]
+    events = await app_client.data(
+        "{ auditEvents(filter: {action: READ}) { edges { node { entityId entityIds } } } }",
+        as_=admin,
+    )
+    assert [e["node"] for e in events["auditEvents"]["edges"]] == [
+        {"entityId": None, "entityIds": shown}
+    ]
+    for person_id in shown:
+        found = await app_client.data(
+            "query($id: ID!) { auditEvents(filter: {entityId: $id, action: READ}) { totalCount } }",
+            {"id": person_id},
+            as_=admin,
+        )
+        assert found["auditEvents"]["totalCount"] == 1
+
+
 async def test_unknown_and_malformed_ids_are_typed_errors_and_change_nothing(app_client, orgs):
     agency = await orgs.organization("City of Cosville", OrganizationKind.AGENCY)
     connor = await orgs.user(agency, Role.CASEWORKER)

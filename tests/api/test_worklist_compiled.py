@@ -182,7 +182,7 @@ async def _audit(uow_factory) -> Counter:
         found = Counter(
             (
                 e.entity,
-                e.entity_id,
+                tuple(sorted(e.record_ids)),  # one event per kind of record read
                 e.action,
                 e.actor_id,
                 e.organization_id,
@@ -246,10 +246,17 @@ async def test_every_plain_field_is_written_as_the_general_resolvers_write_it(
     assert {n["lines"][0]["modifiers"] == ["RT", "59"] for n in nodes} == {True}
     # The requests shown and the patients shown (never Hana) were audited.
     audited = audit + more_audit
-    entities = Counter(entity for entity, *_ in audited.elements())
+    entities: Counter = Counter()
+    for entity, ids, *_ in audited.elements():
+        entities[entity] += len(ids)
     assert entities["AuthorizationRequest"] == 7
     assert entities["Person"] >= 2
-    assert office["hidden"] not in {entity_id for _, entity_id, *_ in audited}
+    assert office["hidden"] not in {i for _, ids, *_ in audited for i in ids}
+    # One event per page and kind of record, on both paths.
+    assert Counter(entity for entity, *_ in audited.elements()) == {
+        "AuthorizationRequest": 2,
+        "Person": 2,
+    }
 
 
 async def test_the_bench_query_is_one_statement_with_the_same_answer_and_audit(

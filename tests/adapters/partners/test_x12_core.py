@@ -25,6 +25,7 @@ from adapters.simulator.clearinghouse import (
     PayerRules,
     SimulatedClearinghouse,
     clearinghouse_app,
+    client_options,
 )
 from adapters.soap.client import CoreClient, CoreConnection
 from adapters.x12.mapping import to_partner_answer
@@ -68,14 +69,7 @@ async def submitted(orgs, uow_factory, endpoint):
     async with uow_factory() as uow:
         partner = await uow.session.scalar(select(TradingPartner))
         partner.protocol, partner.endpoint_url = Protocol.X12_CORE, endpoint
-        partner.options = {
-            "sender_id": "CAREBRIDGE",
-            "receiver_id": RECEIVER_ID,
-            "username": USERNAME,
-            "password": PASSWORD,
-            "timeout_seconds": 1,
-            "usage": "T",
-        }
+        partner.options = client_options(timeout_seconds=1)
         await uow.commit()
     async with uow_factory() as uow:
         request = await payer.create_payer_request(

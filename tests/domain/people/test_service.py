@@ -8,12 +8,13 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from domain.audit import service as audit
 from domain.audit.models import AuditAction, AuditEvent
 from domain.errors import DomainError, ErrorCode, ValidationErrors
 from domain.identity.models import OrganizationKind, Role
 from domain.pagination import PageRequest
 from domain.people import service as people
-from domain.people.models import IdentifierSystem
+from domain.people.models import AccessReason, IdentifierSystem
 from domain.people.rules import Address, Identifier, PersonData
 
 STEVE = PersonData(
@@ -179,3 +180,77 @@ async def test_concurrent_registrations_of_one_identifier_leave_exactly_one_pers
             uow=uow, actor=connor, filter=people.PersonFilter(), page=PageRequest(first=10)
         )
     assert len(page.items) == 1
+
+
+async def test_a_page_read_is_one_event_found_by_each_record_and_shown_to_whom_it_concerns(
+    orgs, uow_factory
+):
+    """A list read is one audit event naming every person on the page; the trail finds it by
+    any of them; another organisation's admin sees it for its own person only."""
+    agency = await orgs.organization("City of Cosville", OrganizationKind.AGENCY)
+    clinic = await orgs.organization("Cosville Clinic", OrganizationKind.PROVIDER)
+    connor = await orgs.user(agency, Role.CASEWORKER)
+    admin = await orgs.user(agency, Role.ADMIN)
+    clinic_admin = await orgs.user(clinic, Role.ADMIN)
+    made = []
+    for name in ("Ann", "Bea", "Cy"):
+        async with uow_factory() as uow:
+            person = await people.create_person(
+                uow=uow, actor=connor, data=PersonData(name, "Page")
+            )
+            made.append(person.id)
+    async with uow_factory() as uow:  # the clinic sees Bea too (a referral, say)
+        await people.grant_access(
+            uow=uow, person_id=made[1], organization_id=clinic, reason=AccessReason.REFERRAL
+        )
+        await uow.commit()
+    async with uow_factory() as uow:
+        page = await people.list_persons(
+            uow=uow, actor=connor, filter=people.PersonFilter(), page=PageRequest(first=10)
+        )
+    shown = [p.id for p in page.items]
+    assert set(shown) == set(made)
+    async with uow_factory() as uow:
+        reads = (
+            await uow.session.scalars(
+                select(AuditEvent).where(AuditEvent.action == AuditAction.READ)
+            )
+        ).all()
+        assert len(reads) == 1 and reads[0].entity_id is None
+        assert reads[0].record_ids == shown  # in the order they were shown
+
+    for person_id in made:  # the trail finds the event by each of its records
+        async with uow_factory() as uow:
+            found = await audit.list_audit_events(
+                uow=uow,
+                actor=admin,
+                filter=audit.AuditFilter(entity_id=person_id, action=AuditAction.READ),
+                page=PageRequest(first=10),
+            )
+        assert [e.record_ids for e in found.items] == [shown]
+    async with uow_factory() as uow:
+        nothing = await audit.list_audit_events(
+            uow=uow,
+            actor=admin,
+            filter=audit.AuditFilter(entity_id=admin.subject_id),
+            page=PageRequest(first=10),
+        )
+    assert nothing.items == []
+
+    # The clinic's admin sees the agency's read of Bea, naming Bea alone.
+    async with uow_factory() as uow:
+        theirs = await audit.list_audit_events(
+            uow=uow,
+            actor=clinic_admin,
+            filter=audit.AuditFilter(action=AuditAction.READ),
+            page=PageRequest(first=10),
+        )
+    assert [e.record_ids for e in theirs.items] == [[made[1]]]
+    async with uow_factory() as uow:
+        theirs = await audit.list_audit_events(
+            uow=uow,
+            actor=clinic_admin,
+            filter=audit.AuditFilter(entity_id=made[0]),
+            page=PageRequest(first=10),
+        )
+    assert theirs.items == []
