@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import sqlite3
 from collections import namedtuple
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
@@ -51,6 +52,7 @@ class SqlAlchemyUnitOfWork:
         self.correlation_id = correlation_id
         self._events: list[DomainEvent] = []
         self._gate = gate
+        self._generic = False
 
     async def __aenter__(self) -> Self:
         if self._gate is not None:
@@ -105,18 +107,39 @@ class SqlAlchemyUnitOfWork:
         dispatch = sync.dispatch
         if dispatch.before_cursor_execute:
             dispatch.before_cursor_execute(sync, None, driver.sql, tuple(arguments), None, False)
-        if not generic_plan:
+        if not generic_plan or self._generic:
             return driver.rows(await pg.fetch(driver.sql, *arguments))
+        async with self.generic_plans():
+            return driver.rows(await pg.fetch(driver.sql, *arguments))
+
+    @contextlib.asynccontextmanager
+    async def generic_plans(self) -> AsyncIterator[None]:
+        """On PostgreSQL, the statements run within are planned in their generic plan (once
+        per connection and statement: theirs do not depend on the values) rather than by the
+        connection's own plan_cache_mode; elsewhere nothing changes. One SET before, one RESET
+        after, whatever runs within."""
+        if self.dialect != "postgresql" or self._generic:
+            yield
+            return
+        connection = await self.session.connection()
+        pg: Any = (await connection.get_raw_connection()).driver_connection
         await pg.execute("SET plan_cache_mode = force_generic_plan")
+        self._generic, failed = True, False
         try:
-            records = await pg.fetch(driver.sql, *arguments)
+            yield
+        except BaseException:
+            failed = True
+            raise
         finally:
+            self._generic = False
             try:
                 await pg.execute("RESET plan_cache_mode")  # the connection's own setting
             except BaseException:
-                await connection.invalidate()  # never back in the pool with another mode
-                raise
-        return driver.rows(records)
+                # Not RESET (a failed statement aborted the transaction): never back in the
+                # pool with another mode; what failed within is what is raised.
+                await connection.invalidate()
+                if not failed:
+                    raise
 
     async def insert_rows(self, batches: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]]) -> None:
         """Insert each table's rows (each row a value for every column but a counter key) in

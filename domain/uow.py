@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -36,6 +37,8 @@ class UnitOfWork(Protocol):
     async def fetch_all(
         self, statement: Any, parameters: Mapping[str, Any], *, generic_plan: bool = False
     ) -> list[Any]: ...
+
+    def generic_plans(self) -> AbstractAsyncContextManager[None]: ...
 
     async def insert_rows(
         self, batches: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]]

@@ -94,11 +94,32 @@ async def take_new_submission(
     first = ordered_services(submission.intake)[0]
     asked = (first.requesting_provider, first.servicing_provider)
     parameters = _read_parameters(actor, submission, reference, payer_identifier, member_id, asked)
-    rows = await uow.fetch_all(READ, parameters)
-    found = rows[0] if rows else None
-    providers = _providers(found, asked) if found is not None else None
-    if found is None or providers is None:
-        return None
+    async with uow.generic_plans():  # index lookups and inserts: one plan fits every value
+        rows = await uow.fetch_all(READ, parameters)
+        found = rows[0] if rows else None
+        providers = _providers(found, asked) if found is not None else None
+        if found is None or providers is None:
+            return None
+        request, data = await _taken(
+            uow, actor, submission, lines, found, providers, reference, fingerprint
+        )
+    details = _details(request, data, found, providers) if with_details else None
+    pended = tuple(LineAnswer(n, ReviewAction.PENDED) for n in range(1, len(lines) + 1))
+    answer = PartnerAnswer(AnswerKind.DECIDED, None, pended)  # as inbound_state says of it
+    return SubmissionState(request, reference, details, answer)
+
+
+async def _taken(
+    uow: UnitOfWork,
+    actor: Principal,
+    submission: InboundSubmission,
+    lines: tuple[ServiceLineData, ...],
+    found: Any,
+    providers: list[dict[str, Any] | None],
+    reference: str,
+    fingerprint: str,
+) -> tuple[AuthorizationRequest, PayerRequestData]:
+    """The general path's checks of what was found, then its rows written."""
     requesting, servicing = (p["id"] if p else None for p in providers)
     data = request_data(
         submission, found.payer_id, lines, found.person_id, found.coverage_id, requesting, servicing
@@ -108,12 +129,7 @@ async def take_new_submission(
         check_document(
             document.title, document.content_type, document.content, f"attachments.{index}"
         )
-    request = await _write(uow, actor, submission, data, found, reference, fingerprint)
-    details = _details(request, data, found, providers) if with_details else None
-    pended = tuple(LineAnswer(n, ReviewAction.PENDED) for n in range(1, len(lines) + 1))
-    return SubmissionState(
-        request, reference, details, PartnerAnswer(AnswerKind.DECIDED, None, pended)
-    )
+    return await _write(uow, actor, submission, data, found, reference, fingerprint), data
 
 
 def _checked(

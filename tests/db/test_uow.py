@@ -154,3 +154,30 @@ async def test_fetch_all_takes_an_in_list_of_enum_values(database):
             statement, {"kinds": [OrganizationKind.PAYER]}, generic_plan=True
         )
     assert [r.name for r in rows] == ["A payer"]
+
+
+async def test_generic_plans_hold_within_the_block_and_the_connection_keeps_its_own_after(
+    database, is_postgres
+):
+    """Within `generic_plans` PostgreSQL plans generically; after it, and after a statement
+    that failed within it (an aborted transaction cannot RESET: the connection is dropped),
+    no connection goes back to the pool in that mode, and the failure is what is raised."""
+    if not is_postgres:
+        pytest.skip("plan_cache_mode is a PostgreSQL setting")
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    show = text("SHOW plan_cache_mode")
+    async with database.uow_factory()() as uow:
+        async with uow.generic_plans():
+            assert (await uow.session.execute(show)).scalar_one() == "force_generic_plan"
+        assert (await uow.session.execute(show)).scalar_one() == "force_custom_plan"
+    with pytest.raises(DomainError):
+        async with database.uow_factory()() as uow, uow.generic_plans():
+            await uow.session.execute(text("SELECT 1"))  # the transaction has begun
+            with pytest.raises(DBAPIError):
+                await uow.session.execute(text("SELECT 1/0"))
+            raise DomainError(ErrorCode.CONFLICT, "what failed within")
+    for _ in range(3):  # whichever pooled connection comes back
+        async with database.engine.connect() as connection:
+            assert (await connection.execute(show)).scalar_one() == "force_custom_plan"
