@@ -70,11 +70,15 @@ from domain.partners.ports import (
     PartnerRequest,
 )
 from domain.partners.queue import message_values, wake_event
+from domain.partners.subscription_rules import NOTIFYING_STATUSES
 from domain.people.models import AccessReason, PersonOrganization, Sex
 from domain.uow import UnitOfWork
 
 # The draft's own write and the submission's: the version the general path leaves.
 SUBMITTED_VERSION = 2
+# A submitted request tells no subscriber (the general path's `notify_subscribers` queues
+# nothing): were that to change, only the general path would know what to queue.
+SUBMITTED_NOTIFIES = AuthorizationStatus.SUBMITTING in NOTIFYING_STATUSES
 
 
 async def take_new_submission(
@@ -137,7 +141,7 @@ def _checked(
 ) -> tuple[tuple[ServiceLineData, ...], str, str] | None:
     """The lines, the payer identifier and the member id, unless the general path must say
     what is wrong (after its resend check) or find the requester by NPI (a clearinghouse)."""
-    if actor.organization_kind is not OrganizationKind.PROVIDER:
+    if actor.organization_kind is not OrganizationKind.PROVIDER or SUBMITTED_NOTIFIES:
         return None
     try:
         lines = requested_lines(submission.intake)
