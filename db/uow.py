@@ -17,8 +17,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from domain.clock import Clock
 from domain.errors import DomainError, ErrorCode
 from domain.events import DomainEvent, EventBus
+from domain.uow import PlanMode
 
 log = logging.getLogger(__name__)
+
+# What a pooled PostgreSQL connection's record knows of its plan_cache_mode: the mode it was
+# configured with at connect (db.engine) and the one it has now, when known.
+PLAN_DEFAULT_KEY = "carebridge_plan_cache_default"
+PLAN_MODE_KEY = "carebridge_plan_cache_mode"
+PLAN_MODES = frozenset({"auto", "force_custom_plan", "force_generic_plan"})
 
 
 def _conflict() -> DomainError:
@@ -101,18 +108,38 @@ class SqlAlchemyUnitOfWork:
         dispatch = sync.dispatch
         if dispatch.before_cursor_execute:
             dispatch.before_cursor_execute(sync, None, driver.sql, tuple(arguments), None, False)
-        if not generic_plan:
-            return driver.rows(await pg.fetch(driver.sql, *arguments))
-        await pg.execute("SET plan_cache_mode = force_generic_plan")
-        try:
-            records = await pg.fetch(driver.sql, *arguments)
-        finally:
-            try:
-                await pg.execute("RESET plan_cache_mode")  # the connection's own setting
-            except BaseException:
-                await connection.invalidate()  # never back in the pool with another mode
-                raise
-        return driver.rows(records)
+        if generic_plan:
+            await self._plan_mode(connection, pg, "force_generic_plan")
+        return driver.rows(await pg.fetch(driver.sql, *arguments))
+
+    async def plan_statements(self, mode: PlanMode | None = None) -> None:
+        """On PostgreSQL, plan this unit of work's statements as `mode` says, or as the
+        service's connections are configured to (`None`: CAREBRIDGE_DATABASE_PLAN_CACHE_MODE);
+        elsewhere nothing."""
+        if self.dialect != "postgresql":
+            return
+        connection = await self.session.connection()
+        raw = await connection.get_raw_connection()
+        await self._plan_mode(connection, raw.driver_connection, mode)
+
+    @staticmethod
+    async def _plan_mode(connection: Any, pg: Any, mode: PlanMode | None) -> None:
+        """`plan_cache_mode` as `mode` for what runs next on this connection. Outside a
+        transaction it is set for the connection, which keeps it (and the pool remembers it
+        with the connection), so it is sent only when it changes; inside one it is SET LOCAL
+        (a rollback would undo a plain SET without the pool knowing)."""
+        info = (await connection.get_raw_connection()).info
+        mode = mode or info.get(PLAN_DEFAULT_KEY)
+        if mode not in PLAN_MODES:
+            return  # a connection this module did not configure: leave it as it is
+        if info.get(PLAN_MODE_KEY) == mode:
+            return
+        if pg.is_in_transaction():
+            await pg.execute(f"SET LOCAL plan_cache_mode = {mode}")
+            return
+        info.pop(PLAN_MODE_KEY, None)  # unknown until the server has it
+        await pg.execute(f"SET plan_cache_mode = {mode}")
+        info[PLAN_MODE_KEY] = mode
 
     async def commit(self) -> None:
         try:

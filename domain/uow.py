@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Literal, Protocol, Self
 
 from domain.clock import Clock
 from domain.events import DomainEvent
+
+# How PostgreSQL plans a prepared statement: afresh for its values on every execution
+# (custom), or once for any values (generic).
+PlanMode = Literal["force_custom_plan", "force_generic_plan"]
 
 
 class UnitOfWork(Protocol):
@@ -36,6 +40,8 @@ class UnitOfWork(Protocol):
     async def fetch_all(
         self, statement: Any, parameters: Mapping[str, Any], *, generic_plan: bool = False
     ) -> list[Any]: ...
+
+    async def plan_statements(self, mode: PlanMode | None = None) -> None: ...
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

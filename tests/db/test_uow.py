@@ -104,10 +104,13 @@ async def test_postgresql_connections_plan_each_search_for_its_values(database, 
 
 
 async def test_fetch_all_runs_a_statement_by_the_driver_as_the_session_would(database):
-    """Same rows (by column name) as the session's; a generic plan for that one statement
-    leaves the connection's own plan_cache_mode as it was."""
+    """Same rows (by column name) as the session's; a generic plan is set on the connection
+    once and remembered with it by the pool, and `plan_statements()` brings back the
+    configured mode for a statement that needs it (the provider search)."""
     from sqlalchemy import bindparam, literal_column, select, text
     from sqlalchemy.exc import StatementError
+
+    from db.uow import PLAN_MODE_KEY
 
     statement = select(
         literal_column("1").label("one"),
@@ -115,15 +118,32 @@ async def test_fetch_all_runs_a_statement_by_the_driver_as_the_session_would(dat
         bindparam("fixed", "built in").label("fixed"),
     )
     factory = database.uow_factory(read_only=True)
-    for generic in (False, True, True):
+
+    async def server_mode(uow) -> str:
+        return (await uow.session.execute(text("SHOW plan_cache_mode"))).scalar_one()
+
+    for generic in (False, True, True, False):
         async with factory() as uow:
             rows = await uow.fetch_all(statement, {"word": "hello"}, generic_plan=generic)
             expected = (await uow.session.execute(statement, {"word": "hello"})).all()
             assert [(r.one, r.word, r.fixed) for r in rows] == [tuple(r) for r in expected]
             assert rows[0].word == "hello" and rows[0].fixed == "built in"
-            if uow.dialect == "postgresql":
-                mode = (await uow.session.execute(text("SHOW plan_cache_mode"))).scalar_one()
-                assert mode == "force_custom_plan"
+            if uow.dialect != "postgresql":
+                continue
+            connection = await uow.session.connection()
+            remembered = (await connection.get_raw_connection()).info[PLAN_MODE_KEY]
+            mode = await server_mode(uow)
+            assert mode == remembered  # what the pool remembers is what the server has
+            if generic:
+                assert mode == "force_generic_plan"
+            await uow.plan_statements()  # inside this transaction: SET LOCAL
+            assert await server_mode(uow) == "force_custom_plan"
+    if database.engine.dialect.name == "postgresql":
+        async with factory() as uow:  # outside a transaction: for the connection, remembered
+            await uow.plan_statements()
+            connection = await uow.session.connection()
+            remembered = (await connection.get_raw_connection()).info[PLAN_MODE_KEY]
+            assert remembered == await server_mode(uow) == "force_custom_plan"
     with pytest.raises((KeyError, StatementError)):  # a value left out is never sent as null
         async with factory() as uow:
             await uow.fetch_all(statement, {})
