@@ -7,7 +7,7 @@ X217 and X215 TR3s order them (party loops come last in every 2000 loop)."""
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
 from operator import itemgetter
@@ -93,20 +93,82 @@ class HLNode(NamedTuple):
             stack.extend(reversed(node.children))
 
 
-@dataclass(frozen=True, slots=True)
-class Hierarchy:
+class Tree(NamedTuple):
     header: tuple[Segment, ...]  # before the first HL (BHT)
     roots: tuple[HLNode, ...]
     nodes: tuple[HLNode, ...]  # document order
     problems: tuple[X12Problem, ...]  # ids used twice, parents missing: the tree is usable
-    table: LoopTable
+
+
+class Hierarchy:
+    """The HL tree of a transaction body, built when first looked at (`header`, `roots`,
+    `nodes`, `problems`): reading a message does not build it, its first reader does.
+    Immutable (read-only attributes), compared by its tree."""
+
+    __slots__ = ("_body", "_table", "_tree")
+
+    def __init__(self, body: Body, table: LoopTable) -> None:
+        """`body`: the segments between ST and SE, or how to get them when needed."""
+        self._body: Body | None = body
+        self._table = table
+        self._tree: Tree | None = None
+
+    @property
+    def table(self) -> LoopTable:
+        return self._table
+
+    @property
+    def tree(self) -> Tree:
+        tree = self._tree
+        if tree is None:  # two threads may both build it: the same tree either way
+            body = self._body
+            assert body is not None
+            tree = self._tree = build_tree(body if isinstance(body, tuple) else body(), self._table)
+            self._body = None
+        return tree
+
+    @property
+    def header(self) -> tuple[Segment, ...]:
+        return self.tree.header
+
+    @property
+    def roots(self) -> tuple[HLNode, ...]:
+        return self.tree.roots
+
+    @property
+    def nodes(self) -> tuple[HLNode, ...]:
+        return self.tree.nodes
+
+    @property
+    def problems(self) -> tuple[X12Problem, ...]:
+        return self.tree.problems
 
     def level(self, code: str) -> tuple[HLNode, ...]:
-        return tuple(node for node in self.nodes if node.level == code)
+        return tuple(node for node in self.tree.nodes if node.level == code)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Hierarchy)
+        return (self.tree, self._table) == (other.tree, other._table)
+
+    def __hash__(self) -> int:
+        return hash((self.tree, self.table))
+
+    def __repr__(self) -> str:
+        return f"Hierarchy(tree={self.tree!r}, table={self.table!r})"
 
 
-def build_hierarchy(body: tuple[Segment, ...], table: LoopTable) -> Hierarchy:
-    """The HL tree of a transaction body (the segments between ST and SE)."""
+Body = tuple[Segment, ...] | Callable[[], tuple[Segment, ...]]
+
+
+def build_hierarchy(body: Body, table: LoopTable) -> Hierarchy:
+    """The HL tree of a transaction body (the segments between ST and SE), built on first use."""
+    return Hierarchy(body, table)
+
+
+def build_tree(body: tuple[Segment, ...], table: LoopTable) -> Tree:
+    """The HL tree of a transaction body, built now."""
     ids = list(map(itemgetter(0), body))  # segment ids
     starts = [i for i, segment_id in enumerate(ids) if segment_id == "HL"]
     names = [i for i, segment_id in enumerate(ids) if segment_id == "NM1"]
@@ -128,7 +190,7 @@ def build_hierarchy(body: tuple[Segment, ...], table: LoopTable) -> Hierarchy:
             message = f"HL02 {orphan.parent_id!r} names no earlier HL"
             problems.append(_hl_problem(orphan, message, 2))
     nodes = tuple(reversed(backwards))
-    return Hierarchy(header, tuple(reversed(roots)), nodes, tuple(problems), table)
+    return Tree(header, tuple(reversed(roots)), nodes, tuple(problems))
 
 
 _new = tuple.__new__  # builds a named tuple without its keyword-handling __new__
