@@ -6,7 +6,8 @@
 The messages are the eleven 278 TR3 examples in ../shared/conformance/x12/ (read in place),
 taken in turn. "parse" is `parse_interchange`: bytes to segments (ISA delimiters, line
 breaks kept) and the envelope nesting. "parse+map" is `parse_278`: that, plus the
-Transaction278 with its HL tree. "generate" writes the parsed interchange back to bytes.
+Transaction278 with its HL tree, read (built on first use, as every mapping reads it).
+"generate" writes the parsed interchange back to bytes.
 
 Each stands beside its baseline, measured in the same run: the bare split (`decode`, `split`
 on the segment terminator, `split` on the element separator) and the bare join (the
@@ -67,6 +68,12 @@ def check(messages: list[bytes]) -> None:
             raise BenchError("a 278 without a patient event")
 
 
+def mapped(data: bytes) -> object:
+    """parse_278 and the HL tree read, as every caller that maps a 278 reads it (the tree is
+    built on first use: without reading it, parse+map would leave out the mapping's work)."""
+    return parse_278(data).hierarchy.nodes
+
+
 def rates(
     ours: Callable[[], object], theirs: Callable[[], object], count: int, repeat: int
 ) -> tuple[float, float]:
@@ -100,7 +107,7 @@ def measure(messages: list[bytes], count: int, repeat: int) -> list[tuple[str, f
     baseline = each(lambda i: bare_split(messages[i]))
     for name, ours, theirs in (
         ("parse", each(lambda i: parse_interchange(messages[i])), baseline),
-        ("parse+map", each(lambda i: parse_278(messages[i])), baseline),
+        ("parse+map", each(lambda i: mapped(messages[i])), baseline),
         ("generate", each(ours_generate), each(lambda i: bare_join(split[i]))),
     ):
         ours_rate, theirs_rate = rates(ours, theirs, rounds, repeat)

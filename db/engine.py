@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from db.uow import PLAN_DEFAULT_KEY, PLAN_MODE_KEY
 from settings import Settings
 
 
@@ -47,7 +48,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(
+    mode = settings.database_plan_cache_mode
+    engine = create_async_engine(
         url,
         echo=settings.database_echo,
         hide_parameters=True,
@@ -56,6 +58,14 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
         pool_pre_ping=settings.database_pool_pre_ping,
-        connect_args={"server_settings": {"plan_cache_mode": settings.database_plan_cache_mode}},
+        connect_args={"server_settings": {"plan_cache_mode": mode}},
         pool_recycle=1800,
     )
+
+    def remember_plan_mode(dbapi_connection: Any, record: Any) -> None:
+        # A statement that needs another mode sets it and the record remembers
+        # (UnitOfWork.plan_statements): the connection keeps it across checkouts.
+        record.info[PLAN_DEFAULT_KEY] = record.info[PLAN_MODE_KEY] = mode
+
+    event.listen(engine.sync_engine.pool, "connect", remember_plan_mode)
+    return engine

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import sqlite3
 from collections import namedtuple
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
@@ -22,8 +21,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from domain.clock import Clock
 from domain.errors import DomainError, ErrorCode
 from domain.events import DomainEvent, EventBus
+from domain.uow import PlanMode
 
 log = logging.getLogger(__name__)
+
+# What a pooled PostgreSQL connection's record knows of its plan_cache_mode: the mode it was
+# configured with at connect (db.engine) and the one it has now, when known.
+PLAN_DEFAULT_KEY = "carebridge_plan_cache_default"
+PLAN_MODE_KEY = "carebridge_plan_cache_mode"
+PLAN_MODES = frozenset({"auto", "force_custom_plan", "force_generic_plan"})
 
 
 def _conflict() -> DomainError:
@@ -52,7 +58,6 @@ class SqlAlchemyUnitOfWork:
         self.correlation_id = correlation_id
         self._events: list[DomainEvent] = []
         self._gate = gate
-        self._generic = False
 
     async def __aenter__(self) -> Self:
         if self._gate is not None:
@@ -107,39 +112,38 @@ class SqlAlchemyUnitOfWork:
         dispatch = sync.dispatch
         if dispatch.before_cursor_execute:
             dispatch.before_cursor_execute(sync, None, driver.sql, tuple(arguments), None, False)
-        if not generic_plan or self._generic:
-            return driver.rows(await pg.fetch(driver.sql, *arguments))
-        async with self.generic_plans():
-            return driver.rows(await pg.fetch(driver.sql, *arguments))
+        if generic_plan:
+            await self._plan_mode(connection, pg, "force_generic_plan")
+        return driver.rows(await pg.fetch(driver.sql, *arguments))
 
-    @contextlib.asynccontextmanager
-    async def generic_plans(self) -> AsyncIterator[None]:
-        """On PostgreSQL, the statements run within are planned in their generic plan (once
-        per connection and statement: theirs do not depend on the values) rather than by the
-        connection's own plan_cache_mode; elsewhere nothing changes. One SET before, one RESET
-        after, whatever runs within."""
-        if self.dialect != "postgresql" or self._generic:
-            yield
+    async def plan_statements(self, mode: PlanMode | None = None) -> None:
+        """On PostgreSQL, plan this unit of work's statements as `mode` says, or as the
+        service's connections are configured to (`None`: CAREBRIDGE_DATABASE_PLAN_CACHE_MODE);
+        elsewhere nothing."""
+        if self.dialect != "postgresql":
             return
         connection = await self.session.connection()
-        pg: Any = (await connection.get_raw_connection()).driver_connection
-        await pg.execute("SET plan_cache_mode = force_generic_plan")
-        self._generic, failed = True, False
-        try:
-            yield
-        except BaseException:
-            failed = True
-            raise
-        finally:
-            self._generic = False
-            try:
-                await pg.execute("RESET plan_cache_mode")  # the connection's own setting
-            except BaseException:
-                # Not RESET (a failed statement aborted the transaction): never back in the
-                # pool with another mode; what failed within is what is raised.
-                await connection.invalidate()
-                if not failed:
-                    raise
+        raw = await connection.get_raw_connection()
+        await self._plan_mode(connection, raw.driver_connection, mode)
+
+    @staticmethod
+    async def _plan_mode(connection: Any, pg: Any, mode: PlanMode | None) -> None:
+        """`plan_cache_mode` as `mode` for what runs next on this connection. Outside a
+        transaction it is set for the connection, which keeps it (and the pool remembers it
+        with the connection), so it is sent only when it changes; inside one it is SET LOCAL
+        (a rollback would undo a plain SET without the pool knowing)."""
+        info = (await connection.get_raw_connection()).info
+        mode = mode or info.get(PLAN_DEFAULT_KEY)
+        if mode not in PLAN_MODES:
+            return  # a connection this module did not configure: leave it as it is
+        if info.get(PLAN_MODE_KEY) == mode:
+            return
+        if pg.is_in_transaction():
+            await pg.execute(f"SET LOCAL plan_cache_mode = {mode}")
+            return
+        info.pop(PLAN_MODE_KEY, None)  # unknown until the server has it
+        await pg.execute(f"SET plan_cache_mode = {mode}")
+        info[PLAN_MODE_KEY] = mode
 
     async def insert_rows(self, batches: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]]) -> None:
         """Insert each table's rows (each row a value for every column but a counter key) in

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Literal, Protocol, Self
 
 from domain.clock import Clock
 from domain.events import DomainEvent
+
+# How PostgreSQL plans a prepared statement: afresh for its values on every execution
+# (custom), or once for any values (generic).
+PlanMode = Literal["force_custom_plan", "force_generic_plan"]
 
 
 class UnitOfWork(Protocol):
@@ -38,7 +41,7 @@ class UnitOfWork(Protocol):
         self, statement: Any, parameters: Mapping[str, Any], *, generic_plan: bool = False
     ) -> list[Any]: ...
 
-    def generic_plans(self) -> AbstractAsyncContextManager[None]: ...
+    async def plan_statements(self, mode: PlanMode | None = None) -> None: ...
 
     async def insert_rows(
         self, batches: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]]

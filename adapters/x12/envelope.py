@@ -8,43 +8,124 @@ and written back unchanged."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from functools import partial
 from operator import itemgetter
+from typing import NamedTuple
 
 from adapters.x12.errors import ProblemCode, X12Error, X12Problem
 from adapters.x12.segments import (
     Delimiters,
-    Document,
     Segment,
-    read_segments,
+    SplitSegments,
+    split_segments,
     write_segments,
 )
 
 ENVELOPE_IDS = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE", "TA1"})
 
 
-@dataclass(frozen=True, slots=True)
 class TransactionSet:
-    header: Segment  # ST
-    body: tuple[Segment, ...]
-    trailer: Segment  # SE
+    """ST, body, SE; immutable (read-only attributes). `parse_interchange` leaves the body's
+    segments unbuilt until `body` is first read (`body_ids` and `body_segment` do not build
+    it), so reading only the envelope or a few segments costs no objects for the rest."""
+
+    __slots__ = ("_body", "_header", "_split", "_start", "_stop", "_trailer")
+
+    def __init__(self, header: Segment, body: tuple[Segment, ...], trailer: Segment) -> None:
+        self._header = header
+        self._body: tuple[Segment, ...] | None = body
+        self._trailer = trailer
+        self._split: SplitSegments | None = None
+        self._start = self._stop = 0
+
+    @property
+    def header(self) -> Segment:  # ST
+        return self._header
+
+    @property
+    def trailer(self) -> Segment:  # SE
+        return self._trailer
+
+    @property
+    def body(self) -> tuple[Segment, ...]:
+        body = self._body
+        if body is None:  # two threads may both build it: the same segments either way
+            split = self._split
+            assert split is not None
+            body = self._body = split.build(self._start, self._stop)
+            self._split = None  # the split's lists are no longer needed here
+        return body
+
+    def body_ids(self) -> list[str]:
+        """The ids of the body's segments, in order."""
+        split = self._split
+        if split is not None:
+            return split.ids[self._start : self._stop]
+        return list(map(itemgetter(0), self.body))
+
+    def body_segment(self, index: int) -> Segment:
+        """The body's segment at `index` (from 0), without building the others."""
+        split = self._split
+        if split is not None and 0 <= index < self._stop - self._start:
+            return split.segment(self._start + index)
+        return self.body[index]
+
+    def body_element(self, index: int, number: int) -> str:
+        """Element `number` (from 1) of the body's segment at `index`, or "" when the segment
+        stops before it; without building any segment."""
+        split = self._split
+        if split is not None and 0 <= index < self._stop - self._start:
+            values = split.values[self._start + index]  # the id, then the elements
+            return values[number] if 0 < number < len(values) else ""
+        return self.body[index].element(number)
 
     @property
     def code(self) -> str:
-        return self.header.element(1)
+        return self._header.element(1)
 
     @property
     def control_number(self) -> str:
-        return self.header.element(2)
+        return self._header.element(2)
 
     def segments(self) -> Iterator[Segment]:
-        yield self.header
+        yield self._header
         yield from self.body
-        yield self.trailer
+        yield self._trailer
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, TransactionSet)
+        return (self._header, self.body, self._trailer) == (
+            other._header,
+            other.body,
+            other._trailer,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self._header, self.body, self._trailer))
+
+    def __repr__(self) -> str:
+        parts = f"header={self._header!r}, body={self.body!r}, trailer={self._trailer!r}"
+        return f"TransactionSet({parts})"
 
 
-@dataclass(frozen=True, slots=True)
-class FunctionalGroup:
+def _unbuilt(
+    header: Segment, split: SplitSegments, start: int, stop: int, trailer: Segment
+) -> TransactionSet:
+    """A transaction set whose body is split[start:stop], built on first use."""
+    made = _new_object(TransactionSet)
+    made._header, made._trailer, made._body = header, trailer, None
+    made._split, made._start, made._stop = split, start, stop
+    return made
+
+
+_new_object = object.__new__
+
+
+class FunctionalGroup(NamedTuple):
+    """GS, transaction sets, GE. A named tuple, like `Segment`: one is built per message."""
+
     header: Segment  # GS
     transactions: tuple[TransactionSet, ...]
     trailer: Segment  # GE
@@ -68,8 +149,9 @@ class FunctionalGroup:
         yield self.trailer
 
 
-@dataclass(frozen=True, slots=True)
-class Interchange:
+class Interchange(NamedTuple):
+    """ISA, TA1s, groups, IEA. A named tuple, like `Segment`: one is built per message."""
+
     header: Segment  # ISA
     acknowledgments: tuple[Segment, ...]  # TA1 segments, before any group
     groups: tuple[FunctionalGroup, ...]
@@ -96,30 +178,42 @@ class Interchange:
 
 def parse_interchange(data: bytes | str) -> Interchange:
     """One interchange from bytes (or text); raises `X12Error` listing every nesting problem."""
-    document = read_segments(data)
-    ids = list(map(itemgetter(0), document.segments))  # the ids, without attribute lookups
-    simple = _one_transaction(document, ids)
+    delimiters, split, bom = split_segments(data)
+    simple = _one_transaction(split, delimiters, bom)
     if simple is not None:
         return simple
-    reader = _Reader(document.segments, ids)
-    interchange = reader.interchange(document.delimiters, document.bom)
+    reader = _Reader(split.build(), split.ids)
+    interchange = reader.interchange(delimiters, bom)
     if reader.problems:
         raise X12Error(reader.problems)
     return interchange
 
 
-def _one_transaction(document: Document, ids: list[str]) -> Interchange | None:
-    """The common shape, one group holding one transaction set, without walking it;
-    None for any other shape (the reader then walks it and names what is wrong)."""
-    shape = ids[1:3] == ["GS", "ST"] and ids[-3:] == ["SE", "GE", "IEA"]
-    if not shape or not ENVELOPE_IDS.isdisjoint(ids[3:-3]):
+def _one_transaction(split: SplitSegments, delimiters: Delimiters, bom: bool) -> Interchange | None:
+    """The common shape, one group holding one transaction set, without walking it (and with
+    its body not built yet); None for any other shape (the reader then walks it and names
+    what is wrong)."""
+    ids = split.ids
+    stop = len(ids) - 3
+    if (
+        stop < 3
+        or ids[1] != "GS"
+        or ids[2] != "ST"
+        or ids[stop] != "SE"
+        or ids[stop + 1] != "GE"
+        or ids[stop + 2] != "IEA"
+        or len(split.values[0]) != 17  # ISA and its 16 elements
+        or not ENVELOPE_IDS.isdisjoint(ids[3:stop])
+    ):
         return None
-    segments = document.segments
-    if len(segments[0].elements) != 16:
-        return None
-    transaction = TransactionSet(segments[2], segments[3:-3], segments[-3])
-    group = FunctionalGroup(segments[1], (transaction,), segments[-2])
-    return Interchange(segments[0], (), (group,), segments[-1], document.delimiters, document.bom)
+    one = split.segment
+    transaction = _unbuilt(one(2), split, 3, stop, one(stop))
+    group = _new_group((one(1), (transaction,), one(stop + 1)))
+    return _new_interchange((one(0), (), (group,), one(stop + 2), delimiters, bom))
+
+
+_new_group = partial(tuple.__new__, FunctionalGroup)
+_new_interchange = partial(tuple.__new__, Interchange)
 
 
 def write_interchange(interchange: Interchange) -> bytes:

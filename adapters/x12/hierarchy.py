@@ -6,10 +6,9 @@ X217 and X215 TR3s order them (party loops come last in every 2000 loop)."""
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import compress, count, pairwise
 from operator import itemgetter
 from types import MappingProxyType
 from typing import NamedTuple
@@ -32,6 +31,12 @@ class LoopTable:
     levels: Mapping[str, Level]
     # (HL03, NM101) -> party loop, where one level has several party loops
     party_loops: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    # the HL03 codes that have some in `party_loops` (derived)
+    split_levels: frozenset[str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        levels = frozenset(level for level, _ in self.party_loops)
+        object.__setattr__(self, "split_levels", levels)
 
     def party_loop(self, level: str, entity: str) -> str:
         known = self.levels.get(level)
@@ -93,88 +98,156 @@ class HLNode(NamedTuple):
             stack.extend(reversed(node.children))
 
 
-@dataclass(frozen=True, slots=True)
-class Hierarchy:
+class Tree(NamedTuple):
+    """What `build_tree` finds in a transaction body; a `Hierarchy` holds one once built."""
+
     header: tuple[Segment, ...]  # before the first HL (BHT)
     roots: tuple[HLNode, ...]
     nodes: tuple[HLNode, ...]  # document order
     problems: tuple[X12Problem, ...]  # ids used twice, parents missing: the tree is usable
-    table: LoopTable
+
+
+class Hierarchy:
+    """The HL tree of a transaction body, built when first looked at (`header`, `roots`,
+    `nodes`, `problems`): reading a message does not build it, its first reader does.
+    Immutable (read-only attributes), compared by its tree."""
+
+    __slots__ = ("_body", "_table", "_tree")
+
+    def __init__(self, body: Body, table: LoopTable) -> None:
+        """`body`: the segments between ST and SE, or how to get them when needed."""
+        self._body: Body | None = body
+        self._table = table
+        self._tree: Tree | None = None
+
+    @property
+    def table(self) -> LoopTable:
+        return self._table
+
+    @property
+    def tree(self) -> Tree:
+        tree = self._tree
+        if tree is None:  # two threads may both build it: the same tree either way
+            body = self._body
+            assert body is not None
+            tree = self._tree = build_tree(body if isinstance(body, tuple) else body(), self._table)
+            self._body = None
+        return tree
+
+    @property
+    def header(self) -> tuple[Segment, ...]:
+        return self.tree.header
+
+    @property
+    def roots(self) -> tuple[HLNode, ...]:
+        return self.tree.roots
+
+    @property
+    def nodes(self) -> tuple[HLNode, ...]:
+        return self.tree.nodes
+
+    @property
+    def problems(self) -> tuple[X12Problem, ...]:
+        return self.tree.problems
 
     def level(self, code: str) -> tuple[HLNode, ...]:
-        return tuple(node for node in self.nodes if node.level == code)
+        return tuple(node for node in self.tree.nodes if node.level == code)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Hierarchy)
+        return (self.tree, self._table) == (other.tree, other._table)
+
+    def __hash__(self) -> int:
+        return hash((self.tree, self.table))
+
+    def __repr__(self) -> str:
+        return f"Hierarchy(tree={self.tree!r}, table={self.table!r})"
 
 
-def build_hierarchy(body: tuple[Segment, ...], table: LoopTable) -> Hierarchy:
-    """The HL tree of a transaction body (the segments between ST and SE)."""
+Body = tuple[Segment, ...] | Callable[[], tuple[Segment, ...]]
+
+
+def build_hierarchy(body: Body, table: LoopTable) -> Hierarchy:
+    """The HL tree of a transaction body (the segments between ST and SE), built on first use."""
+    return Hierarchy(body, table)
+
+
+def build_tree(body: tuple[Segment, ...], table: LoopTable) -> Tree:
+    """The HL tree of a transaction body, built now: one pass from the end over the HL and
+    NM1 positions, so that each loop's children (which come after it) are built before it."""
     ids = list(map(itemgetter(0), body))  # segment ids
-    starts = [i for i, segment_id in enumerate(ids) if segment_id == "HL"]
-    names = [i for i, segment_id in enumerate(ids) if segment_id == "NM1"]
-    header = body[: starts[0]] if starts else body
+    if "HL" not in ids:
+        return Tree(body, (), (), ())
+    first = ids.index("HL")
+    marks = list(compress(count(), map(_MARKS.__contains__, ids)))  # every HL and NM1
+    levels, party_loops, split_levels = table.levels, table.party_loops, table.split_levels
     problems: list[X12Problem] = []
-    pending: dict[str, list[HLNode]] = {}
+    pending: dict[str, list[HLNode]] = {}  # nodes by the HL01 of the parent they wait for
     seen: set[str] = set()
     backwards: list[HLNode] = []
     roots: list[HLNode] = []
-    for start, end in reversed(_spans(starts, len(body))):
-        node = _node(body, names, start, end, table, pending)
-        if node.id in seen:
-            problems.append(_hl_problem(node, f"HL01 {node.id!r} is used twice", 1))
-        seen.add(node.id)
+    names: list[int] = []  # the NM1 positions of the loop being read, last first
+    end = len(body)  # where the run being read stops
+    for index in reversed(marks):
+        if index < first:  # an NM1 before the first HL belongs to the header
+            break
+        if ids[index] == "NM1":
+            names.append(index)
+            continue
+        hl = body[index]
+        elements = hl[1]
+        if len(elements) >= 3:
+            node_id, parent_id, level = elements[0], elements[1], elements[2]
+        else:
+            node_id, parent_id, level = (*elements, "", "", "")[:3]
+        known = levels.get(level)
+        if names:
+            usual = known.party_loop if known else ""
+            split = level in split_levels
+            names.reverse()
+            names.append(end)
+            parties = tuple(
+                [
+                    _new(Party, (_party_loop(party_loops, level, body[i], usual), body[i:j]))
+                    if split
+                    else _new(Party, (usual, body[i:j]))
+                    for i, j in pairwise(names)
+                ]
+            )
+            own = body[index + 1 : names[0]]
+            names = []
+        else:
+            parties = ()
+            own = body[index + 1 : end]
+        children = tuple(reversed(pending.pop(node_id))) if node_id in pending else ()
+        loop = known.loop if known else ""
+        node = _new(HLNode, (hl, node_id, parent_id, level, loop, own, parties, children))
+        if node_id in seen:
+            problems.append(_hl_problem(node, f"HL01 {node_id!r} is used twice", 1))
+        seen.add(node_id)
         backwards.append(node)
-        (pending.setdefault(node.parent_id, []) if node.parent_id else roots).append(node)
+        (pending.setdefault(parent_id, []) if parent_id else roots).append(node)
+        end = index
     for orphans in pending.values():
         for orphan in orphans:
             message = f"HL02 {orphan.parent_id!r} names no earlier HL"
             problems.append(_hl_problem(orphan, message, 2))
-    nodes = tuple(reversed(backwards))
-    return Hierarchy(header, tuple(reversed(roots)), nodes, tuple(problems), table)
+    backwards.reverse()
+    roots.reverse()
+    return Tree(body[:first], tuple(roots), tuple(backwards), tuple(problems))
 
 
+_MARKS = frozenset({"HL", "NM1"})
 _new = tuple.__new__  # builds a named tuple without its keyword-handling __new__
 
 
-def _node(
-    body: tuple[Segment, ...],
-    all_names: list[int],
-    start: int,
-    end: int,
-    table: LoopTable,
-    pending: dict[str, list[HLNode]],
-) -> HLNode:
-    """The HL loop body[start:end]; its children were built before it (they come later).
-    `all_names` are the positions of every NM1 in `body`, in order."""
-    hl = body[start]
-    elements = hl.elements
-    count = len(elements)
-    node_id = elements[0] if count else ""
-    parent_id = elements[1] if count > 1 else ""
-    level = elements[2] if count > 2 else ""
-    known = table.levels.get(level)
-    names = all_names[bisect_left(all_names, start + 1) : bisect_left(all_names, end)]
-    parties: tuple[Party, ...] = ()
-    if names:
-        own = body[start + 1 : names[0]]
-        usual, special = (known.party_loop if known else ""), table.party_loops
-        names.append(end)
-        parties = tuple(
-            [
-                _new(Party, (special.get((level, body[i].element(1)), usual), body[i:j]))
-                if special
-                else _new(Party, (usual, body[i:j]))
-                for i, j in pairwise(names)
-            ]
-        )
-    else:
-        own = body[start + 1 : end]
-    children = tuple(reversed(pending.pop(node_id))) if node_id in pending else ()
-    loop = known.loop if known else ""
-    return _new(HLNode, (hl, node_id, parent_id, level, loop, own, parties, children))
-
-
-def _spans(starts: list[int], end: int) -> list[tuple[int, int]]:
-    """(start, end) of each run that begins at one of `starts`."""
-    return list(pairwise([*starts, end])) if starts else []
+def _party_loop(
+    party_loops: Mapping[tuple[str, str], str], level: str, nm1: Segment, usual: str
+) -> str:
+    entity = nm1[1][0] if nm1[1] else ""  # NM101
+    return party_loops.get((level, entity), usual)
 
 
 def hierarchy_problems(hierarchy: Hierarchy) -> list[X12Problem]:

@@ -4,8 +4,6 @@ dates) and never requests a new one, so it has its own reader and its own checks
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from adapters.x12.envelope import TransactionSet
 from adapters.x12.errors import ProblemCode, X12Problem
 from adapters.x12.hierarchy import X215_LOOPS
@@ -16,9 +14,10 @@ from adapters.x12.segments import Delimiters
 REVIEW_REFERENCES = ("BB", "NT")  # authorization number, administrative reference number
 
 
-@dataclass(frozen=True, slots=True)
 class Inquiry278(ReviewTree):
     """A status inquiry (BHT02 13) or its response (11)."""
+
+    __slots__ = ()
 
     @property
     def is_response(self) -> bool:
@@ -40,8 +39,8 @@ class Inquiry278(ReviewTree):
 def read_inquiry(
     transaction: TransactionSet, delimiters: Delimiters, version: str = X215
 ) -> Inquiry278:
-    header, hierarchy = read_tree(transaction, delimiters, X215_LOOPS)
-    return Inquiry278(transaction, delimiters, version, header, hierarchy)
+    hierarchy = read_tree(transaction, X215_LOOPS)
+    return Inquiry278(transaction, delimiters, version, None, hierarchy)
 
 
 def inquiry_problems(inquiry: Inquiry278) -> list[X12Problem]:

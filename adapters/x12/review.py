@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from adapters.x12.envelope import TransactionSet
 from adapters.x12.errors import ProblemCode, X12Error, X12Problem
 from adapters.x12.hierarchy import X217_LOOPS, Hierarchy, LoopTable, build_hierarchy
-from adapters.x12.segments import Delimiters
+from adapters.x12.segments import Delimiters, Segment
 from adapters.x12.typed import BHT, decode
 from adapters.x12.views import NodeView, PartyView, PatientEvent, ServiceLine
 
@@ -25,15 +25,69 @@ class Patient:
     is_subscriber: bool
 
 
-@dataclass(frozen=True, slots=True)
 class ReviewTree:
-    """What the review (X217) and the inquiry (X215) share: the envelope, BHT and HL tree."""
+    """What the review (X217) and the inquiry (X215) share: the envelope, BHT and HL tree.
 
-    transaction: TransactionSet
-    delimiters: Delimiters
-    version: str
-    header: BHT
-    hierarchy: Hierarchy
+    Immutable (read-only attributes), compared by its parts. `header` may be given as the
+    BHT segment, or None for the transaction's first segment, decoded when first read; the
+    hierarchy builds its tree when first read."""
+
+    __slots__ = ("_delimiters", "_header", "_hierarchy", "_transaction", "_version")
+
+    def __init__(
+        self,
+        transaction: TransactionSet,
+        delimiters: Delimiters,
+        version: str,
+        header: BHT | Segment | None,
+        hierarchy: Hierarchy,
+    ) -> None:
+        self._transaction = transaction
+        self._delimiters = delimiters
+        self._version = version
+        self._header = header
+        self._hierarchy = hierarchy
+
+    @property
+    def transaction(self) -> TransactionSet:
+        return self._transaction
+
+    @property
+    def delimiters(self) -> Delimiters:
+        return self._delimiters
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    @property
+    def header(self) -> BHT:
+        header = self._header
+        if not isinstance(header, BHT):
+            bht = header or self._transaction.body_segment(0)
+            header = self._header = decode(BHT, bht, self._delimiters)
+        return header
+
+    @property
+    def hierarchy(self) -> Hierarchy:
+        return self._hierarchy
+
+    def _parts(self) -> tuple[TransactionSet, Delimiters, str, BHT, Hierarchy]:
+        return self._transaction, self._delimiters, self._version, self.header, self._hierarchy
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, ReviewTree)
+        return self._parts() == other._parts()
+
+    def __hash__(self) -> int:
+        return hash(self._parts())
+
+    def __repr__(self) -> str:
+        names = ("transaction", "delimiters", "version", "header", "hierarchy")
+        fields = ", ".join(f"{k}={v!r}" for k, v in zip(names, self._parts(), strict=True))
+        return f"{type(self).__name__}({fields})"
 
     @property
     def control_number(self) -> str:
@@ -99,9 +153,10 @@ class ReviewTree:
         return tuple(NodeView(node, self.delimiters) for node in self.hierarchy.nodes)
 
 
-@dataclass(frozen=True, slots=True)
 class Transaction278(ReviewTree):
     """A request for review (BHT02 13), its response (11) or a cancellation (01)."""
+
+    __slots__ = ()
 
     @property
     def is_response(self) -> bool:
@@ -112,28 +167,39 @@ class Transaction278(ReviewTree):
         return self.header.purpose == "01"
 
 
-def read_tree(
-    transaction: TransactionSet, delimiters: Delimiters, table: LoopTable
-) -> tuple[BHT, Hierarchy]:
-    """BHT and HL tree of a 278; raises `X12Error` when either is missing."""
-    hierarchy = build_hierarchy(transaction.body, table)
-    bht = hierarchy.header[0] if hierarchy.header else None
+def read_tree(transaction: TransactionSet, table: LoopTable) -> Hierarchy:
+    """The HL tree of a 278 (its first segment is its BHT); raises `X12Error` when BHT or a
+    root HL is missing. Only their ids and the roots' HL02 are read here: the tree is built
+    when first looked at, the BHT decoded when first read (`ReviewTree.header`)."""
+    ids = transaction.body_ids()
     problems = []
-    if bht is None or bht.id != "BHT":
-        where = (*transaction.body, transaction.trailer)[0]  # where BHT should have been
+    if not ids or ids[0] != "BHT":
+        where = transaction.body_segment(0) if ids else transaction.trailer
         problems.append(_missing("BHT must follow ST", where.position, "BHT"))
-    if not hierarchy.roots:
+    if not _has_root(transaction, ids):
         problems.append(_missing("A 278 needs HL loops", transaction.trailer.position, "HL"))
-    if problems or bht is None:
+    if problems:
         raise X12Error(problems)
-    return decode(BHT, bht, delimiters), hierarchy
+    return build_hierarchy(lambda: transaction.body, table)
+
+
+def _has_root(transaction: TransactionSet, ids: list[str]) -> bool:
+    """Whether an HL without a parent (HL02) stands in the body: the tree's roots."""
+    index = -1
+    while True:
+        try:
+            index = ids.index("HL", index + 1)
+        except ValueError:
+            return False
+        if not transaction.body_element(index, 2):
+            return True
 
 
 def read_review(
     transaction: TransactionSet, delimiters: Delimiters, version: str = X217
 ) -> Transaction278:
-    header, hierarchy = read_tree(transaction, delimiters, X217_LOOPS)
-    return Transaction278(transaction, delimiters, version, header, hierarchy)
+    hierarchy = read_tree(transaction, X217_LOOPS)
+    return Transaction278(transaction, delimiters, version, None, hierarchy)
 
 
 def _missing(message: str, position: int, segment_id: str) -> X12Problem:

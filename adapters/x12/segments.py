@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
+from itertools import count, islice, repeat
+from operator import itemgetter
 from typing import NamedTuple
 
 from adapters.x12.errors import ProblemCode, X12Error, X12Problem
@@ -92,6 +95,16 @@ def read_delimiters(text: str) -> Delimiters:
     """The four delimiters, from the fixed positions of the ISA segment."""
     if len(text) < ISA_LENGTH or not text.startswith("ISA"):
         raise X12Error([_isa_problem("The interchange does not start with a complete ISA")])
+    key = _ISA_COLUMNS(text)  # every separator column and the three delimiter columns
+    found = _SEEN_DELIMITERS.get(key)
+    if found is None:
+        found = _new_delimiters(text)
+        if len(_SEEN_DELIMITERS) < 64:  # partners use a handful; random input must not grow it
+            _SEEN_DELIMITERS[key] = found
+    return found
+
+
+def _new_delimiters(text: str) -> Delimiters:
     element = text[3]
     if "".join(map(text.__getitem__, ISA_SEPARATOR_OFFSETS)) != element * 16:
         number, offset = next(
@@ -99,18 +112,15 @@ def read_delimiters(text: str) -> Delimiters:
         )
         message = f"ISA{number:02d} has the wrong width (no separator at column {offset + 1})"
         raise X12Error([_isa_problem(message, number)])
-    key = element + text[104] + text[82] + text[105]
-    found = _SEEN_DELIMITERS.get(key)
-    if found is None:
-        repetition = "" if text[82] == "U" else text[82]
-        found = Delimiters(element, text[104], repetition, text[105])
-        _check_distinct(found)
-        if len(_SEEN_DELIMITERS) < 64:  # partners use a handful; random input must not grow it
-            _SEEN_DELIMITERS[key] = found
+    repetition = "" if text[82] == "U" else text[82]
+    found = Delimiters(element, text[104], repetition, text[105])
+    _check_distinct(found)
     return found
 
 
-_SEEN_DELIMITERS: dict[str, Delimiters] = {}
+_ISA_COLUMNS = itemgetter(*ISA_SEPARATOR_OFFSETS, 104, 82, 105)
+# Delimiters already read, by the characters of `_ISA_COLUMNS` (only valid ones are kept).
+_SEEN_DELIMITERS: dict[tuple[str, ...], Delimiters] = {}
 
 
 def _check_distinct(found: Delimiters) -> None:
@@ -128,66 +138,87 @@ def _isa_problem(message: str, element: int | None = None) -> X12Problem:
 
 def read_segments(data: bytes | str) -> Document:
     """Split a message into segments; raises `X12Error` listing every malformed segment."""
+    delimiters, split, bom = split_segments(data)
+    return Document(delimiters, split.build(), bom)
+
+
+class SplitSegments:
+    """A message split into segments not built yet: each one's id, its elements as the list
+    the split gave, and its trailer. `build` and `segment` make `Segment`s where a reader
+    wants them, so checking the ids and the envelope costs no segment objects."""
+
+    __slots__ = ("ids", "trailers", "values")
+
+    def __init__(self, ids: list[str], values: list[list[str]], trailers: list[str] | None):
+        self.ids = ids
+        self.values = values  # each segment's id and elements, as the split gave them
+        self.trailers = trailers  # None: no segment has one
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def build(self, start: int = 0, stop: int | None = None) -> tuple[Segment, ...]:
+        """The segments ids[start:stop], numbered by their place in the message."""
+        trailers = repeat("") if self.trailers is None else self.trailers[start:stop]
+        elements = map(tuple, map(_AFTER_ID, self.values[start:stop]))
+        return tuple(
+            map(_new_segment, zip(self.ids[start:stop], elements, count(start + 1), trailers))
+        )
+
+    def segment(self, index: int) -> Segment:
+        """The segment at `index` (from 0), built alone."""
+        trailer = "" if self.trailers is None else self.trailers[index]
+        return _new_segment((self.ids[index], tuple(self.values[index][1:]), index + 1, trailer))
+
+
+def split_segments(data: bytes | str) -> tuple[Delimiters, SplitSegments, bool]:
+    """Delimiters, segments (not built yet) and BOM of a message; raises `X12Error` listing
+    every malformed segment.
+
+    The hot path: each per-segment step is one C-level `map` over all segments (the split,
+    the id), nothing runs per segment in Python."""
     text, bom = decode(data)
     delimiters = read_delimiters(text)
     pieces = text.split(delimiters.segment)
-    breaks = LINE_BREAKS.replace(delimiters.segment, "")
     tail = pieces.pop()
-    if any(mark in text for mark in breaks):
-        segments = _split_with_breaks(pieces, delimiters.element, breaks)
-    else:
-        segments = _split(pieces, delimiters.element)
-    problems = _id_problems(segments)
+    breaks = LINE_BREAKS.replace(delimiters.segment, "")
+    trailers = None
+    if any(map(text.__contains__, breaks)):
+        # Line breaks after a terminator start the next piece; they belong to the segment
+        # before as its trailer (a piece is its trailer-to-be followed by its body).
+        bodies = list(map(str.lstrip, pieces, repeat(breaks)))
+        trailers = list(map(str.removesuffix, islice(pieces, 1, None), islice(bodies, 1, None)))
+        trailers.append("")
+        pieces = bodies
+    values = list(map(str.split, pieces, repeat(delimiters.element)))
+    ids = list(map(_ID, values))
+    problems = [] if _VALID_IDS.issuperset(ids) else _id_problems(ids)
     if tail.strip(breaks):
         message = "Data after the last segment terminator"
-        problems.append(X12Problem(ProblemCode.MISSING_TERMINATOR, message, len(pieces) + 1))
-    elif tail:
-        segments[-1] = segments[-1]._replace(trailer=segments[-1].trailer + tail)
+        problems.append(X12Problem(ProblemCode.MISSING_TERMINATOR, message, len(ids) + 1))
+    elif tail and trailers:  # a tail of line breaks only: there are trailers
+        trailers[-1] += tail
     if problems:
         raise X12Error(problems)
-    return Document(delimiters, tuple(segments), bom)
+    return delimiters, SplitSegments(ids, values, trailers), bom
 
+
+_new_segment = partial(tuple.__new__, Segment)  # a Segment from one (id, elements, n, trailer)
+_ID, _AFTER_ID = itemgetter(0), itemgetter(slice(1, None))
 
 # Segment ids already found valid (two or three capitals or digits): each is checked once.
 _VALID_IDS: set[str] = set()
 
 
-def _id_problems(segments: list[Segment]) -> list[X12Problem]:
-    new = {segment.id for segment in segments} - _VALID_IDS
-    if not new:
-        return []
+def _id_problems(ids: list[str]) -> list[X12Problem]:
     bad = set()
-    for segment_id in new:
+    for segment_id in set(ids) - _VALID_IDS:
         shape = 2 <= len(segment_id) <= 3 and segment_id.isalnum() and segment_id.isascii()
         if shape and (segment_id.isupper() or segment_id.isdigit()):
             _VALID_IDS.add(segment_id)
         else:
             bad.add(segment_id)
-    return [_bad_segment(s.position, s.id) for s in segments if s.id in bad]
-
-
-def _split(pieces: list[str], element: str) -> list[Segment]:
-    """The hot loop: no line breaks to look for."""
-    make = tuple.__new__
-    return [
-        make(Segment, (segment_id, tuple(rest.split(element)) if sep else (), number, ""))
-        for number, (segment_id, sep, rest) in enumerate(
-            (piece.partition(element) for piece in pieces), start=1
-        )
-    ]
-
-
-def _split_with_breaks(pieces: list[str], element: str, breaks: str) -> list[Segment]:
-    """Line breaks after a terminator start the next piece; they belong to the segment
-    before as its trailer."""
-    segments: list[Segment] = []
-    for number, piece in enumerate(pieces, start=1):
-        body = piece.lstrip(breaks)
-        if len(body) != len(piece) and segments:
-            segments[-1] = segments[-1]._replace(trailer=piece[: len(piece) - len(body)])
-        values = body.split(element)
-        segments.append(Segment(values[0], tuple(values[1:]), number))
-    return segments
+    return [_bad_segment(n, segment_id) for n, segment_id in enumerate(ids, 1) if segment_id in bad]
 
 
 def _bad_segment(number: int, segment_id: str) -> X12Problem:

@@ -309,6 +309,14 @@ _KINDS = {
 
 
 _LAYOUTS: dict[type[Any], tuple[int, ...]] = {}
+_SIMPLE: dict[type[Any], int] = {}  # classes by `_simple_width`
+
+
+def _simple_width(cls: type[Any]) -> int:
+    """The number of fields when every one is a plain element defaulting to "", else 0."""
+    fields = dataclasses.fields(cls)
+    plain = all(kind == SIMPLE for kind in layout(cls)) and all(f.default == "" for f in fields)
+    return len(fields) if plain else 0
 
 
 def layout(cls: type[Any]) -> tuple[int, ...]:
@@ -323,6 +331,11 @@ def layout(cls: type[Any]) -> tuple[int, ...]:
 def decode(cls: type[T], segment: Segment, delimiters: Delimiters) -> T:
     """The typed view of `segment`; elements past the last field are ignored here (the raw
     segment keeps them)."""
+    simple = _SIMPLE.get(cls)
+    if simple is None:
+        simple = _SIMPLE[cls] = _simple_width(cls)
+    if simple:  # every field a plain element: the elements as they are, "" for the missing
+        return cls(*segment.elements[:simple])
     values: list[Any] = []
     elements = segment.elements
     separator = delimiters.component

@@ -9,6 +9,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from domain.authorizations.determinations import Determination, determination_from, record_line
 from domain.authorizations.lifecycle import (
@@ -51,19 +52,31 @@ PAYER_ACTIONS = frozenset(ReviewAction)
 
 async def snapshot(uow: UnitOfWork, request: AuthorizationRequest) -> PartnerRequest:
     """What the partner adapters need of a request, read in the dispatcher's transaction."""
-    person = await uow.session.get(Person, request.patient_id)
-    coverage = await uow.session.get(Coverage, request.coverage_id) if request.coverage_id else None
+    # The parties in one read (the follow-up engine takes a snapshot for every poll).
+    payer_org, requester_org = aliased(Organization), aliased(Organization)
+    requesting_provider, servicing_provider = aliased(Provider), aliased(Provider)
+    parties = select(
+        Person, Coverage, payer_org, requester_org, requesting_provider, servicing_provider
+    )
+    parties = (
+        parties.select_from(Person)
+        .outerjoin(Coverage, Coverage.id == request.coverage_id)
+        .outerjoin(payer_org, payer_org.id == request.authorizer_organization_id)
+        .outerjoin(requester_org, requester_org.id == request.requesting_organization_id)
+        .outerjoin(requesting_provider, requesting_provider.id == request.requesting_provider_id)
+        .outerjoin(servicing_provider, servicing_provider.id == request.servicing_provider_id)
+        .where(Person.id == request.patient_id)
+    )
+    found = (await uow.session.execute(parties)).one_or_none()
+    assert found is not None  # foreign key
+    person, coverage, payer, requester, requesting, servicing = found
     lines = await lines_of(uow, request.id)
     diagnoses = await uow.session.scalars(
         select(AuthorizationDiagnosis.code)
         .where(AuthorizationDiagnosis.request_id == request.id)
         .order_by(AuthorizationDiagnosis.sequence)
     )
-    payer = await uow.session.get(Organization, request.authorizer_organization_id)
-    requester = await uow.session.get(Organization, request.requesting_organization_id)
-    requesting = await _provider(uow, request.requesting_provider_id)
-    servicing = await _provider(uow, request.servicing_provider_id)
-    assert person is not None and payer is not None and requester is not None  # foreign keys
+    assert payer is not None and requester is not None  # foreign keys
     return PartnerRequest(
         request_id=request.id,
         number=request.number,
@@ -136,10 +149,6 @@ async def current_answer(uow: UnitOfWork, request: AuthorizationRequest) -> Part
         for line in await lines_of(uow, request.id)
     )
     return PartnerAnswer(AnswerKind.DECIDED, request.payer_reference, lines)
-
-
-async def _provider(uow: UnitOfWork, provider_id: uuid.UUID | None) -> Provider | None:
-    return await uow.session.get(Provider, provider_id) if provider_id else None
 
 
 async def lines_of(uow: UnitOfWork, request_id: uuid.UUID) -> list[AuthorizationLine]:

@@ -98,15 +98,16 @@ async def take_new_submission(
     first = ordered_services(submission.intake)[0]
     asked = (first.requesting_provider, first.servicing_provider)
     parameters = _read_parameters(actor, submission, reference, payer_identifier, member_id, asked)
-    async with uow.generic_plans():  # index lookups and inserts: one plan fits every value
-        rows = await uow.fetch_all(READ, parameters)
-        found = rows[0] if rows else None
-        providers = _providers(found, asked) if found is not None else None
-        if found is None or providers is None:
-            return None
-        request, data = await _taken(
-            uow, actor, submission, lines, found, providers, reference, fingerprint
-        )
+    # Index lookups and inserts: one plan fits every value (kept by the pooled connection).
+    await uow.plan_statements("force_generic_plan")
+    rows = await uow.fetch_all(READ, parameters)
+    found = rows[0] if rows else None
+    providers = _providers(found, asked) if found is not None else None
+    if found is None or providers is None:
+        return None
+    request, data = await _taken(
+        uow, actor, submission, lines, found, providers, reference, fingerprint
+    )
     details = _details(request, data, found, providers) if with_details else None
     pended = tuple(LineAnswer(n, ReviewAction.PENDED) for n in range(1, len(lines) + 1))
     answer = PartnerAnswer(AnswerKind.DECIDED, None, pended)  # as inbound_state says of it

@@ -103,6 +103,8 @@ async def search_providers(
     shape = replace(_shape(uow.dialect, criteria, parameters, page), embedded=embedded)
     query = page_statement(shape, page.first + 1)
     key = _distance_key if near is not None else _name_key
+    # Its best plan depends on the box's values: planned as configured for that (custom).
+    await uow.plan_statements()
     raw = page_from_rows((await uow.session.execute(query, parameters)).all(), page, key)
     total = None
     if with_total:

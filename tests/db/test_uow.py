@@ -98,16 +98,20 @@ async def test_postgresql_connections_plan_each_search_for_its_values(database, 
         pytest.skip("plan_cache_mode is a PostgreSQL setting")
     from sqlalchemy import text
 
+    await database.engine.dispose()  # a new connection: a pooled one may have been left generic
     async with database.engine.connect() as connection:
         mode = (await connection.execute(text("SHOW plan_cache_mode"))).scalar_one()
     assert mode == "force_custom_plan"
 
 
 async def test_fetch_all_runs_a_statement_by_the_driver_as_the_session_would(database):
-    """Same rows (by column name) as the session's; a generic plan for that one statement
-    leaves the connection's own plan_cache_mode as it was."""
+    """Same rows (by column name) as the session's; a generic plan is set on the connection
+    once and remembered with it by the pool, and `plan_statements()` brings back the
+    configured mode for a statement that needs it (the provider search)."""
     from sqlalchemy import bindparam, literal_column, select, text
     from sqlalchemy.exc import StatementError
+
+    from db.uow import PLAN_MODE_KEY
 
     statement = select(
         literal_column("1").label("one"),
@@ -115,15 +119,32 @@ async def test_fetch_all_runs_a_statement_by_the_driver_as_the_session_would(dat
         bindparam("fixed", "built in").label("fixed"),
     )
     factory = database.uow_factory(read_only=True)
-    for generic in (False, True, True):
+
+    async def server_mode(uow) -> str:
+        return (await uow.session.execute(text("SHOW plan_cache_mode"))).scalar_one()
+
+    for generic in (False, True, True, False):
         async with factory() as uow:
             rows = await uow.fetch_all(statement, {"word": "hello"}, generic_plan=generic)
             expected = (await uow.session.execute(statement, {"word": "hello"})).all()
             assert [(r.one, r.word, r.fixed) for r in rows] == [tuple(r) for r in expected]
             assert rows[0].word == "hello" and rows[0].fixed == "built in"
-            if uow.dialect == "postgresql":
-                mode = (await uow.session.execute(text("SHOW plan_cache_mode"))).scalar_one()
-                assert mode == "force_custom_plan"
+            if uow.dialect != "postgresql":
+                continue
+            connection = await uow.session.connection()
+            remembered = (await connection.get_raw_connection()).info[PLAN_MODE_KEY]
+            mode = await server_mode(uow)
+            assert mode == remembered  # what the pool remembers is what the server has
+            if generic:
+                assert mode == "force_generic_plan"
+            await uow.plan_statements()  # inside this transaction: SET LOCAL
+            assert await server_mode(uow) == "force_custom_plan"
+    if database.engine.dialect.name == "postgresql":
+        async with factory() as uow:  # outside a transaction: for the connection, remembered
+            await uow.plan_statements()
+            connection = await uow.session.connection()
+            remembered = (await connection.get_raw_connection()).info[PLAN_MODE_KEY]
+            assert remembered == await server_mode(uow) == "force_custom_plan"
     with pytest.raises((KeyError, StatementError)):  # a value left out is never sent as null
         async with factory() as uow:
             await uow.fetch_all(statement, {})
@@ -154,30 +175,3 @@ async def test_fetch_all_takes_an_in_list_of_enum_values(database):
             statement, {"kinds": [OrganizationKind.PAYER]}, generic_plan=True
         )
     assert [r.name for r in rows] == ["A payer"]
-
-
-async def test_generic_plans_hold_within_the_block_and_the_connection_keeps_its_own_after(
-    database, is_postgres
-):
-    """Within `generic_plans` PostgreSQL plans generically; after it, and after a statement
-    that failed within it (an aborted transaction cannot RESET: the connection is dropped),
-    no connection goes back to the pool in that mode, and the failure is what is raised."""
-    if not is_postgres:
-        pytest.skip("plan_cache_mode is a PostgreSQL setting")
-    from sqlalchemy import text
-    from sqlalchemy.exc import DBAPIError
-
-    show = text("SHOW plan_cache_mode")
-    async with database.uow_factory()() as uow:
-        async with uow.generic_plans():
-            assert (await uow.session.execute(show)).scalar_one() == "force_generic_plan"
-        assert (await uow.session.execute(show)).scalar_one() == "force_custom_plan"
-    with pytest.raises(DomainError):
-        async with database.uow_factory()() as uow, uow.generic_plans():
-            await uow.session.execute(text("SELECT 1"))  # the transaction has begun
-            with pytest.raises(DBAPIError):
-                await uow.session.execute(text("SELECT 1/0"))
-            raise DomainError(ErrorCode.CONFLICT, "what failed within")
-    for _ in range(3):  # whichever pooled connection comes back
-        async with database.engine.connect() as connection:
-            assert (await connection.execute(show)).scalar_one() == "force_custom_plan"

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.x12.envelope import parse_interchange, write_interchange
+from adapters.x12.envelope import TransactionSet, parse_interchange, write_interchange
 from adapters.x12.errors import ProblemCode, X12Error
 from tests.adapters.x12.conftest import SAMPLE_NAMES, sample
+
+REFERRAL = "stupidedi_referral-request-for-review.edi"
 
 
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
@@ -71,3 +73,28 @@ def test_segments_outside_any_transaction_set_are_unexpected():
         "BHT",
         20,
     )
+
+
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_a_body_read_before_it_is_built_reads_as_the_built_body(name):
+    """`parse_interchange` builds a transaction set's body on first use; its ids, segments
+    and elements read before that are the built body's."""
+    (_, transaction), *_ = parse_interchange(sample(name)).transactions()
+    ids = transaction.body_ids()
+    first = [transaction.body_segment(i) for i in range(len(ids))]
+    elements = [
+        [transaction.body_element(i, n) for n in range(len(s.elements) + 2)]
+        for i, s in enumerate(first)
+    ]
+    body = transaction.body
+    assert ids == [s.id for s in body] and first == list(body)
+    assert elements == [[s.element(n) for n in range(len(s.elements) + 2)] for s in body]
+    assert transaction.body_ids() == ids and transaction.body_segment(0) == body[0]
+    again = TransactionSet(transaction.header, body, transaction.trailer)
+    assert again == transaction and hash(again) == hash(transaction)
+
+
+def test_a_transaction_set_is_read_only():
+    (_, transaction), *_ = parse_interchange(sample(REFERRAL)).transactions()
+    with pytest.raises(AttributeError):
+        transaction.header = transaction.trailer  # type: ignore[misc]

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from adapters.x12.errors import ProblemCode, X12Error
+from adapters.x12.hierarchy import X217_LOOPS, build_tree
 from adapters.x12.reader import parse_278
-from adapters.x12.typed import CR1, CR6, CRC, N3, N4, PRV
+from adapters.x12.typed import BHT, CR1, CR6, CRC, N3, N4, PRV, decode
 from adapters.x12.validation import review_problems
 from adapters.x12.views import Diagnosis, Procedure
 from tests.adapters.x12.conftest import SAMPLE_NAMES, sample
@@ -182,3 +183,40 @@ def test_transport_and_home_health_details_are_typed():
     assert (cr6.prognosis, cr6.period_format, cr6.certification_period) == (
         "1", "RD8", "20050502-20050801",
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("name", REVIEWS)
+def test_the_tree_built_on_first_use_is_the_tree_of_the_body(name):
+    transaction = parse_278(sample(name))
+    body = transaction.transaction.body
+    assert transaction.hierarchy.tree == build_tree(body, X217_LOOPS)
+    assert transaction.header == decode(BHT, body[0], transaction.delimiters)
+    assert transaction == parse_278(sample(name))
+
+
+REFERRAL = "stupidedi_referral-request-for-review.edi"
+
+
+def test_a_278_without_a_root_hl_is_refused_at_its_se():
+    data = sample(REFERRAL).replace(b"HL*1**20*1~", b"HL*1*9*20*1~")
+    with pytest.raises(X12Error) as caught:
+        parse_278(data)
+    (problem,) = caught.value.problems
+    assert (problem.code, problem.segment_id, problem.segment_position) == (
+        ProblemCode.REQUIRED_SEGMENT_MISSING,
+        "HL",
+        18,
+    )
+    with pytest.raises(X12Error) as caught:
+        parse_278(data.replace(b"HL*", b"XX*"))
+    assert caught.value.codes() == [ProblemCode.REQUIRED_SEGMENT_MISSING]
+
+
+def test_an_hl01_used_twice_and_an_unknown_parent_are_located():
+    data = sample(REFERRAL).replace(b"HL*3*2*22*1~", b"HL*2*2*22*1~")
+    data = data.replace(b"HL*4*3*EV*0~", b"HL*4*7*EV*0~")
+    problems = parse_278(data).hierarchy.problems
+    assert [(p.segment_position, p.element_position, p.value) for p in problems] == [
+        (7, 1, "2"),  # the first HL 2: the tree is built from the end
+        (11, 2, "7"),  # HL 4 under an HL 7 that does not come before it
+    ]
