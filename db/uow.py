@@ -113,7 +113,7 @@ class SqlAlchemyUnitOfWork:
         if dispatch.before_cursor_execute:
             dispatch.before_cursor_execute(sync, None, driver.sql, tuple(arguments), None, False)
         if generic_plan:
-            await self._plan_mode(connection, pg, "force_generic_plan")
+            await self._plan_mode(raw, "force_generic_plan")
         return driver.rows(await pg.fetch(driver.sql, *arguments))
 
     async def plan_statements(self, mode: PlanMode | None = None) -> None:
@@ -123,16 +123,15 @@ class SqlAlchemyUnitOfWork:
         if self.dialect != "postgresql":
             return
         connection = await self.session.connection()
-        raw = await connection.get_raw_connection()
-        await self._plan_mode(connection, raw.driver_connection, mode)
+        await self._plan_mode(await connection.get_raw_connection(), mode)
 
     @staticmethod
-    async def _plan_mode(connection: Any, pg: Any, mode: PlanMode | None) -> None:
+    async def _plan_mode(raw: Any, mode: PlanMode | None) -> None:
         """`plan_cache_mode` as `mode` for what runs next on this connection. Outside a
         transaction it is set for the connection, which keeps it (and the pool remembers it
         with the connection), so it is sent only when it changes; inside one it is SET LOCAL
         (a rollback would undo a plain SET without the pool knowing)."""
-        info = (await connection.get_raw_connection()).info
+        info, pg = raw.info, raw.driver_connection
         mode = mode or info.get(PLAN_DEFAULT_KEY)
         if mode not in PLAN_MODES:
             return  # a connection this module did not configure: leave it as it is
