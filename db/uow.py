@@ -6,21 +6,26 @@ import asyncio
 import functools
 import logging
 import sqlite3
+import uuid
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self
 
 import asyncpg
+import orjson
 from sqlalchemy import bindparam, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql import sqltypes
 
 from domain.clock import Clock
 from domain.errors import DomainError, ErrorCode
 from domain.events import DomainEvent, EventBus
+from domain.numbers import NUMBER_DIGITS, NextNumber, NumberSequence, take_number
 from domain.uow import PlanMode
 
 log = logging.getLogger(__name__)
@@ -144,54 +149,83 @@ class SqlAlchemyUnitOfWork:
         await pg.execute(f"SET plan_cache_mode = {mode}")
         info[PLAN_MODE_KEY] = mode
 
-    async def insert_rows(self, batches: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]]) -> None:
-        """Insert each table's rows (each row a value for every column but a counter key) in
-        this unit of work's transaction, in as few round trips as the database allows: on
-        PostgreSQL, once the transaction has begun (a statement through the session begins
-        it), one statement of one INSERT per table, each row's values passed as arrays by
-        the driver itself; elsewhere one executemany per table, in the order given."""
-        batches = [(table, rows) for table, rows in batches if rows]
-        if not batches:
-            return
+    async def commit_rows(
+        self,
+        batches: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]],
+        *,
+        meanwhile: Callable[[], None] | None = None,
+    ) -> str | None:
+        """Insert each table's rows (each row a value for every column but a counter key) as
+        this unit of work's last writes, in the order given, and commit it: the same as adding
+        them and committing, in as few round trips as the database allows. A `NextNumber`
+        among the values (at most one) is replaced by that number, taken in the same
+        transaction and returned; a rejected row (a key taken meanwhile) writes nothing and
+        takes no number.
+
+        On PostgreSQL the rows go in one statement (one INSERT per table, each table's rows
+        as one JSON parameter, the number taken in it too): when the unit of
+        work has written nothing before, that statement is the whole transaction, with no
+        BEGIN or COMMIT to wait for. Elsewhere one executemany per table.
+
+        `meanwhile` runs once, while the database writes the rows (on PostgreSQL, once the
+        statement is sent: the caller's work, an answer say, and the database's overlap), so
+        before it is known whether they are committed; what it raises is logged and goes no
+        further, the rows' fate being no business of it."""
+        batches = [(table, list(rows)) for table, rows in batches if rows]
+        slot = _number_slot(batches)
+        if self.session.new or self.session.dirty or self.session.deleted:
+            await self.session.flush()  # its writes begin the transaction the rows join
         connection = await self.session.connection()
-        if connection.dialect.driver == "asyncpg":
+        sync = connection.sync_connection
+        assert sync is not None
+        dispatch = sync.dispatch
+        number: str | None = None
+        if batches and connection.dialect.driver == "asyncpg":
             raw = await connection.get_raw_connection()
             pg: Any = raw.driver_connection
-            if pg.is_in_transaction():
-                statement = _ArraysInsert.of(tuple(t for t, _ in batches), connection.dialect)
-                arguments = statement.arguments([rows for _, rows in batches])
-                sync = connection.sync_connection
-                assert sync is not None
-                dispatch = sync.dispatch
-                if dispatch.before_cursor_execute:
-                    dispatch.before_cursor_execute(
-                        sync, None, statement.sql, tuple(arguments), None, False
-                    )
-                try:
-                    await pg.execute(statement.sql, *arguments)
-                except asyncpg.IntegrityConstraintViolationError as error:
-                    raise _conflict() from error  # as the session's IntegrityError would be
-                return
-        if connection.dialect.driver == "aiosqlite":
+            tables = tuple(t for t, _ in batches)
+            numbered = (slot[0], slot[2]) if slot else None
+            statement = _RowsInsert.of(tables, numbered, connection.dialect)
+            arguments = statement.arguments([rows for _, rows in batches], slot)
+            if dispatch.before_cursor_execute:
+                dispatch.before_cursor_execute(
+                    sync, None, statement.sql, tuple(arguments), None, False
+                )
+            try:
+                value = await _while_fetching(pg.fetchval(statement.sql, *arguments), meanwhile)
+            except asyncpg.IntegrityConstraintViolationError as error:
+                raise _conflict() from error  # as the session's IntegrityError would be
+            if slot is not None:
+                number = slot[3].format(int(value))
+            await self.commit()
+            return number
+        if slot is not None:
+            position, index, key, wanted = slot
+            number = await take_number(uow=self, number=wanted)
+            numbered_rows = list(batches[position][1])
+            numbered_rows[index] = {**numbered_rows[index], key: number}
+            batches[position] = (batches[position][0], numbered_rows)
+        if batches and connection.dialect.driver == "aiosqlite":
             raw = await connection.get_raw_connection()
             sqlite: Any = raw.driver_connection
-            sync = connection.sync_connection
-            assert sync is not None
             for table, rows in batches:
                 driver = _row_insert(table, connection.dialect)
                 arguments = [driver.arguments(row) for row in rows]
-                if sync.dispatch.before_cursor_execute:
-                    sync.dispatch.before_cursor_execute(
-                        sync, None, driver.sql, arguments, None, True
-                    )
-                # The session's first write began the connection's transaction: these join it.
+                if dispatch.before_cursor_execute:
+                    dispatch.before_cursor_execute(sync, None, driver.sql, arguments, None, True)
+                # sqlite3 begins the connection's transaction before its first write, if the
+                # session has not: these join it, and the session's commit ends it.
                 try:
                     await sqlite.executemany(driver.sql, arguments)
                 except sqlite3.IntegrityError as error:
                     raise _conflict() from error
-            return
-        for table, rows in batches:
-            await self.session.execute(insert(table), [dict(row) for row in rows])
+        else:
+            for table, rows in batches:
+                await self.session.execute(insert(table), [dict(row) for row in rows])
+        if meanwhile is not None:
+            _run_meanwhile(meanwhile)
+        await self.commit()
+        return number
 
     async def commit(self) -> None:
         try:
@@ -276,45 +310,139 @@ def _row_insert(table: Any, dialect: Dialect) -> _DriverStatement:
     return _DriverStatement(insert(table).values(values).inline().compile(dialect=dialect))
 
 
-class _ArraysInsert:
+async def _while_fetching(fetching: Any, meanwhile: Callable[[], None] | None) -> Any:
+    """`fetching`'s answer, `meanwhile` run once its statement has gone out."""
+    if meanwhile is None:
+        return await fetching
+    task = asyncio.ensure_future(fetching)
+    try:
+        await asyncio.sleep(0)  # the task sends the statement, then waits for its answer
+        _run_meanwhile(meanwhile)
+        return await task
+    finally:
+        task.cancel()  # nothing once it is done; else (this one cancelled) the statement too
+
+
+def _run_meanwhile(meanwhile: Callable[[], None]) -> None:
+    try:
+        meanwhile()
+    except Exception:
+        log.exception("work meanwhile a write failed")
+
+
+def _number_slot(
+    batches: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]],
+) -> tuple[int, int, str, NextNumber] | None:
+    """Where the `NextNumber` of `commit_rows` is: the table's position, the row's, the column."""
+    found = None
+    for position, (_, rows) in enumerate(batches):
+        for index, row in enumerate(rows):
+            for key, value in row.items():
+                if type(value) is NextNumber:
+                    if found is not None:
+                        raise ValueError("commit_rows takes one number at most")
+                    found = (position, index, key, value)
+    return found
+
+
+class _RowsInsert:
     """One statement inserting into several tables (a data-modifying WITH per table, foreign
-    keys checked at its end): each column's values for all rows as one array parameter,
-    `unnest`ed back into rows, in order."""
+    keys checked at its end): each table's rows as one JSON parameter (one object per row,
+    encoded by orjson), turned back into typed rows by `json_to_recordset` with the columns'
+    own types (a JSON column's value travels as its serialized text, as its bind processor
+    makes it). With a numbered column (the table's position and the column's key), the
+    counter's upsert comes first and that column of the row the number is for takes it,
+    formatted as `format_number` does; the statement answers the value."""
 
-    _cache: dict[tuple[Any, ...], _ArraysInsert] = {}
+    _cache: dict[tuple[Any, ...], _RowsInsert] = {}
 
-    def __init__(self, tables: tuple[Any, ...], dialect: Dialect) -> None:
+    def __init__(
+        self, tables: tuple[Any, ...], numbered: tuple[int, str] | None, dialect: Dialect
+    ) -> None:
         quote = dialect.identifier_preparer.quote
-        parts, self.columns = [], []
+        parts = []
+        self.tables: list[list[tuple[str, str, Any]]] = []
+        counter: Any = NumberSequence.__table__
+        name, last = (quote(c.name) for c in (counter.c.name, counter.c.last_value))
+        given = 0
+        if numbered is not None:
+            # $1 the counter's name, $2 the numbered row's ordinal, $3 the number's prefix.
+            parts.append(
+                f"n AS (INSERT INTO {quote(counter.name)} ({name}, {last}) "  # noqa: S608
+                f"VALUES ($1::varchar, 1) ON CONFLICT ({name}) DO UPDATE "
+                f"SET {last} = {quote(counter.name)}.{last} + 1 RETURNING {last})"
+            )
+            given = 3
         for position, table in enumerate(tables):
             columns = [c for c in table.columns if not (c.primary_key and c.autoincrement is True)]
-            arrays = []
-            for column in columns:
-                self.columns.append(
-                    (position, column.key, column.type._cached_bind_processor(dialect))
-                )
-                arrays.append(f"${len(self.columns)}::{column.type.compile(dialect)}[]")
+            encoders, declared, chosen = [], [], []
+            for index, column in enumerate(columns):
+                label = f"c{index}"
+                kind = column.type.compile(dialect)
+                is_json = isinstance(column.type, sqltypes.JSON)
+                declared.append(f"{label} {'text' if is_json else kind}")
+                value = f"u.{label}::{kind}" if is_json else f"u.{label}"
+                if numbered == (position, column.key):
+                    value = (
+                        f"CASE WHEN u.o = $2::bigint THEN (SELECT $3::varchar || "  # noqa: S608
+                        f"lpad({last}::text, greatest({NUMBER_DIGITS}, length({last}::text)),"
+                        f" '0') FROM n) ELSE {value} END"
+                    )
+                chosen.append(value)
+                encoders.append((label, column.key, column.type._cached_bind_processor(dialect)))
+            self.tables.append(encoders)
             names = ", ".join(quote(c.name) for c in columns)
             # Only the tables' own names and column types go into the text; values are bound.
             parts.append(
                 f"t{position} AS (INSERT INTO {quote(table.name)} ({names}) "  # noqa: S608
-                f"SELECT * FROM unnest({', '.join(arrays)}))"
+                f"SELECT {', '.join(chosen)} FROM ROWS FROM (json_to_recordset("
+                f"${given + position + 1}::json) AS ({', '.join(declared)})) "
+                f"WITH ORDINALITY AS u({', '.join(e[0] for e in encoders)}, o))"
             )
-        self.sql = f"WITH {', '.join(parts)} SELECT 1"
+        answer = f"(SELECT {last} FROM n)" if numbered is not None else "1"  # noqa: S608
+        self.sql = f"WITH {', '.join(parts)} SELECT {answer}"
 
     @classmethod
-    def of(cls, tables: tuple[Any, ...], dialect: Dialect) -> _ArraysInsert:
-        key = tuple(t.name for t in tables)
+    def of(
+        cls, tables: tuple[Any, ...], numbered: tuple[int, str] | None, dialect: Dialect
+    ) -> _RowsInsert:
+        key = (tuple(t.name for t in tables), numbered)
         found = cls._cache.get(key)
         if found is None:
-            found = cls._cache[key] = cls(tables, dialect)
+            found = cls._cache[key] = cls(tables, numbered, dialect)
         return found
 
-    def arguments(self, batches: Sequence[Sequence[Mapping[str, Any]]]) -> list[list[Any]]:
-        return [
-            [row[key] if process is None else process(row[key]) for row in batches[position]]
-            for position, key, process in self.columns
-        ]
+    def arguments(
+        self,
+        batches: Sequence[Sequence[Mapping[str, Any]]],
+        slot: tuple[int, int, str, NextNumber] | None,
+    ) -> list[Any]:
+        values: list[Any] = []
+        if slot is not None:
+            _, index, _, number = slot
+            values += [number.sequence, index + 1, number.head]
+        for position, (encoders, rows) in enumerate(zip(self.tables, batches, strict=True)):
+            objects = [
+                {
+                    label: row[key] if process is None else process(row[key])
+                    for label, key, process in encoders
+                }
+                for row in rows
+            ]
+            if slot is not None and slot[0] == position:
+                label = next(label for label, key, _ in encoders if key == slot[2])
+                objects[slot[1]][label] = None  # the statement's own number goes there
+            values.append(orjson.dumps(objects, default=_json_value).decode())
+        return values
+
+
+def _json_value(value: Any) -> Any:
+    """What orjson cannot write itself, as PostgreSQL reads it from text."""
+    if isinstance(value, Decimal | uuid.UUID):  # the driver's own UUIDs among them
+        return str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "\\x" + bytes(value).hex()
+    raise TypeError(f"{type(value).__name__} is not a column value")
 
 
 class Database:

@@ -68,7 +68,7 @@ def time_ordered_id(at: datetime) -> uuid.UUID:
 
 def full_row(table: Any, values: dict[str, Any]) -> dict[str, Any]:
     """`values` with every other column of `table` as an ORM insert leaves it: its Python-side
-    default (a value, or a callable's result), else NULL: what `UnitOfWork.insert_rows`
+    default (a value, or a callable's result), else NULL: what `UnitOfWork.commit_rows`
     takes (a value for every column)."""
     row = dict(values)
     for column in table.columns:

@@ -4,6 +4,7 @@ at worst, never a duplicate."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -22,8 +23,40 @@ class NumberSequence(Base):
     last_value: Mapped[int] = mapped_column()
 
 
+# The width a number's value is padded to (a longer value keeps every digit).
+NUMBER_DIGITS = 6
+
+
 def format_number(prefix: str, year: int, value: int) -> str:
-    return f"{prefix}-{year}-{value:06d}"
+    return f"{prefix}-{year}-{value:0{NUMBER_DIGITS}d}"
+
+
+@dataclass(frozen=True, slots=True)
+class NextNumber:
+    """A row's value standing for the next number of `prefix` in `year`, taken as the row is
+    written (`UnitOfWork.commit_rows`), in the same transaction."""
+
+    prefix: str
+    year: int
+
+    @property
+    def sequence(self) -> str:
+        """The counter's name (a `NumberSequence` key)."""
+        return f"{self.prefix}-{self.year}"
+
+    @property
+    def head(self) -> str:
+        """What comes before the value."""
+        return f"{self.prefix}-{self.year}-"
+
+    def format(self, value: int) -> str:
+        return format_number(self.prefix, self.year, value)
+
+
+async def take_number(*, uow: UnitOfWork, number: NextNumber) -> str:
+    """`number` taken now, inside the caller's transaction."""
+    result = await uow.session.execute(_take(uow.dialect), {"name": number.sequence, "count": 1})
+    return number.format(int(result.scalar_one()))
 
 
 async def next_number(*, uow: UnitOfWork, prefix: str) -> str:

@@ -43,9 +43,12 @@ class UnitOfWork(Protocol):
 
     async def plan_statements(self, mode: PlanMode | None = None) -> None: ...
 
-    async def insert_rows(
-        self, batches: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]]
-    ) -> None: ...
+    async def commit_rows(
+        self,
+        batches: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]],
+        *,
+        meanwhile: Callable[[], None] | None = None,
+    ) -> str | None: ...
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -11,6 +11,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
+from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle, BundleEntry
 from fhir.resources.R4B.claim import Claim
@@ -37,6 +38,8 @@ from adapters.fhir.pas_response import items_json
 from adapters.fhir.server_io import (
     FhirProblem,
     bearer_principal,
+    document_response,
+    echoing_document,
     echoing_response,
     fhir_response,
     inquiry_result,
@@ -124,24 +127,56 @@ async def submit(request: Request) -> Response:
     bundle, source = parse_bundle_source(body, settings.fhir_max_bundle_entries)
     submission = from_pas_request(bundle)
     now = request.app.state.clock.now()
+
+    def prepare(state: SubmissionState) -> dict[str, Any] | None:
+        # While the request is written: its answer, with a place held for its number.
+        answer = _answer(bundle, state, now, _NUMBER_TO_COME)
+        return echoing_document(answer, bundle, source, items_json(state.answer))
+
     try:
         async with request_uow(request) as uow:
             outcome = await receive_submission(
-                uow=uow, actor=request.state.principal, submission=submission, with_details=False
+                uow=uow,
+                actor=request.state.principal,
+                submission=submission,
+                with_details=False,
+                meanwhile=prepare,
             )
     except DomainError as error:
         if error.code in _HTTP_ERRORS:
             raise
         return echoing_response(rejection_response(bundle, error, now=now), bundle, source)
+    prepared = outcome.prepared
+    if prepared is not None and _numbered(prepared, outcome.state.request.number):
+        return document_response(prepared)
     answer = _answer(bundle, outcome.state, now)
     return echoing_response(answer, bundle, source, items_json(outcome.state.answer))
 
 
-def _answer(request_bundle: Bundle, state: SubmissionState, now: datetime) -> Bundle:
-    """The PAS Response Bundle echoing the request, with our request number added to the
-    ClaimResponse's identifiers (the key for later inquiries)."""
-    ours = identifier(System.REQUEST_NUMBER, state.request.number)
+# What an answer prepared before its request is numbered holds in the number's place.
+_NUMBER_TO_COME = "number-to-come"
+
+
+def _answer(
+    request_bundle: Bundle, state: SubmissionState, now: datetime, number: str | None = None
+) -> Bundle:
+    """The PAS Response Bundle echoing the request, with our request number (or `number`)
+    added to the ClaimResponse's identifiers (the key for later inquiries)."""
+    ours = identifier(System.REQUEST_NUMBER, number or state.request.number)
     return to_pas_response(request_bundle, state.answer, now=now, identifiers=[ours])
+
+
+def _numbered(document: dict[str, Any], number: str) -> bool:
+    """`number` in the place the prepared answer `document` holds for it, if it does."""
+    entries = document.get("entry") or ()
+    response = entries[0].get("resource") if entries else None
+    if not isinstance(response, dict) or response.get("resourceType") != "ClaimResponse":
+        return False
+    for found in response.get("identifier") or ():
+        if found.get("system") == System.REQUEST_NUMBER and found.get("value") == _NUMBER_TO_COME:
+            found["value"] = number
+            return True
+    return False
 
 
 async def inquire(request: Request) -> Response:

@@ -50,17 +50,33 @@ def echoing_response(
     provider in the ClaimResponse): those are written as the request's JSON `source` had
     them, which they were validated from, and the objects in `known` (by `id()`) as the JSON
     given there; only the rest is serialized, once."""
+    document = echoing_document(answer, request, source, known)
+    return fhir_response(answer) if document is None else document_response(document)
+
+
+def echoing_document(
+    answer: Bundle,
+    request: Bundle,
+    source: dict[str, Any],
+    known: Mapping[int, Any] | None = None,
+) -> dict[str, Any] | None:
+    """The JSON object `echoing_response` writes, or None where the request's JSON does not
+    have its entries (the answer is then serialized whole)."""
     sent = source.get("entry")
     given = request.entry or []
     if not isinstance(sent, list) or len(sent) != len(given):
-        return fhir_response(answer)
+        return None
     echoed = {id(entry): raw for entry, raw in zip(given, sent, strict=True)}
     parts = dict(known or {})
     if given and isinstance(sent[0], dict) and isinstance(sent[0].get("resource"), dict):
         parts.update(_element_sources(given[0].resource, sent[0]["resource"]))
     entries = [echoed.get(id(entry)) or _written(entry, parts) for entry in answer.entry or []]
-    data = _written(answer, {}, {"entry": entries or None})
-    return Response(orjson.dumps(data), media_type=FHIR_JSON)
+    document: dict[str, Any] = _written(answer, {}, {"entry": entries or None})
+    return document
+
+
+def document_response(document: dict[str, Any]) -> Response:
+    return Response(orjson.dumps(document), media_type=FHIR_JSON)
 
 
 def _element_sources(resource: Any, raw: dict[str, Any]) -> dict[int, Any]:

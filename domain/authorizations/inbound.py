@@ -16,8 +16,10 @@ requester's NPI names), with that organisation's staff rights and the API client
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 
@@ -82,11 +84,13 @@ MAX_FOUND = 100
 @dataclass(frozen=True)
 class InboundOutcome:
     """What `receive_submission` did: the request as it now stands, its current answer, and
-    whether the submission was a resend (`duplicate`: nothing was written)."""
+    whether the submission was a resend (`duplicate`: nothing was written). `prepared`: what
+    the caller's `meanwhile` made of it while it was written, if it was asked to."""
 
     state: SubmissionState
     duplicate: bool
     certification: CertificationType
+    prepared: Any = None
 
     @property
     def request(self) -> AuthorizationRequest:
@@ -104,11 +108,15 @@ async def receive_submission(
     submission: InboundSubmission,
     with_details: bool = True,
     lean: bool = True,
+    meanwhile: Callable[[SubmissionState], Any] | None = None,
 ) -> InboundOutcome:
     """Take a partner's submission in: a new request sent to its payer, an update, a cancel.
     The outcome's state carries the partner details only `with_details` (the re-read of the
     request that an answer echoing the request's own resources does not need). A NEW one for
-    a patient known by member id takes `inbound_new`'s path unless not `lean` (the same rows)."""
+    a patient known by member id takes `inbound_new`'s path unless not `lean` (the same rows);
+    there, without details, `meanwhile` (the caller's answer, say) is given the state while
+    the database writes it, its request not yet numbered, and what it returns comes back as
+    the outcome's `prepared` once the rows are committed."""
     _check_sender(actor)
     reference = submission.sender_reference.strip()
     if not reference or len(reference) > 200:
@@ -124,10 +132,11 @@ async def receive_submission(
             reference=reference,
             fingerprint=fingerprint,
             with_details=with_details,
+            meanwhile=meanwhile,
         )
-        if taken is not None:
-            await uow.commit()
-            return InboundOutcome(taken, False, submission.certification)
+        if taken is not None:  # committed
+            state, prepared = taken
+            return InboundOutcome(state, False, submission.certification, prepared)
     earlier = await _receipt(uow, actor, submission.channel, reference)
     if earlier is not None:
         if earlier.fingerprint != fingerprint:

@@ -1,9 +1,9 @@
 """A NEW submission from a provider organisation's system for a patient it already knows by
-the payer's member id: the hot path of `inbound.receive_submission`, in one read, the
-request number, and the rows through `UnitOfWork.insert_rows` (one statement on PostgreSQL,
-one per table on SQLite). Its rows, events and answer are the general path's (match, draft, attach,
-hand to the partner, receipt), computed here with the same rules and builders; nothing is
-inserted and then updated, and nothing written is read back.
+the payer's member id: the hot path of `inbound.receive_submission`, in one read, then the
+rows committed with the request number through `UnitOfWork.commit_rows` (one statement on
+PostgreSQL, one per table on SQLite). Its rows, events and answer are the general path's
+(match, draft, attach, hand to the partner, receipt), computed here with the same rules and
+builders; nothing is inserted and then updated, and nothing written is read back.
 
 Whatever else — a resend, a submission the general path refuses, an unknown payer, partner or
 provider, a patient to find by record number or to register, a clearinghouse's submission —
@@ -12,6 +12,7 @@ refuses it as it always has)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from domain.audit.models import AuditAction, AuditEvent
@@ -59,7 +60,7 @@ from domain.history import StatusChange, status_values
 from domain.identity.models import OrganizationKind
 from domain.identity.rules import Principal
 from domain.models import full_row, new_id
-from domain.numbers import next_number
+from domain.numbers import NextNumber
 from domain.partners.models import OutboxKind, OutboxMessage
 from domain.partners.ports import (
     AnswerKind,
@@ -89,8 +90,11 @@ async def take_new_submission(
     reference: str,
     fingerprint: str,
     with_details: bool,
-) -> SubmissionState | None:
-    """The NEW submission taken in (the caller commits), or None for the general path."""
+    meanwhile: Callable[[SubmissionState], Any] | None = None,
+) -> tuple[SubmissionState, Any] | None:
+    """The NEW submission taken in and committed, with what `meanwhile` made of its state
+    (without details, its request not yet numbered) while it was written; or None for the
+    general path (before anything is written)."""
     checked = _checked(actor, submission)
     if checked is None:
         return None
@@ -105,13 +109,21 @@ async def take_new_submission(
     providers = _providers(found, asked) if found is not None else None
     if found is None or providers is None:
         return None
-    request, data = await _taken(
-        uow, actor, submission, lines, found, providers, reference, fingerprint
-    )
-    details = _details(request, data, found, providers) if with_details else None
     pended = tuple(LineAnswer(n, ReviewAction.PENDED) for n in range(1, len(lines) + 1))
     answer = PartnerAnswer(AnswerKind.DECIDED, None, pended)  # as inbound_state says of it
-    return SubmissionState(request, reference, details, answer)
+    prepared: list[Any] = []
+    during = None
+    if meanwhile is not None and not with_details:
+
+        def during(request: AuthorizationRequest) -> None:
+            prepared.append(meanwhile(SubmissionState(request, reference, None, answer)))
+
+    request, data = await _taken(
+        uow, actor, submission, lines, found, providers, reference, fingerprint, during
+    )
+    details = _details(request, data, found, providers) if with_details else None
+    state = SubmissionState(request, reference, details, answer)
+    return state, (prepared[0] if prepared else None)
 
 
 async def _taken(
@@ -123,6 +135,7 @@ async def _taken(
     providers: list[dict[str, Any] | None],
     reference: str,
     fingerprint: str,
+    meanwhile: Callable[[AuthorizationRequest], None] | None,
 ) -> tuple[AuthorizationRequest, PayerRequestData]:
     """The general path's checks of what was found, then its rows written."""
     requesting, servicing = (p["id"] if p else None for p in providers)
@@ -134,7 +147,8 @@ async def _taken(
         check_document(
             document.title, document.content_type, document.content, f"attachments.{index}"
         )
-    return await _write(uow, actor, submission, data, found, reference, fingerprint), data
+    request = await _write(uow, actor, submission, data, found, reference, fingerprint, meanwhile)
+    return request, data
 
 
 def _checked(
@@ -219,16 +233,18 @@ async def _write(
     found: Any,
     reference: str,
     fingerprint: str,
+    meanwhile: Callable[[AuthorizationRequest], None] | None,
 ) -> AuthorizationRequest:
-    """Every row of the general path, each table in one statement, in foreign-key order."""
+    """Every row of the general path, each table in one statement, in foreign-key order,
+    committed with the request's number; `meanwhile` is given the request (its number still
+    None) while they are written."""
     acting = acting_for(actor, actor.organization_id)
     now = uow.clock.now()
-    number = await next_number(uow=uow, prefix="AR")  # through the session: begins the work
     request_id = new_id()
     submitting = next_status(AuthorizationStatus.DRAFT, AuthorizationAction.SUBMIT)
     due = now + decision_time_of(found.expedited_hours, found.standard_days, data.priority)
     values = {
-        **draft_values(acting, data, number, now),
+        **draft_values(acting, data, NextNumber("AR", now.year), now),
         "id": request_id,
         "status": submitting,
         "trading_partner_id": found.partner_id,
@@ -237,7 +253,6 @@ async def _write(
         "decision_due_at": due,
         "version": SUBMITTED_VERSION,
     }
-    request = AuthorizationRequest(**values)  # the answer's, never added to the session
     audited = [
         (AuditAction.READ, "Person", found.person_id, None),
         (AuditAction.CREATE, ENTITY, request_id, None),
@@ -309,14 +324,19 @@ async def _write(
             ],
         ),
     ]
-    await uow.insert_rows(
+    # The answer's, never added to the session; numbered once the number is taken.
+    request = AuthorizationRequest(**{**values, "number": None})
+    uow.record(request_event(request))  # which does not tell the number
+    uow.record(wake_event(message["id"], OutboxKind.SUBMIT, now))
+    number = await uow.commit_rows(
         [
             (model.__table__, [full_row(model.__table__, row) for row in rows])
             for model, rows in tables
-        ]
+        ],
+        meanwhile=(lambda: meanwhile(request)) if meanwhile is not None else None,
     )
-    uow.record(request_event(request))
-    uow.record(wake_event(message["id"], OutboxKind.SUBMIT, now))
+    assert number is not None  # the request's, taken with its rows
+    request.number = number
     return request
 
 

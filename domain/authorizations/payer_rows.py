@@ -16,12 +16,14 @@ from domain.authorizations.rules import DECISION_TIME
 from domain.identity.models import Role
 from domain.identity.rules import Principal
 from domain.money import cents
+from domain.numbers import NextNumber
 
 
 def draft_values(
-    actor: Principal, data: PayerRequestData, number: str, now: datetime
+    actor: Principal, data: PayerRequestData, number: str | NextNumber, now: datetime
 ) -> dict[str, Any]:
-    """The request as drafted by the actor's provider organisation, DRAFT."""
+    """The request as drafted by the actor's provider organisation, DRAFT (`number` may be
+    one to take as it is written)."""
     return {
         "number": number,
         "authorizer_kind": AuthorizerKind.PAYER,

@@ -63,6 +63,9 @@ async def test_submit_answers_pended_echoing_the_request(app_client, world, uow_
     assert echoed <= {e["fullUrl"] for e in sent["entry"]} and echoed
     counts = await row_counts(uow_factory)
     assert counts["authorization_requests"] == 1 and counts["outbox_messages"] == 1
+    async with uow_factory() as uow:  # the number the answer was made to hold, once taken
+        numbers = list(await uow.session.scalars(select(AuthorizationRequest.number)))
+    assert numbers == [values[1]]
     again = await post_fhir(app_client, "/Claim/$submit", sent, as_=world.ehr)
     assert again.status_code == 200
     assert claim_response(again.json())["identifier"] == answer["identifier"]

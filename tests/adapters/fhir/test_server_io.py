@@ -72,3 +72,26 @@ def test_an_answer_item_is_built_once_per_distinct_line_answer():
     pended = LineAnswer(1, ReviewAction.PENDED)
     assert item_for(pended) is item_for(LineAnswer(1, ReviewAction.PENDED))
     assert item_for(pended) is not item_for(LineAnswer(2, ReviewAction.PENDED))
+
+
+@pytest.mark.parametrize("name", REQUESTS)
+def test_an_answer_made_before_the_number_is_the_answer_once_numbered(name):
+    """$submit makes its answer while the request is written, holding a place for the number
+    it is given then: the same bytes as the answer made afterwards."""
+    from adapters.fhir import server
+    from adapters.fhir.server_io import document_response, echoing_document
+    from domain.authorizations.inbound_state import SubmissionState
+    from domain.authorizations.models import AuthorizationRequest
+
+    bundle, source = parse_bundle_source(example_bytes(name), 1000)
+    pended = ANSWERS["pended"]
+    unnumbered = SubmissionState(AuthorizationRequest(number=None), "ref", None, pended)
+    early = server._answer(bundle, unnumbered, NOW, server._NUMBER_TO_COME)
+    document = echoing_document(early, bundle, source, items_json(pended))
+    assert document is not None
+    assert server._numbered(document, "AR-2026-000042")
+    assert not server._numbered(document, "AR-2026-000043")  # the place is taken
+    numbered = SubmissionState(AuthorizationRequest(number="AR-2026-000042"), "ref", None, pended)
+    later = server._answer(bundle, numbered, NOW)
+    assert document_response(document).body == dump(later)
+    assert b"AR-2026-000042" in dump(later) and server._NUMBER_TO_COME.encode() not in dump(later)
