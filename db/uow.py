@@ -18,7 +18,7 @@ import orjson
 from sqlalchemy import bindparam, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import sqltypes
 
@@ -44,12 +44,17 @@ def _conflict() -> DomainError:
 
 
 class SqlAlchemyUnitOfWork:
-    """One AsyncSession and transaction; committed events go to the bus after commit."""
+    """One AsyncSession and transaction; committed events go to the bus after commit.
+
+    The session is made on first use. Work at the driver's level (`fetch_all`,
+    `plan_statements`, `commit_rows`) that comes first on PostgreSQL takes a pooled connection
+    of its own, without a session; a session made afterwards works on that same connection."""
 
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
         *,
+        engine: AsyncEngine | None = None,
         gate: asyncio.Semaphore | None = None,
         clock: Clock,
         bus: EventBus | None,
@@ -57,17 +62,21 @@ class SqlAlchemyUnitOfWork:
         correlation_id: str | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._engine = engine  # the sessionmaker's own, for work that needs no session
         self.clock = clock
         self._bus = bus
         self.dialect = dialect
         self.correlation_id = correlation_id
         self._events: list[DomainEvent] = []
         self._gate = gate
+        self._session: AsyncSession | None = None
+        self._connection: AsyncConnection | None = None
 
     async def __aenter__(self) -> Self:
         if self._gate is not None:
             await self._gate.acquire()
-        self.session = self._sessionmaker()
+        self._session = None
+        self._connection = None
         self._events = []
         return self
 
@@ -79,34 +88,69 @@ class SqlAlchemyUnitOfWork:
     ) -> None:
         # Closing returns the connection, which rolls back whatever was not committed, and
         # detaches loaded objects without expiring them (read-only work stays readable).
+        session, connection = self._session, self._connection
         try:
-            if exc_type is not None:
-                await self.session.rollback()
+            if exc_type is not None and session is not None:
+                await session.rollback()
         finally:
-            await self.session.close()
-            if self._gate is not None:
-                self._gate.release()
+            try:
+                if session is not None:
+                    await session.close()
+            finally:
+                if connection is not None:
+                    await connection.close()
+                if self._gate is not None:
+                    self._gate.release()
         if isinstance(exc, IntegrityError | StaleDataError):
             # Raised at a flush before commit: a concurrent change won a race (a unique key,
             # or a row whose version moved on since it was read).
             raise _conflict() from exc
 
+    @property
+    def session(self) -> AsyncSession:
+        """The unit of work's session, made on first use (on the connection that work at the
+        driver's level already holds, if it does)."""
+        if self._session is None:
+            if self._connection is not None:
+                self._session = self._sessionmaker(bind=self._connection)
+            else:
+                self._session = self._sessionmaker()
+        return self._session
+
+    async def _driver_connection(self) -> AsyncConnection:
+        """The connection for work at the driver's level: the session's, if there is one (or
+        elsewhere than on asyncpg); else one of this unit's own, without a session."""
+        if self._connection is not None:
+            return self._connection
+        if self._session is not None or self._engine is None or self.dialect != "postgresql":
+            return await self.session.connection()
+        self._connection = await self._engine.connect()
+        return self._connection
+
     def record(self, event: DomainEvent) -> None:
         self._events.append(event)
 
     async def fetch_all(
-        self, statement: Any, parameters: Mapping[str, Any], *, generic_plan: bool = False
+        self,
+        statement: Any,
+        parameters: Mapping[str, Any],
+        *,
+        generic_plan: bool = False,
+        meanwhile: Callable[[], None] | None = None,
     ) -> list[Any]:
         """The rows of a long-lived statement (built once, e.g. cached by its builder) run by
         the driver itself on this unit of work's connection, in its transaction if it has one:
         compiled once, no ORM result processing (columns come as the driver decodes them).
 
         `generic_plan`: on PostgreSQL, plan it once per connection (its best plan does not
-        depend on its parameters' values) instead of on every execution."""
-        connection = await self.session.connection()
+        depend on its parameters' values) instead of on every execution. `meanwhile` runs
+        once while the database answers, as in `commit_rows`."""
+        connection = await self._driver_connection()
         driver = _DriverStatement.of(statement, connection.dialect)
         if driver is None:
             result = await self.session.execute(statement, dict(parameters))
+            if meanwhile is not None:
+                _run_meanwhile(meanwhile)
             return list(result.all())
         raw = await connection.get_raw_connection()
         pg: Any = raw.driver_connection
@@ -119,7 +163,7 @@ class SqlAlchemyUnitOfWork:
             dispatch.before_cursor_execute(sync, None, driver.sql, tuple(arguments), None, False)
         if generic_plan:
             await self._plan_mode(raw, "force_generic_plan")
-        return driver.rows(await pg.fetch(driver.sql, *arguments))
+        return driver.rows(await _while_fetching(pg.fetch(driver.sql, *arguments), meanwhile))
 
     async def plan_statements(self, mode: PlanMode | None = None) -> None:
         """On PostgreSQL, plan this unit of work's statements as `mode` says, or as the
@@ -127,7 +171,7 @@ class SqlAlchemyUnitOfWork:
         elsewhere nothing."""
         if self.dialect != "postgresql":
             return
-        connection = await self.session.connection()
+        connection = await self._driver_connection()
         await self._plan_mode(await connection.get_raw_connection(), mode)
 
     @staticmethod
@@ -173,9 +217,10 @@ class SqlAlchemyUnitOfWork:
         further, the rows' fate being no business of it."""
         batches = [(table, list(rows)) for table, rows in batches if rows]
         slot = _number_slot(batches)
-        if self.session.new or self.session.dirty or self.session.deleted:
-            await self.session.flush()  # its writes begin the transaction the rows join
-        connection = await self.session.connection()
+        session = self._session
+        if session is not None and (session.new or session.dirty or session.deleted):
+            await session.flush()  # its writes begin the transaction the rows join
+        connection = await self._driver_connection()
         sync = connection.sync_connection
         assert sync is not None
         dispatch = sync.dispatch
@@ -228,12 +273,16 @@ class SqlAlchemyUnitOfWork:
         return number
 
     async def commit(self) -> None:
-        try:
-            await self.session.commit()
-        except (IntegrityError, StaleDataError) as error:
-            # A concurrent change won a race that the service's own checks could not see.
-            await self.session.rollback()
-            raise _conflict() from error
+        # Without a session, nothing is pending: driver statements outside a transaction
+        # (on this unit's own connection) committed themselves.
+        session = self._session
+        if session is not None:
+            try:
+                await session.commit()
+            except (IntegrityError, StaleDataError) as error:
+                # A concurrent change won a race that the service's own checks could not see.
+                await session.rollback()
+                raise _conflict() from error
         events, self._events = self._events, []
         if events and self._bus is not None:
             try:
@@ -243,7 +292,8 @@ class SqlAlchemyUnitOfWork:
                 log.exception("event bus publish failed", extra={"events": len(events)})
 
     async def rollback(self) -> None:
-        await self.session.rollback()
+        if self._session is not None:
+            await self._session.rollback()
         self._events = []
 
 
@@ -465,10 +515,9 @@ class Database:
         self.dialect = engine.dialect.name
         self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
         # Reads that write nothing run without a transaction: no BEGIN and ROLLBACK round trips.
+        self.read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.read_sessionmaker = async_sessionmaker(
-            engine.execution_options(isolation_level="AUTOCOMMIT"),
-            expire_on_commit=False,
-            autoflush=False,
+            self.read_engine, expire_on_commit=False, autoflush=False
         )
 
     def uow_factory(
@@ -478,10 +527,12 @@ class Database:
 
         `read_only` units see each statement's own snapshot and must not write."""
         sessionmaker = self.read_sessionmaker if read_only else self.sessionmaker
+        engine = self.read_engine if read_only else self.engine
 
         def factory() -> SqlAlchemyUnitOfWork:
             return SqlAlchemyUnitOfWork(
                 sessionmaker,
+                engine=engine,
                 gate=self.gate,
                 clock=self.clock,
                 bus=self.bus,

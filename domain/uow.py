@@ -17,10 +17,12 @@ PlanMode = Literal["force_custom_plan", "force_generic_plan"]
 class UnitOfWork(Protocol):
     """Implemented by db.uow.SqlAlchemyUnitOfWork; `session` is an AsyncSession."""
 
-    session: Any
     clock: Clock
     dialect: str
     correlation_id: str | None
+
+    @property
+    def session(self) -> Any: ...
 
     async def __aenter__(self) -> Self: ...
 
@@ -38,7 +40,12 @@ class UnitOfWork(Protocol):
     def record(self, event: DomainEvent) -> None: ...
 
     async def fetch_all(
-        self, statement: Any, parameters: Mapping[str, Any], *, generic_plan: bool = False
+        self,
+        statement: Any,
+        parameters: Mapping[str, Any],
+        *,
+        generic_plan: bool = False,
+        meanwhile: Callable[[], None] | None = None,
     ) -> list[Any]: ...
 
     async def plan_statements(self, mode: PlanMode | None = None) -> None: ...

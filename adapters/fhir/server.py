@@ -172,11 +172,15 @@ def _numbered(document: dict[str, Any], number: str) -> bool:
     response = entries[0].get("resource") if entries else None
     if not isinstance(response, dict) or response.get("resourceType") != "ClaimResponse":
         return False
-    for found in response.get("identifier") or ():
-        if found.get("system") == System.REQUEST_NUMBER and found.get("value") == _NUMBER_TO_COME:
-            found["value"] = number
-            return True
-    return False
+    held = [
+        found
+        for found in response.get("identifier") or ()
+        if found.get("system") == System.REQUEST_NUMBER and found.get("value") == _NUMBER_TO_COME
+    ]
+    if len(held) != 1:  # the request itself named such an identifier: make the answer anew
+        return False
+    held[0]["value"] = number
+    return True
 
 
 async def inquire(request: Request) -> Response:

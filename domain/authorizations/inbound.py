@@ -123,20 +123,19 @@ async def receive_submission(
         raise DomainError(
             ErrorCode.REQUIRED, "An identifier of 1-200 characters", "senderReference"
         )
-    fingerprint = submission.fingerprint()
     if lean and submission.certification is CertificationType.NEW:
         taken = await take_new_submission(
             uow,
             actor,
             submission,
             reference=reference,
-            fingerprint=fingerprint,
             with_details=with_details,
             meanwhile=meanwhile,
         )
         if taken is not None:  # committed
             state, prepared = taken
             return InboundOutcome(state, False, submission.certification, prepared)
+    fingerprint = submission.fingerprint()
     earlier = await _receipt(uow, actor, submission.channel, reference)
     if earlier is not None:
         if earlier.fingerprint != fingerprint:

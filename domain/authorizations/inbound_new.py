@@ -88,7 +88,6 @@ async def take_new_submission(
     submission: InboundSubmission,
     *,
     reference: str,
-    fingerprint: str,
     with_details: bool,
     meanwhile: Callable[[SubmissionState], Any] | None = None,
 ) -> tuple[SubmissionState, Any] | None:
@@ -104,7 +103,11 @@ async def take_new_submission(
     parameters = _read_parameters(actor, submission, reference, payer_identifier, member_id, asked)
     # Index lookups and inserts: one plan fits every value (kept by the pooled connection).
     await uow.plan_statements("force_generic_plan")
-    rows = await uow.fetch_all(READ, parameters)
+    fingerprints: list[str] = []  # the receipt's, taken while the database reads
+    rows = await uow.fetch_all(
+        READ, parameters, meanwhile=lambda: fingerprints.append(submission.fingerprint())
+    )
+    fingerprint = fingerprints[0] if fingerprints else submission.fingerprint()
     found = rows[0] if rows else None
     providers = _providers(found, asked) if found is not None else None
     if found is None or providers is None:

@@ -15,7 +15,7 @@ their text; global ids as base64 of `Type:uuid`; a line's review action as its X
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
@@ -85,6 +85,15 @@ class Key:
     form: Form = Form.VALUE
     argument: str | None = None
     fields: tuple[Key, ...] = ()
+    # Worked out once: a projection is a cache key of every worklist page that uses it.
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        identity = (self.name, self.column, self.form, self.argument, self.fields)
+        object.__setattr__(self, "_hash", hash(identity))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 Projection = tuple[Key, ...]

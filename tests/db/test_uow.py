@@ -175,3 +175,53 @@ async def test_fetch_all_takes_an_in_list_of_enum_values(database):
             statement, {"kinds": [OrganizationKind.PAYER]}, generic_plan=True
         )
     assert [r.name for r in rows] == ["A payer"]
+
+
+async def test_driver_work_then_the_session_share_one_connection_and_transaction(database, clock):
+    """A session made after work at the driver's level works on that work's connection, and
+    commits (or on an error rolls back) as any unit of work does."""
+    from sqlalchemy import func, select
+
+    from domain.identity.models import Organization as Org
+
+    backend = (
+        select(func.pg_backend_pid().label("pid"))
+        if database.engine.dialect.name == "postgresql"
+        else select(func.count(Org.id).label("pid"))
+    )
+    factory = database.uow_factory()
+    async with factory() as uow:
+        (driver,) = await uow.fetch_all(backend, {})
+        uow.session.add(_org(clock, "1234567893"))
+        assert await uow.session.scalar(backend) == driver.pid
+        await uow.commit()
+    with pytest.raises(RuntimeError):
+        async with factory() as uow:
+            await uow.fetch_all(backend, {})
+            uow.session.add(_org(clock, "1245319599"))
+            await uow.session.flush()
+            raise RuntimeError("after the write, before the commit")
+    async with factory() as uow:
+        npis = set(await uow.session.scalars(select(Org.npi)))
+    assert npis == {"1234567893"}
+
+
+async def test_fetch_all_runs_meanwhile_once_while_the_database_answers(database, caplog):
+    import logging
+
+    from sqlalchemy import literal_column, select
+
+    statement = select(literal_column("1").label("one"))
+    ran: list[str] = []
+    async with database.uow_factory(read_only=True)() as uow:
+        rows = await uow.fetch_all(statement, {}, meanwhile=lambda: ran.append("meanwhile"))
+    assert [r.one for r in rows] == [1] and ran == ["meanwhile"]
+
+    def failing() -> None:
+        raise ValueError("not the rows' business")
+
+    with caplog.at_level(logging.ERROR, logger="db.uow"):
+        async with database.uow_factory(read_only=True)() as uow:
+            rows = await uow.fetch_all(statement, {}, meanwhile=failing)
+    assert [r.one for r in rows] == [1]
+    assert "not the rows' business" in caplog.text

@@ -95,3 +95,25 @@ def test_an_answer_made_before_the_number_is_the_answer_once_numbered(name):
     later = server._answer(bundle, numbered, NOW)
     assert document_response(document).body == dump(later)
     assert b"AR-2026-000042" in dump(later) and server._NUMBER_TO_COME.encode() not in dump(later)
+
+
+def test_a_request_naming_the_held_place_gets_its_answer_made_anew():
+    """A Claim whose own identifier looks like the place held for the number: the prepared
+    answer is not numbered (the server makes it afresh after the commit)."""
+    import orjson
+
+    from adapters.fhir import server
+    from adapters.fhir.server_io import echoing_document
+    from domain.authorizations.inbound_state import SubmissionState
+    from domain.authorizations.models import AuthorizationRequest
+
+    raw = orjson.loads(example_bytes(REQUESTS[0]))
+    claim = next(e["resource"] for e in raw["entry"] if e["resource"]["resourceType"] == "Claim")
+    claim["identifier"] = [{"system": System.REQUEST_NUMBER, "value": server._NUMBER_TO_COME}]
+    bundle, source = parse_bundle_source(orjson.dumps(raw), 1000)
+    pended = ANSWERS["pended"]
+    unnumbered = SubmissionState(AuthorizationRequest(number=None), "ref", None, pended)
+    early = server._answer(bundle, unnumbered, NOW, server._NUMBER_TO_COME)
+    document = echoing_document(early, bundle, source, items_json(pended))
+    assert document is not None
+    assert not server._numbered(document, "AR-2026-000042")
