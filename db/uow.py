@@ -244,6 +244,14 @@ class SqlAlchemyUnitOfWork:
                 number = slot[3].format(int(value))
             await self.commit()
             return number
+        if batches and connection.dialect.driver == "aiosqlite":
+            raw = await connection.get_raw_connection()
+            if _sqlite_in_one_call(raw.driver_connection):
+                number = await _sqlite_insert(raw.driver_connection, sync, batches, slot)
+                if meanwhile is not None:
+                    _run_meanwhile(meanwhile)
+                await self.commit()
+                return number
         if slot is not None:
             position, index, key, wanted = slot
             number = await take_number(uow=self, number=wanted)
@@ -358,6 +366,69 @@ def _row_insert(table: Any, dialect: Dialect) -> _DriverStatement:
     columns = [c for c in table.columns if not (c.primary_key and c.autoincrement is True)]
     values = {c.key: bindparam(c.key, type_=c.type, required=True) for c in columns}
     return _DriverStatement(insert(table).values(values).inline().compile(dialect=dialect))
+
+
+def _sqlite_in_one_call(driver: Any) -> bool:
+    """Whether aiosqlite lets a function run on its connection's thread (its `_execute`, with
+    the sqlite3 connection as `_conn`): every write of `commit_rows` then goes in one hop to
+    that thread and back instead of one per statement."""
+    return callable(getattr(driver, "_execute", None)) and hasattr(type(driver), "_conn")
+
+
+async def _sqlite_insert(
+    driver: Any,
+    sync: Any,
+    batches: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]],
+    slot: tuple[int, int, str, NextNumber] | None,
+) -> str | None:
+    """`commit_rows`' writes on SQLite in one call on aiosqlite's thread: the number's upsert,
+    then each table's executemany, in the connection's transaction (which sqlite3 begins
+    before the first write, if the session has not); a refused row rolls it all back."""
+    dialect = sync.dialect
+    statements = []
+    for position, (table, rows) in enumerate(batches):
+        insert_row = _row_insert(table, dialect)
+        arguments = [insert_row.arguments(row) for row in rows]
+        place = None
+        if slot is not None and slot[0] == position:
+            names = [name for name, _, _ in insert_row.params]
+            place = (slot[1], names.index(slot[2]))
+        statements.append((insert_row.sql, arguments, place))
+    counter: Any = NumberSequence.__table__
+    quote = dialect.identifier_preparer.quote
+    name, last = quote(counter.c.name.name), quote(counter.c.last_value.name)
+    take = (
+        f"INSERT INTO {quote(counter.name)} ({name}, {last}) VALUES (?, 1) "  # noqa: S608
+        f"ON CONFLICT ({name}) DO UPDATE SET {last} = {last} + 1 RETURNING {last}"
+    )
+    listening = bool(sync.dispatch.before_cursor_execute)
+
+    def write(connection: sqlite3.Connection) -> str | None:
+        number = None
+        try:
+            if slot is not None:
+                if listening:
+                    sync.dispatch.before_cursor_execute(
+                        sync, None, take, (slot[3].sequence,), None, False
+                    )
+                (value,) = connection.execute(take, (slot[3].sequence,)).fetchone()
+                number = slot[3].format(int(value))
+            for sql, arguments, place in statements:
+                if place is not None:
+                    arguments[place[0]][place[1]] = number
+                if listening:
+                    sync.dispatch.before_cursor_execute(sync, None, sql, arguments, None, True)
+                connection.executemany(sql, arguments)
+        except sqlite3.IntegrityError:
+            connection.rollback()  # nothing of it stays, the number neither
+            raise
+        return number
+
+    try:
+        number: str | None = await driver._execute(lambda: write(driver._conn))
+    except sqlite3.IntegrityError as error:
+        raise _conflict() from error
+    return number
 
 
 async def _while_fetching(fetching: Any, meanwhile: Callable[[], None] | None) -> Any:

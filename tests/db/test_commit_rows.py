@@ -72,6 +72,15 @@ CHILDREN = Table(
 )
 
 
+@pytest.fixture(params=["one call", "per statement"])
+def sqlite_calls(request, monkeypatch) -> str:
+    """On SQLite the writes go to aiosqlite's thread in one call where aiosqlite allows it,
+    else one call per statement: both ways are tested (PostgreSQL has one)."""
+    if request.param == "per statement":
+        monkeypatch.setattr("db.uow._sqlite_in_one_call", lambda driver: False)
+    return str(request.param)
+
+
 @pytest.fixture
 async def tables(engine) -> AsyncIterator[None]:
     async with engine.begin() as connection:
@@ -129,7 +138,9 @@ async def _clear(database: Database) -> None:
         await uow.commit()
 
 
-async def test_rows_are_stored_as_the_session_would_store_them(database, clock, tables):
+async def test_rows_are_stored_as_the_session_would_store_them(
+    database, clock, tables, sqlite_calls
+):
     """Same values read back, same SQL NULLs (a JSON None is JSON null where the column says
     so), for every kind of column, on either database."""
     rows = [
@@ -164,7 +175,7 @@ async def test_rows_are_stored_as_the_session_would_store_them(database, clock, 
     assert (empty["details_null"], empty["tags_null"]) == (False, True)
 
 
-async def test_a_next_number_is_taken_with_the_rows(database, clock, tables):
+async def test_a_next_number_is_taken_with_the_rows(database, clock, tables, sqlite_calls):
     year = clock.now().year
     taken = []
     for notes in ("one", "two"):
@@ -187,7 +198,9 @@ async def test_a_next_number_is_taken_with_the_rows(database, clock, tables):
             await uow.commit_rows([(PARENTS, both)])
 
 
-async def test_a_rejected_row_writes_nothing_and_takes_no_number(database, clock, tables):
+async def test_a_rejected_row_writes_nothing_and_takes_no_number(
+    database, clock, tables, sqlite_calls
+):
     year = clock.now().year
     async with database.uow_factory()() as uow:
         await uow.commit_rows([(PARENTS, [_parent(clock, number=f"TST-{year}-000002")])])
@@ -239,7 +252,9 @@ async def test_meanwhile_runs_once_and_has_no_say_in_the_commit(engine, clock, t
     assert "the answer could not be made" in caplog.text  # the traceback, no row values
 
 
-async def test_rows_after_other_writes_join_their_transaction(database, clock, tables):
+async def test_rows_after_other_writes_join_their_transaction(
+    database, clock, tables, sqlite_calls
+):
     """What the session wrote first is committed with the rows, or not at all."""
     parent = _parent(clock, notes="by the session")
     with pytest.raises(DomainError):
@@ -252,3 +267,16 @@ async def test_rows_after_other_writes_join_their_transaction(database, clock, t
         await uow.commit_rows([(CHILDREN, _children(parent["id"], "child"))])
     parents, children = await _stored(database)
     assert len(parents) == 1 and children == [(parent["id"], "child")]
+
+
+async def test_the_installed_aiosqlite_takes_the_writes_in_one_call(engine):
+    """`commit_rows` relies on aiosqlite's private `_execute` and `_conn` for its one call
+    to the connection's thread (else one call per statement, several times slower): a
+    release without them fails here rather than slowing down unnoticed."""
+    from db.uow import _sqlite_in_one_call
+
+    if engine.dialect.driver != "aiosqlite":
+        pytest.skip("aiosqlite's")
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        assert _sqlite_in_one_call(raw.driver_connection)
