@@ -328,7 +328,7 @@ async def _write(
         ),
     ]
     # The answer's, never added to the session; numbered once the number is taken.
-    request = AuthorizationRequest(**{**values, "number": None})
+    request = _unsaved(AuthorizationRequest, {**values, "number": None})
     uow.record(request_event(request))  # which does not tell the number
     uow.record(wake_event(message["id"], OutboxKind.SUBMIT, now))
     number = await uow.commit_rows(
@@ -341,6 +341,15 @@ async def _write(
     assert number is not None  # the request's, taken with its rows
     request.number = number
     return request
+
+
+def _unsaved(model: Any, values: dict[str, Any]) -> Any:
+    """An instance of `model` holding `values`, as a row loaded from the database holds them
+    (no change history), never to join a session: what the instrumented constructor makes,
+    without its per-attribute events."""
+    instance = model.__mapper__.class_manager.new_instance()
+    instance.__dict__.update(values)
+    return instance
 
 
 def _payer_access(found: Any, now: Any) -> list[dict[str, Any]]:
