@@ -56,6 +56,13 @@ class TransactionSet:
             self._split = None  # the split's lists are no longer needed here
         return body
 
+    def body_with_ids(self) -> tuple[tuple[Segment, ...], list[str] | None]:
+        """The body, with its segment ids when they were read before it was built (None
+        otherwise): what `Hierarchy` takes to build the tree without reading them again."""
+        split = self._split
+        ids = None if split is None else split.ids[self._start : self._stop]
+        return self.body, ids
+
     def body_ids(self) -> list[str]:
         """The ids of the body's segments, in order."""
         split = self._split
@@ -75,8 +82,7 @@ class TransactionSet:
         stops before it; without building any segment."""
         split = self._split
         if split is not None and 0 <= index < self._stop - self._start:
-            values = split.values[self._start + index]  # the id, then the elements
-            return values[number] if 0 < number < len(values) else ""
+            return split.element(self._start + index, number)
         return self.body[index].element(number)
 
     @property
@@ -202,7 +208,7 @@ def _one_transaction(split: SplitSegments, delimiters: Delimiters, bom: bool) ->
         or ids[stop] != "SE"
         or ids[stop + 1] != "GE"
         or ids[stop + 2] != "IEA"
-        or len(split.values[0]) != 17  # ISA and its 16 elements
+        or len(split.elements[0]) != 16  # ISA's 16 elements
         or not ENVELOPE_IDS.isdisjoint(ids[3:stop])
     ):
         return None

@@ -26,17 +26,30 @@ class Level:
     parents: frozenset[str]  # HL03 codes this level may hang under ("" for the root)
 
 
+LevelPlan = tuple[str, str, Mapping[str, str] | None]
+_UNKNOWN_LEVEL: LevelPlan = ("", "", None)
+
+
 @dataclass(frozen=True, slots=True)
 class LoopTable:
     levels: Mapping[str, Level]
     # (HL03, NM101) -> party loop, where one level has several party loops
     party_loops: Mapping[tuple[str, str], str] = field(default_factory=dict)
-    # the HL03 codes that have some in `party_loops` (derived)
-    split_levels: frozenset[str] = field(init=False, compare=False, repr=False)
+    # derived: HL03 -> (2000x loop, usual 2010x party loop, NM101 -> party loop or None when
+    # the level has only its usual one), the one lookup `build_tree` makes per HL
+    plan: Mapping[str, LevelPlan] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        levels = frozenset(level for level, _ in self.party_loops)
-        object.__setattr__(self, "split_levels", levels)
+        entities: dict[str, dict[str, str]] = {}
+        for (level, entity), loop in self.party_loops.items():
+            entities.setdefault(level, {})[entity] = loop
+        plan = {
+            code: (known.loop, known.party_loop, entities.get(code))
+            for code, known in self.levels.items()
+        }
+        for code in entities.keys() - plan.keys():  # party loops of a level not in `levels`
+            plan[code] = ("", "", entities[code])
+        object.__setattr__(self, "plan", plan)
 
     def party_loop(self, level: str, entity: str) -> str:
         known = self.levels.get(level)
@@ -115,7 +128,8 @@ class Hierarchy:
     __slots__ = ("_body", "_table", "_tree")
 
     def __init__(self, body: Body, table: LoopTable) -> None:
-        """`body`: the segments between ST and SE, or how to get them when needed."""
+        """`body`: the segments between ST and SE, or how to get them when needed (with
+        their ids, when the source has them at hand)."""
         self._body: Body | None = body
         self._table = table
         self._tree: Tree | None = None
@@ -130,7 +144,12 @@ class Hierarchy:
         if tree is None:  # two threads may both build it: the same tree either way
             body = self._body
             assert body is not None
-            tree = self._tree = build_tree(body if isinstance(body, tuple) else body(), self._table)
+            if isinstance(body, tuple):
+                tree = build_tree(body, self._table)
+            else:
+                segments, ids = body()
+                tree = build_tree(segments, self._table, ids)
+            self._tree = tree
             self._body = None
         return tree
 
@@ -166,7 +185,8 @@ class Hierarchy:
         return f"Hierarchy(tree={self.tree!r}, table={self.table!r})"
 
 
-Body = tuple[Segment, ...] | Callable[[], tuple[Segment, ...]]
+# The body, or a function giving it with its segment ids (None when it has none at hand).
+Body = tuple[Segment, ...] | Callable[[], tuple[tuple[Segment, ...], list[str] | None]]
 
 
 def build_hierarchy(body: Body, table: LoopTable) -> Hierarchy:
@@ -174,24 +194,25 @@ def build_hierarchy(body: Body, table: LoopTable) -> Hierarchy:
     return Hierarchy(body, table)
 
 
-def build_tree(body: tuple[Segment, ...], table: LoopTable) -> Tree:
-    """The HL tree of a transaction body, built now: one pass from the end over the HL and
-    NM1 positions, so that each loop's children (which come after it) are built before it."""
-    ids = list(map(itemgetter(0), body))  # segment ids
-    if "HL" not in ids:
-        return Tree(body, (), (), ())
-    first = ids.index("HL")
+def build_tree(body: tuple[Segment, ...], table: LoopTable, ids: list[str] | None = None) -> Tree:
+    """The HL tree of a transaction body, built now (`ids`: the body's segment ids, when the
+    caller has them). One pass from the end over the HL and NM1 positions, so that each loop's
+    children (which come after it) are built before it; tests/adapters/x12/reference.py has
+    the plain version of the same pass, which this one must match on every input."""
+    if ids is None:
+        ids = list(map(_ID, body))
     marks = list(compress(count(), map(_MARKS.__contains__, ids)))  # every HL and NM1
-    levels, party_loops, split_levels = table.levels, table.party_loops, table.split_levels
-    problems: list[X12Problem] = []
+    first = next((i for i in marks if ids[i] == "HL"), -1)  # NM1s before it are the header's
+    if first < 0:
+        return _new(Tree, (body, (), (), ()))
+    plan = table.plan
     pending: dict[str, list[HLNode]] = {}  # nodes by the HL01 of the parent they wait for
-    seen: set[str] = set()
     backwards: list[HLNode] = []
     roots: list[HLNode] = []
     names: list[int] = []  # the NM1 positions of the loop being read, last first
     end = len(body)  # where the run being read stops
     for index in reversed(marks):
-        if index < first:  # an NM1 before the first HL belongs to the header
+        if index < first:
             break
         if ids[index] == "NM1":
             names.append(index)
@@ -202,52 +223,78 @@ def build_tree(body: tuple[Segment, ...], table: LoopTable) -> Tree:
             node_id, parent_id, level = elements[0], elements[1], elements[2]
         else:
             node_id, parent_id, level = (*elements, "", "", "")[:3]
-        known = levels.get(level)
-        if names:
-            usual = known.party_loop if known else ""
-            split = level in split_levels
-            names.reverse()
-            names.append(end)
-            parties = tuple(
-                [
-                    _new(Party, (_party_loop(party_loops, level, body[i], usual), body[i:j]))
-                    if split
-                    else _new(Party, (usual, body[i:j]))
-                    for i, j in pairwise(names)
-                ]
-            )
-            own = body[index + 1 : names[0]]
-            names = []
+        loop, usual, entities = plan.get(level, _UNKNOWN_LEVEL)
+        parties: tuple[Party, ...]
+        if not names:
+            own, parties = body[index + 1 : end], ()
+        elif len(names) == 1 and entities is None:  # the usual shape: one party loop
+            start = names.pop()
+            own, parties = body[index + 1 : start], (_new(Party, (usual, body[start:end])),)
         else:
-            parties = ()
-            own = body[index + 1 : end]
-        children = tuple(reversed(pending.pop(node_id))) if node_id in pending else ()
-        loop = known.loop if known else ""
+            own = body[index + 1 : names[-1]]
+            parties = _parties(body, names, end, usual, entities)
+        waiting = pending.pop(node_id, None)  # its children, last first
+        if waiting:
+            waiting.reverse()
+        children = tuple(waiting) if waiting else ()
         node = _new(HLNode, (hl, node_id, parent_id, level, loop, own, parties, children))
-        if node_id in seen:
-            problems.append(_hl_problem(node, f"HL01 {node_id!r} is used twice", 1))
-        seen.add(node_id)
         backwards.append(node)
-        (pending.setdefault(parent_id, []) if parent_id else roots).append(node)
+        if not parent_id:
+            roots.append(node)
+        elif parent_id in pending:
+            pending[parent_id].append(node)
+        else:
+            pending[parent_id] = [node]
         end = index
+    problems = _problems(backwards, pending)
+    backwards.reverse()
+    roots.reverse()
+    return _new(Tree, (body[:first], tuple(roots), tuple(backwards), problems))
+
+
+_MARKS = frozenset({"HL", "NM1"})
+_ID, _NODE_ID = itemgetter(0), itemgetter(1)
+_new = tuple.__new__  # builds a named tuple without its keyword-handling __new__
+
+
+def _parties(
+    body: tuple[Segment, ...],
+    names: list[int],
+    end: int,
+    usual: str,
+    entities: Mapping[str, str] | None,
+) -> tuple[Party, ...]:
+    """The party loops at the NM1 positions `names` (last first, emptied), the last ending
+    at `end`."""
+    names.reverse()
+    names.append(end)
+    spans = list(pairwise(names))
+    names.clear()
+    if entities is None:
+        return tuple([_new(Party, (usual, body[i:j])) for i, j in spans])
+    parties = []
+    for i, j in spans:
+        nm1 = body[i]
+        entity = nm1[1][0] if nm1[1] else ""  # NM101
+        parties.append(_new(Party, (entities.get(entity, usual), body[i:j])))
+    return tuple(parties)
+
+
+def _problems(backwards: list[HLNode], pending: dict[str, list[HLNode]]) -> tuple[X12Problem, ...]:
+    """HL01s used twice (found from the end: the earlier loop is named), then the loops whose
+    HL02 names no earlier HL."""
+    problems = []
+    if len(set(map(_NODE_ID, backwards))) < len(backwards):
+        seen: set[str] = set()
+        for node in backwards:
+            if node.id in seen:
+                problems.append(_hl_problem(node, f"HL01 {node.id!r} is used twice", 1))
+            seen.add(node.id)
     for orphans in pending.values():
         for orphan in orphans:
             message = f"HL02 {orphan.parent_id!r} names no earlier HL"
             problems.append(_hl_problem(orphan, message, 2))
-    backwards.reverse()
-    roots.reverse()
-    return Tree(body[:first], tuple(roots), tuple(backwards), tuple(problems))
-
-
-_MARKS = frozenset({"HL", "NM1"})
-_new = tuple.__new__  # builds a named tuple without its keyword-handling __new__
-
-
-def _party_loop(
-    party_loops: Mapping[tuple[str, str], str], level: str, nm1: Segment, usual: str
-) -> str:
-    entity = nm1[1][0] if nm1[1] else ""  # NM101
-    return party_loops.get((level, entity), usual)
+    return tuple(problems)
 
 
 def hierarchy_problems(hierarchy: Hierarchy) -> list[X12Problem]:

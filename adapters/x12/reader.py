@@ -51,11 +51,12 @@ def read_messages(interchange: Interchange) -> list[Message]:
     all of them are raised together."""
     messages: list[Message] = []
     problems: list[X12Problem] = []
-    for group, transaction in interchange.transactions():
-        try:
-            messages.append(read_transaction(group, transaction, interchange.delimiters))
-        except X12Error as error:
-            problems.extend(error.problems)
+    for group in interchange.groups:
+        for transaction in group.transactions:
+            try:
+                messages.append(read_transaction(group, transaction, interchange.delimiters))
+            except X12Error as error:
+                problems.extend(error.problems)
     if problems:
         raise X12Error(problems)
     return messages

@@ -144,14 +144,14 @@ def read_segments(data: bytes | str) -> Document:
 
 class SplitSegments:
     """A message split into segments not built yet: each one's id, its elements as the list
-    the split gave, and its trailer. `build` and `segment` make `Segment`s where a reader
-    wants them, so checking the ids and the envelope costs no segment objects."""
+    the split gave (without the id), and its trailer. `build` and `segment` make `Segment`s
+    where a reader wants them, so checking the ids and the envelope costs no segment objects."""
 
-    __slots__ = ("ids", "trailers", "values")
+    __slots__ = ("elements", "ids", "trailers")
 
-    def __init__(self, ids: list[str], values: list[list[str]], trailers: list[str] | None):
+    def __init__(self, ids: list[str], elements: list[list[str]], trailers: list[str] | None):
         self.ids = ids
-        self.values = values  # each segment's id and elements, as the split gave them
+        self.elements = elements  # each segment's elements (01 first), as the split gave them
         self.trailers = trailers  # None: no segment has one
 
     def __len__(self) -> int:
@@ -160,15 +160,19 @@ class SplitSegments:
     def build(self, start: int = 0, stop: int | None = None) -> tuple[Segment, ...]:
         """The segments ids[start:stop], numbered by their place in the message."""
         trailers = repeat("") if self.trailers is None else self.trailers[start:stop]
-        elements = map(tuple, map(_AFTER_ID, self.values[start:stop]))
-        return tuple(
-            map(_new_segment, zip(self.ids[start:stop], elements, count(start + 1), trailers))
-        )
+        elements = map(tuple, self.elements[start:stop])
+        fields = zip(self.ids[start:stop], elements, count(start + 1), trailers)
+        return tuple(map(_tuple_new, repeat(Segment), fields))
 
     def segment(self, index: int) -> Segment:
         """The segment at `index` (from 0), built alone."""
         trailer = "" if self.trailers is None else self.trailers[index]
-        return _new_segment((self.ids[index], tuple(self.values[index][1:]), index + 1, trailer))
+        return _new_segment((self.ids[index], tuple(self.elements[index]), index + 1, trailer))
+
+    def element(self, index: int, number: int) -> str:
+        """Element `number` (from 1) of the segment at `index`, or "" when it stops before."""
+        elements = self.elements[index]
+        return elements[number - 1] if 0 < number <= len(elements) else ""
 
 
 def split_segments(data: bytes | str) -> tuple[Delimiters, SplitSegments, bool]:
@@ -176,7 +180,7 @@ def split_segments(data: bytes | str) -> tuple[Delimiters, SplitSegments, bool]:
     every malformed segment.
 
     The hot path: each per-segment step is one C-level `map` over all segments (the split,
-    the id), nothing runs per segment in Python."""
+    taking the id off), nothing runs per segment in Python."""
     text, bom = decode(data)
     delimiters = read_delimiters(text)
     pieces = text.split(delimiters.segment)
@@ -190,8 +194,8 @@ def split_segments(data: bytes | str) -> tuple[Delimiters, SplitSegments, bool]:
         trailers = list(map(str.removesuffix, islice(pieces, 1, None), islice(bodies, 1, None)))
         trailers.append("")
         pieces = bodies
-    values = list(map(str.split, pieces, repeat(delimiters.element)))
-    ids = list(map(_ID, values))
+    elements = list(map(str.split, pieces, repeat(delimiters.element)))
+    ids = list(map(list.pop, elements, repeat(0)))  # what is left in each list: its elements
     problems = [] if _VALID_IDS.issuperset(ids) else _id_problems(ids)
     if tail.strip(breaks):
         message = "Data after the last segment terminator"
@@ -200,11 +204,11 @@ def split_segments(data: bytes | str) -> tuple[Delimiters, SplitSegments, bool]:
         trailers[-1] += tail
     if problems:
         raise X12Error(problems)
-    return delimiters, SplitSegments(ids, values, trailers), bom
+    return delimiters, SplitSegments(ids, elements, trailers), bom
 
 
-_new_segment = partial(tuple.__new__, Segment)  # a Segment from one (id, elements, n, trailer)
-_ID, _AFTER_ID = itemgetter(0), itemgetter(slice(1, None))
+_tuple_new = tuple.__new__  # _tuple_new(Segment, fields) skips the keyword-handling __new__
+_new_segment = partial(_tuple_new, Segment)  # a Segment from one (id, elements, n, trailer)
 
 # Segment ids already found valid (two or three capitals or digits): each is checked once.
 _VALID_IDS: set[str] = set()
