@@ -25,7 +25,13 @@ from sqlalchemy.sql import sqltypes
 from domain.clock import Clock
 from domain.errors import DomainError, ErrorCode
 from domain.events import DomainEvent, EventBus
-from domain.numbers import NUMBER_DIGITS, NextNumber, NumberSequence, take_number
+from domain.numbers import (
+    NUMBER_DIGITS,
+    NextNumber,
+    NumberSequence,
+    number_upsert,
+    take_number,
+)
 from domain.uow import PlanMode
 
 log = logging.getLogger(__name__)
@@ -209,7 +215,8 @@ class SqlAlchemyUnitOfWork:
         On PostgreSQL the rows go in one statement (one INSERT per table, each table's rows
         as one JSON parameter, the number taken in it too): when the unit of
         work has written nothing before, that statement is the whole transaction, with no
-        BEGIN or COMMIT to wait for. Elsewhere one executemany per table.
+        BEGIN or COMMIT to wait for. On SQLite the number's upsert and one executemany per
+        table, in one call to aiosqlite's thread; elsewhere the same through the session.
 
         `meanwhile` runs once, while the database writes the rows (on PostgreSQL, once the
         statement is sent: the caller's work, an answer say, and the database's overlap), so
@@ -258,23 +265,11 @@ class SqlAlchemyUnitOfWork:
             numbered_rows = list(batches[position][1])
             numbered_rows[index] = {**numbered_rows[index], key: number}
             batches[position] = (batches[position][0], numbered_rows)
-        if batches and connection.dialect.driver == "aiosqlite":
-            raw = await connection.get_raw_connection()
-            sqlite: Any = raw.driver_connection
-            for table, rows in batches:
-                driver = _row_insert(table, connection.dialect)
-                arguments = [driver.arguments(row) for row in rows]
-                if dispatch.before_cursor_execute:
-                    dispatch.before_cursor_execute(sync, None, driver.sql, arguments, None, True)
-                # sqlite3 begins the connection's transaction before its first write, if the
-                # session has not: these join it, and the session's commit ends it.
-                try:
-                    await sqlite.executemany(driver.sql, arguments)
-                except sqlite3.IntegrityError as error:
-                    raise _conflict() from error
-        else:
-            for table, rows in batches:
+        for table, rows in batches:
+            try:
                 await self.session.execute(insert(table), [dict(row) for row in rows])
+            except IntegrityError as error:
+                raise _conflict() from error  # the unit's exit rolls it all back
         if meanwhile is not None:
             _run_meanwhile(meanwhile)
         await self.commit()
@@ -368,6 +363,12 @@ def _row_insert(table: Any, dialect: Dialect) -> _DriverStatement:
     return _DriverStatement(insert(table).values(values).inline().compile(dialect=dialect))
 
 
+@functools.cache
+def _number_upsert(dialect: Dialect) -> _DriverStatement:
+    """`domain.numbers`' upsert compiled for `dialect`, to run by the driver itself."""
+    return _DriverStatement(number_upsert(dialect.name).compile(dialect=dialect))
+
+
 def _sqlite_in_one_call(driver: Any) -> bool:
     """Whether aiosqlite lets a function run on its connection's thread (its `_execute`, with
     the sqlite3 connection as `_conn`): every write of `commit_rows` then goes in one hop to
@@ -394,30 +395,28 @@ async def _sqlite_insert(
             names = [name for name, _, _ in insert_row.params]
             place = (slot[1], names.index(slot[2]))
         statements.append((insert_row.sql, arguments, place))
-    counter: Any = NumberSequence.__table__
-    quote = dialect.identifier_preparer.quote
-    name, last = quote(counter.c.name.name), quote(counter.c.last_value.name)
-    take = (
-        f"INSERT INTO {quote(counter.name)} ({name}, {last}) VALUES (?, 1) "  # noqa: S608
-        f"ON CONFLICT ({name}) DO UPDATE SET {last} = {last} + 1 RETURNING {last}"
-    )
-    listening = bool(sync.dispatch.before_cursor_execute)
+    take = None
+    if slot is not None:
+        upsert = _number_upsert(dialect)
+        take = (upsert.sql, upsert.arguments({"name": slot[3].sequence, "count": 1}))
+    # Listeners hear each statement here, on the event loop's thread, before the call (the
+    # numbered row's number still to take).
+    if sync.dispatch.before_cursor_execute:
+        if take is not None:
+            sync.dispatch.before_cursor_execute(sync, None, take[0], take[1], None, False)
+        for sql, arguments, _ in statements:
+            sync.dispatch.before_cursor_execute(sync, None, sql, arguments, None, True)
 
     def write(connection: sqlite3.Connection) -> str | None:
         number = None
         try:
-            if slot is not None:
-                if listening:
-                    sync.dispatch.before_cursor_execute(
-                        sync, None, take, (slot[3].sequence,), None, False
-                    )
-                (value,) = connection.execute(take, (slot[3].sequence,)).fetchone()
+            if take is not None:
+                assert slot is not None
+                (value,) = connection.execute(*take).fetchone()
                 number = slot[3].format(int(value))
             for sql, arguments, place in statements:
                 if place is not None:
                     arguments[place[0]][place[1]] = number
-                if listening:
-                    sync.dispatch.before_cursor_execute(sync, None, sql, arguments, None, True)
                 connection.executemany(sql, arguments)
         except sqlite3.IntegrityError:
             connection.rollback()  # nothing of it stays, the number neither

@@ -55,8 +55,7 @@ class NextNumber:
 
 async def take_number(*, uow: UnitOfWork, number: NextNumber) -> str:
     """`number` taken now, inside the caller's transaction."""
-    result = await uow.session.execute(_take(uow.dialect), {"name": number.sequence, "count": 1})
-    return number.format(int(result.scalar_one()))
+    return number.format(await _last_taken(uow, number.sequence, 1))
 
 
 async def next_number(*, uow: UnitOfWork, prefix: str) -> str:
@@ -71,16 +70,23 @@ async def next_numbers(*, uow: UnitOfWork, prefix: str, count: int) -> list[str]
     cannot collide."""
     if count <= 0:
         return []
-    year = uow.clock.now().year
-    statement = _take(uow.dialect)
-    result = await uow.session.execute(statement, {"name": f"{prefix}-{year}", "count": count})
-    last = int(result.scalar_one())
-    return [format_number(prefix, year, value) for value in range(last - count + 1, last + 1)]
+    numbers = NextNumber(prefix, uow.clock.now().year)
+    last = await _last_taken(uow, numbers.sequence, count)
+    return [numbers.format(value) for value in range(last - count + 1, last + 1)]
+
+
+async def _last_taken(uow: UnitOfWork, sequence: str, count: int) -> int:
+    """The last of `count` values taken from the counter `sequence`, through the session."""
+    result = await uow.session.execute(
+        number_upsert(uow.dialect), {"name": sequence, "count": count}
+    )
+    return int(result.scalar_one())
 
 
 @cache
-def _take(dialect_name: str) -> Any:
-    """The upsert of `next_numbers`, built once per dialect."""
+def number_upsert(dialect_name: str) -> Any:
+    """The upsert that takes `count` values of the counter `name` (binds "name", "count") and
+    answers the last, built once per dialect."""
     dialect = postgresql if dialect_name == "postgresql" else sqlite
     count = bindparam("count", type_=Integer)
     statement = dialect.insert(NumberSequence).values(name=bindparam("name"), last_value=count)

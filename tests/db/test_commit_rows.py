@@ -72,11 +72,11 @@ CHILDREN = Table(
 )
 
 
-@pytest.fixture(params=["one call", "per statement"])
+@pytest.fixture(params=["one call", "through the session"])
 def sqlite_calls(request, monkeypatch) -> str:
     """On SQLite the writes go to aiosqlite's thread in one call where aiosqlite allows it,
-    else one call per statement: both ways are tested (PostgreSQL has one)."""
-    if request.param == "per statement":
+    else through the session, a call per statement: both ways are tested (PostgreSQL has one)."""
+    if request.param == "through the session":
         monkeypatch.setattr("db.uow._sqlite_in_one_call", lambda driver: False)
     return str(request.param)
 
@@ -271,7 +271,7 @@ async def test_rows_after_other_writes_join_their_transaction(
 
 async def test_the_installed_aiosqlite_takes_the_writes_in_one_call(engine):
     """`commit_rows` relies on aiosqlite's private `_execute` and `_conn` for its one call
-    to the connection's thread (else one call per statement, several times slower): a
+    to the connection's thread (else through the session, a call per statement, several times slower): a
     release without them fails here rather than slowing down unnoticed."""
     from db.uow import _sqlite_in_one_call
 
