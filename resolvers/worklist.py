@@ -102,6 +102,7 @@ class WorklistQuery:
                     uow=uow,
                     actor=actor,
                     projection=plan.projection,
+                    edge=plan.edge,
                     with_total=plan.with_total,
                     with_cursors=plan.with_cursors,
                     **asked,

@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 from graphql import GraphQLObjectType, GraphQLResolveInfo, get_named_type
 
+from domain.authorizations.worklist import JsonPage
 from domain.authorizations.worklist_json import Form, Key, Projection, fits
-from domain.pagination import Page
 from schema.compiled import PlanCache, Precompiled, collect_fields, sub_selections
 
 F = Form
@@ -109,6 +109,9 @@ class WorklistPlan:
     connection: tuple[tuple[str, str, Any], ...]  # (response key, field, its sub-plan)
     projection: Projection
     with_total: bool
+    # Each entry of `edges` as the database builds it, when it holds no cursor: the whole
+    # list comes as one JSON text. None: the nodes come one by one and edges are made here.
+    edge: Projection | None = None
 
     @property
     def with_cursors(self) -> bool:
@@ -120,14 +123,16 @@ class WorklistPlan:
                 return True
         return False
 
-    def result(self, page: Page[str]) -> Precompiled:
+    def result(self, page: JsonPage) -> Precompiled:
         data: dict[str, Any] = {}
         for key, name, detail in self.connection:
-            if name == "edges":
-                cursors = page.cursors if self.with_cursors else [""] * len(page.items)
+            if name == "edges" and page.edges is not None:
+                data[key] = orjson.Fragment(page.edges)
+            elif name == "edges":
+                cursors = page.cursors if self.with_cursors else [""] * len(page.nodes)
                 data[key] = [
                     _edge(detail, node, cursor)
-                    for node, cursor in zip(page.items, cursors, strict=True)
+                    for node, cursor in zip(page.nodes, cursors, strict=True)
                 ]
             elif name == "pageInfo":
                 data[key] = {k: _page_info(page, n) for k, n in detail}
@@ -145,7 +150,7 @@ def _edge(keys: tuple[tuple[str, str, Any], ...], node: str, cursor: str) -> dic
     }
 
 
-def _page_info(page: Page[str], name: str) -> Any:
+def _page_info(page: JsonPage, name: str) -> Any:
     if name == "hasNextPage":
         return page.has_next_page
     if name == "hasPreviousPage":
@@ -224,9 +229,28 @@ def _compile(raw: GraphQLResolveInfo) -> WorklistPlan | None:
             return None
     if projection is None:
         projection = (Key("id", "id"),)  # edges without node, or no edges: ids for cursors
-    if not fits(projection):
+    entry = _edge_projection(connection, projection)
+    if not fits(projection, entry):
         return None
-    return WorklistPlan(tuple(connection), projection, with_total)
+    return WorklistPlan(tuple(connection), projection, with_total, entry)
+
+
+def _edge_projection(
+    connection: list[tuple[str, str, Any]], projection: Projection
+) -> Projection | None:
+    """An edge as the database can build it: its node and __typename, no cursor."""
+    for _, name, detail in connection:
+        if name != "edges":
+            continue
+        if any(edge_name == "cursor" for _, edge_name, _ in detail):
+            return None
+        return tuple(
+            Key(key, "", F.NODE, None, projection)
+            if edge_name == "node"
+            else Key(key, "", F.LITERAL, type_name)
+            for key, edge_name, type_name in detail
+        )
+    return None
 
 
 def _keys(

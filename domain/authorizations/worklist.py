@@ -45,7 +45,7 @@ from domain.clock import require_aware
 from domain.identity.models import Role
 from domain.identity.rules import Principal, require_role
 from domain.models import group_by
-from domain.pagination import Page, PageRequest, decode_cursor, page_from_rows
+from domain.pagination import Page, PageRequest, decode_cursor, encode_cursor, page_from_rows
 from domain.partners.models import Exchange
 from domain.people.service import READERS as PERSON_READERS
 from domain.uow import UnitOfWork
@@ -87,9 +87,16 @@ class WorklistFilter:
 
 
 def _sort_key(request: Any, order: WorklistOrder) -> tuple[Any, ...]:
+    return _key(order, request.id, request.decision_due_at, request.created_at)
+
+
+def _key(
+    order: WorklistOrder, id: uuid.UUID, decision_due_at: datetime | None, created_at: datetime
+) -> tuple[Any, ...]:
+    """A request's place in the order (what its cursor holds)."""
     if order is WorklistOrder.NEWEST:
-        return (request.created_at, request.id)
-    return (request.decision_due_at or FAR_FUTURE, request.id)
+        return (created_at, id)
+    return (decision_due_at or FAR_FUTURE, id)
 
 
 async def list_worklist(
@@ -136,6 +143,19 @@ async def list_worklist(
     return Page(items, result.cursors, result.has_next_page, result.has_previous_page, total)
 
 
+@dataclass(frozen=True, slots=True)
+class JsonPage:
+    """A worklist page as JSON text: `edges` the whole list of entries when an edge object was
+    described, else `nodes` each request's object; `cursors` empty unless asked for."""
+
+    edges: str | None
+    nodes: list[str]
+    cursors: list[str]
+    has_next_page: bool
+    has_previous_page: bool
+    total_count: int | None = None
+
+
 async def list_worklist_json(
     *,
     uow: UnitOfWork,
@@ -144,14 +164,16 @@ async def list_worklist_json(
     order: WorklistOrder,
     page: PageRequest,
     projection: Projection,
+    edge: Projection | None = None,
     with_total: bool = False,
     with_cursors: bool = True,
-) -> Page[str] | None:
+) -> JsonPage | None:
     """The same page as `list_worklist`, each request as the JSON object `projection`
-    describes, built by PostgreSQL in one statement that also writes the audit trail of the
-    requests and of the (visible) patients it shows. None where that cannot be done (not
-    PostgreSQL, or patients asked for by an actor who may not read them): use
-    `list_worklist`. Without `with_cursors` the page's `cursors` are empty."""
+    describes (and with `edge`, the whole list of entries each as `edge` describes it), built
+    by PostgreSQL in one statement that also writes the audit trail of the requests and of the
+    (visible) patients it shows. None where that cannot be done (not PostgreSQL, or patients
+    asked for by an actor who may not read them): use `list_worklist`. Without
+    `with_cursors` the page's `cursors` are empty."""
     require_role(actor, *WORKLIST_ROLES)
     require_aware(filter.due_before, "filter.dueBefore")
     patients = reads_patient(projection)
@@ -170,20 +192,19 @@ async def list_worklist_json(
         "audit_action": AuditAction.READ,
         "correlation_id": uow.correlation_id,
     }
-    statement = json_page_statement(shape, projection)
+    statement = json_page_statement(shape, projection, edge, with_cursors)
     # Its plan (index ranges per status, then the related rows by key) fits every value.
-    rows = await uow.fetch_all(statement, parameters, generic_plan=True)
-    result = page_from_rows(rows, page, (lambda r: _sort_key(r, order)) if with_cursors else None)
+    (row,) = await uow.fetch_all(statement, parameters, generic_plan=True)
+    cursors = []
+    if with_cursors and row.ids:
+        keys = zip(row.ids, row.decision_due_ats, row.created_ats, strict=True)
+        cursors = [encode_cursor(_key(order, *key)) for key in keys]
     total = None
     if with_total:
         total = await uow.session.scalar(count_statement(shape), parameters)
     await uow.commit()
-    return Page(
-        [r.node for r in result.items],
-        result.cursors,
-        result.has_next_page,
-        result.has_previous_page,
-        total,
+    return JsonPage(
+        row.edges, row.nodes or [], cursors, row.has_next, page.after is not None, total
     )
 
 

@@ -6,8 +6,11 @@ column of the request (or of its patient, payer, requester, lines or diagnoses) 
 form. The statement reads the page as `worklist_sql.page_statement` does (the same index
 ranges), builds each request's JSON object in PostgreSQL, and writes the audit events of the
 requests shown and of the patients it shows in the same statement (a data-modifying CTE: one
-round trip, one atomic write). Patients stay scoped to the actor's organisation as
-`people.get_persons` scopes them: one the organisation may not see is null and not audited.
+round trip, one atomic write). It answers one row: the page's JSON (the whole list of entries
+when the caller describes an entry as an `edge` projection, else one object per request), the
+requests' cursor keys when asked for, and whether more follow. Patients stay scoped to the
+actor's organisation as `people.get_persons` scopes them: one the organisation may not see is
+null and not audited; which of the page's patients it may see is worked out once per page.
 
 The JSON forms are those of the API's scalars: text, numbers, booleans and enum names as
 stored; timestamps as Python's `datetime.isoformat()` in UTC; dates as ISO dates; decimals as
@@ -71,9 +74,10 @@ class Form(StrEnum):
     OVERDUE = "OVERDUE"  # the request waits on the authorizer past its due time
     OBJECT = "OBJECT"  # a related record (`column` names it), `fields` its keys; may be null
     ARRAY = "ARRAY"  # related rows in their sequence, `fields` their keys
+    NODE = "NODE"  # in an edge projection: the request's own object, `fields` its keys
 
 
-_NOT_COLUMNS = (Form.OBJECT, Form.ARRAY, Form.LITERAL, Form.OVERDUE)
+_NOT_COLUMNS = (Form.OBJECT, Form.ARRAY, Form.LITERAL, Form.OVERDUE, Form.NODE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +139,15 @@ def reads_patient(projection: Projection) -> bool:
     return any(key.form is Form.OBJECT and key.column == "patient" for key in projection)
 
 
-def fits(projection: Projection) -> bool:
-    """Whether PostgreSQL can build it (no object of more than MAX_KEYS keys, known columns)."""
+def fits(projection: Projection, edge: Projection | None = None) -> bool:
+    """Whether PostgreSQL can build it (no object of more than MAX_KEYS keys, known columns),
+    and each entry as `edge` describes it (literals and the request's object, `projection`)."""
+    if edge is not None and (
+        len(edge) > MAX_KEYS
+        or any(k.form not in (Form.LITERAL, Form.NODE) for k in edge)
+        or any(k.fields != projection for k in edge if k.form is Form.NODE)
+    ):
+        return False
     return _fits(projection, REQUESTS)
 
 
@@ -209,38 +220,41 @@ def _waiting() -> str:
     return "ARRAY[" + ", ".join(f"'{s.name}'" for s in WAITING) + "]::text[]"
 
 
-def _object(keys: tuple[Key, ...], row: Any, page: Any, now: Any) -> Any:
+def _object(keys: tuple[Key, ...], row: Any, refs: References, now: Any) -> Any:
     pairs: list[Any] = []
     for key in keys:
-        pairs += [_text(key.name), _field(key, row, page, now)]
+        pairs += [_text(key.name), _field(key, row, refs, now)]
     return func.json_build_object(*pairs)
 
 
-def _field(key: Key, row: Any, page: Any, now: Any) -> Any:
+# How the statement reaches a request's related records: the request's id (for its lines and
+# diagnoses) and, per related record, the column that refers to it.
+References = dict[str, Any]
+
+
+def _field(key: Key, row: Any, refs: References, now: Any) -> Any:
     if key.form is Form.OBJECT:
-        return _related_object(key, page, now)
+        return _related_object(key, refs, now)
     if key.form is Form.ARRAY:
-        return _related_array(key, page, now)
+        return _related_array(key, refs, now)
+    if key.form is Form.NODE:
+        return _object(key.fields, row, refs, now)
     return _value(key, row, now)
 
 
-def _related_object(key: Key, page: Any, now: Any) -> Any:
+def _related_object(key: Key, refs: References, now: Any) -> Any:
     table = RELATED[key.column]
-    query = select(_object(key.fields, table.c, page, now)).where(
-        table.c.id == page.c[_REFERENCES[key.column]]
-    )
-    if key.column == "patient":
-        query = query.where(_visible(table.c.id))
-    return query.scalar_subquery()
+    query = select(_object(key.fields, table.c, refs, now))
+    return query.where(table.c.id == refs[key.column]).scalar_subquery()
 
 
-def _related_array(key: Key, page: Any, now: Any) -> Any:
+def _related_array(key: Key, refs: References, now: Any) -> Any:
     table = RELATED[key.column]
     aggregated = func.json_agg(
-        aggregate_order_by(_object(key.fields, table.c, page, now), table.c.sequence)
+        aggregate_order_by(_object(key.fields, table.c, refs, now), table.c.sequence)
     )
     listing = select(func.coalesce(aggregated, literal_column("'[]'::json")))
-    return listing.where(table.c.request_id == page.c.id).scalar_subquery()
+    return listing.where(table.c.request_id == refs["id"]).scalar_subquery()
 
 
 def _visible(person_id: Any) -> ColumnElement[bool]:
@@ -295,33 +309,46 @@ def _audit_event(entity: str, ids: Any, order: tuple[Any, ...]) -> Any:
 
 
 @lru_cache(maxsize=256)
-def json_page_statement(shape: Shape, projection: Projection) -> Any:
-    """Rows (id, decision_due_at, created_at, node): the page as `page_statement(shape)` reads
-    it, at most `limit` rows (first + 1), each request's JSON object as text; the requests
-    among the first `first` rows and their visible patients audited."""
+def json_page_statement(
+    shape: Shape, projection: Projection, edge: Projection | None = None, cursors: bool = True
+) -> Any:
+    """One row, for the first `first` requests of the page as `page_statement(shape)` reads
+    it (at most `limit` rows, first + 1):
+
+    - `edges`: with `edge`, the whole list as JSON text, one `edge` object per request (its
+      `NODE` key the request's object as `projection` describes it); else null;
+    - `nodes`: without `edge`, each request's object as JSON text (an array); else null;
+    - `ids`, `decision_due_ats`, `created_ats`: the requests' cursor keys, when `cursors`;
+    - `has_next`: whether a request follows the last one shown.
+
+    The requests shown and their visible patients are audited by the same statement."""
     page = page_statement(shape).cte("page")
-    order: tuple[Any, ...] = (
-        (page.c.created_at.desc(), page.c.id.desc())
-        if shape.newest
-        else (page.c.decision_due_at.asc().nulls_last(), page.c.id)
-    )
-    shown = (
-        select(page.c.id, page.c.patient_id, page.c.decision_due_at, page.c.created_at)
-        .order_by(*order)
-        .limit(bindparam("first", type_=Integer))
-        .cte("shown")
-    )
-    shown_order: tuple[Any, ...] = (
-        (shown.c.created_at.desc(), shown.c.id.desc())
-        if shape.newest
-        else (shown.c.decision_due_at.asc().nulls_last(), shown.c.id)
-    )
-    events = [_audit_event("AuthorizationRequest", shown.c.id, shown_order)]
+
+    def ordered(rows: Any) -> tuple[Any, ...]:
+        if shape.newest:
+            return (rows.c.created_at.desc(), rows.c.id.desc())
+        return (rows.c.decision_due_at.asc().nulls_last(), rows.c.id)
+
+    first = bindparam("first", type_=Integer)
+    shown = select(page).order_by(*ordered(page)).limit(first).cte("shown")
+    order = ordered(shown)
+    events = [_audit_event("AuthorizationRequest", shown.c.id, order)]
+    refs: References = {
+        "id": shown.c.id,
+        "patient": shown.c.patient_id,
+        "authorizer": shown.c.authorizer_organization_id,
+        "requester": shown.c.requesting_organization_id,
+    }
+    rows: Any = shown
     if reads_patient(projection):
-        patients = (
-            select(shown.c.patient_id).where(_visible(shown.c.patient_id)).distinct().subquery()
+        # The page's patients the organisation may see, each looked up once: only those are
+        # shown (a patient it may not see is null) and audited.
+        visible = (select(shown.c.patient_id).where(_visible(shown.c.patient_id)).distinct()).cte(
+            "visible"
         )
-        events.append(_audit_event("Person", patients.c.patient_id, (patients.c.patient_id,)))
+        events.append(_audit_event("Person", visible.c.patient_id, (visible.c.patient_id,)))
+        refs["patient"] = visible.c.patient_id
+        rows = shown.outerjoin(visible, visible.c.patient_id == shown.c.patient_id)
     columns = [
         "id",
         "occurred_at",
@@ -337,9 +364,21 @@ def json_page_statement(shape: Shape, projection: Projection) -> Any:
     ]
     audited = insert(AUDIT).from_select(columns, union_all(*events)).cte("audited")
     now = bindparam("now", type_=DateTime(timezone=True))
-    node = cast(_object(projection, page.c, page, now), Text)
-    return (
-        select(page.c.id, page.c.decision_due_at, page.c.created_at, node.label("node"))
-        .add_cte(audited)
-        .order_by(*order)
-    )
+    node = _object(projection, shown.c, refs, now)
+    listed: list[Any]
+    if edge is None:
+        listed = [
+            null().label("edges"),
+            func.array_agg(aggregate_order_by(cast(node, Text), *order)).label("nodes"),
+        ]
+    else:
+        entries = func.json_agg(aggregate_order_by(_object(edge, shown.c, refs, now), *order))
+        text = cast(func.coalesce(entries, literal_column("'[]'::json")), Text)
+        listed = [text.label("edges"), null().label("nodes")]
+    keys = [
+        func.array_agg(aggregate_order_by(shown.c[name], *order)).label(f"{name}s")
+        for name in ("id", "decision_due_at", "created_at")
+        if cursors
+    ]
+    more = select(func.count()).select_from(page).scalar_subquery() > first
+    return select(*listed, *keys, more.label("has_next")).select_from(rows).add_cte(audited)

@@ -296,6 +296,34 @@ async def test_other_selections_give_the_same_answer(
     await _both(app_client, general_client, uow_factory, query, variables, office["olive"])
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        # Edges without a cursor come whole from the database, with their own aliases and
+        # __typename, and the page's cursors still come beside them.
+        """query { authorizationRequests(first: 3) { list: edges { kind: __typename
+           n: node { number patient { familyName } } }
+           pageInfo { hasNextPage startCursor endCursor } } }""",
+        # All of them: no next page.
+        """query { authorizationRequests(first: 50) { edges { node { number } }
+           pageInfo { hasNextPage } } }""",
+    ],
+)
+async def test_edges_built_whole_by_the_database_are_the_same(
+    app_client, general_client, office, uow_factory, is_postgres, query
+):
+    body, statements, audit = await _both(
+        app_client, general_client, uow_factory, query, {}, office["olive"]
+    )
+    connection = body["data"]["authorizationRequests"]
+    edges = connection.get("list", connection.get("edges"))
+    assert len(edges) == min(3 if "first: 3" in query else 50, 7)
+    assert connection["pageInfo"]["hasNextPage"] is ("first: 3" in query)
+    assert sum(audit.values()) > 0
+    if is_postgres:
+        assert len(statements) == 1
+
+
 async def test_errors_and_other_organisations_are_the_same_on_both_paths(
     app_client, general_client, office, uow_factory
 ):
