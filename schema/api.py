@@ -32,6 +32,7 @@ from resolvers.referrals import ReferralsMutation, ReferralsQuery, ReferralsSubs
 from resolvers.reporting import ReportingQuery
 from resolvers.requirements import RequirementsMutation, RequirementsQuery
 from resolvers.worklist import WorklistQuery, WorklistSubscription
+from schema import input_plans
 from schema.compiled import PrecompiledExecutionContext
 from schema.extensions import ErrorShaping
 from schema.limits import error_code_for, query_limits_extension
@@ -109,10 +110,12 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         ),
         ErrorShaping,
     ]
-    return CareBridgeSchema(
+    schema = CareBridgeSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
         execution_context_class=PrecompiledExecutionContext,
     )
+    input_plans.install(schema)
+    return schema
