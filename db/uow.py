@@ -215,11 +215,13 @@ class SqlAlchemyUnitOfWork:
         On PostgreSQL the rows go in one statement (one INSERT per table, each table's rows
         as one JSON parameter, the number taken in it too): when the unit of
         work has written nothing before, that statement is the whole transaction, with no
-        BEGIN or COMMIT to wait for. On SQLite the number's upsert and one executemany per
-        table, in one call to aiosqlite's thread; elsewhere the same through the session.
+        BEGIN or COMMIT to wait for. On SQLite the number's upsert, one executemany per
+        table and the commit, in one call to aiosqlite's thread; elsewhere the same through
+        the session.
 
-        `meanwhile` runs once, while the database writes the rows (on PostgreSQL, once the
-        statement is sent: the caller's work, an answer say, and the database's overlap), so
+        `meanwhile` runs once, while the database writes the rows (on PostgreSQL once the
+        statement is sent, on SQLite while aiosqlite's thread writes them: the caller's work,
+        an answer say, and the database's overlap), so
         before it is known whether they are committed; what it raises is logged and goes no
         further, the rows' fate being no business of it."""
         batches = [(table, list(rows)) for table, rows in batches if rows]
@@ -254,10 +256,11 @@ class SqlAlchemyUnitOfWork:
         if batches and connection.dialect.driver == "aiosqlite":
             raw = await connection.get_raw_connection()
             if _sqlite_in_one_call(raw.driver_connection):
-                number = await _sqlite_insert(raw.driver_connection, sync, batches, slot)
-                if meanwhile is not None:
-                    _run_meanwhile(meanwhile)
-                await self.commit()
+                # The writes and their commit run on aiosqlite's thread while `meanwhile`
+                # runs here (sqlite3 lets go of the GIL while SQLite works).
+                writing = _sqlite_insert(raw.driver_connection, sync, batches, slot)
+                number = await _while_fetching(writing, meanwhile)
+                await self.commit()  # the session's: nothing left for it to write
                 return number
         if slot is not None:
             position, index, key, wanted = slot
@@ -384,7 +387,8 @@ async def _sqlite_insert(
 ) -> str | None:
     """`commit_rows`' writes on SQLite in one call on aiosqlite's thread: the number's upsert,
     then each table's executemany, in the connection's transaction (which sqlite3 begins
-    before the first write, if the session has not); a refused row rolls it all back."""
+    before the first write, if the session has not), then its commit (the session's own
+    commit after it finds nothing left to do); a refused row rolls it all back."""
     dialect = sync.dialect
     statements = []
     for position, (table, rows) in enumerate(batches):
@@ -421,6 +425,7 @@ async def _sqlite_insert(
         except sqlite3.IntegrityError:
             connection.rollback()  # nothing of it stays, the number neither
             raise
+        connection.commit()
         return number
 
     try:
