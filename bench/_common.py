@@ -433,9 +433,13 @@ async def run_load(request: Request, total: int, concurrency: int = 1, start: in
 
 async def best_of(runs: int, measure: Callable[[], Awaitable[RunResult]]) -> RunResult:
     """The median run by throughput (of `runs` runs)."""
-    results = [await measure() for _ in range(max(1, runs))]
-    results.sort(key=lambda r: r.rps)
-    return results[len(results) // 2]
+    return median_run([await measure() for _ in range(max(1, runs))])
+
+
+def median_run(results: list[RunResult]) -> RunResult:
+    """The median of these runs by throughput."""
+    ordered = sorted(results, key=lambda r: r.rps)
+    return ordered[len(ordered) // 2]
 
 
 TABLE_HEADER = f"{'mode':<16}{'side':<10}{'requests':>9}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
@@ -464,6 +468,11 @@ class GcTally:
     @property
     def total(self) -> float:
         return sum(self.seconds)
+
+    def add(self, other: GcTally) -> None:
+        for generation in range(3):
+            self.counts[generation] += other.counts[generation]
+            self.seconds[generation] += other.seconds[generation]
 
 
 @contextlib.contextmanager
