@@ -7,7 +7,7 @@ and written back unchanged."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import partial
 from operator import itemgetter
 from typing import NamedTuple
@@ -17,6 +17,7 @@ from adapters.x12.segments import (
     Delimiters,
     Segment,
     SplitSegments,
+    segment_lists,
     split_segments,
     write_segments,
 )
@@ -56,12 +57,15 @@ class TransactionSet:
             self._split = None  # the split's lists are no longer needed here
         return body
 
-    def body_with_ids(self) -> tuple[tuple[Segment, ...], list[str] | None]:
-        """The body, with its segment ids when they were read before it was built (None
-        otherwise): what `Hierarchy` takes to build the tree without reading them again."""
+    def body_lists(self) -> tuple[list[str], Sequence[Sequence[str]]]:
+        """The ids of the body's segments and each one as its id followed by its elements,
+        without building the body when it is not built yet: what `Hierarchy` builds the
+        tree from."""
         split = self._split
-        ids = None if split is None else split.ids[self._start : self._stop]
-        return self.body, ids
+        if split is not None:
+            start, stop = self._start, self._stop
+            return split.ids[start:stop], split.lists[start:stop]
+        return segment_lists(self.body)
 
     def body_ids(self) -> list[str]:
         """The ids of the body's segments, in order."""
@@ -208,7 +212,7 @@ def _one_transaction(split: SplitSegments, delimiters: Delimiters, bom: bool) ->
         or ids[stop] != "SE"
         or ids[stop + 1] != "GE"
         or ids[stop + 2] != "IEA"
-        or len(split.elements[0]) != 16  # ISA's 16 elements
+        or len(split.lists[0]) != 17  # ISA and its 16 elements
         or not ENVELOPE_IDS.isdisjoint(ids[3:stop])
     ):
         return None

@@ -180,7 +180,7 @@ def read_tree(transaction: TransactionSet, table: LoopTable) -> Hierarchy:
         problems.append(_missing("A 278 needs HL loops", transaction.trailer.position, "HL"))
     if problems:
         raise X12Error(problems)
-    return build_hierarchy(transaction.body_with_ids, table)
+    return build_hierarchy(transaction, table)
 
 
 def _has_root(transaction: TransactionSet, ids: list[str]) -> bool:
