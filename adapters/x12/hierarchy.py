@@ -76,6 +76,10 @@ X217_LOOPS = LoopTable(
 X215_LOOPS = LoopTable(REVIEW_LEVELS)
 
 
+# A body's segment ids, and each segment as its id followed by its elements.
+BodyLists = tuple[list[str], Sequence[Sequence[str]]]
+
+
 class BodySource(Protocol):
     """Where a tree's segments are: the transaction set (its body built on first use), or
     a body given as segments. The tree holds index ranges into it, not segments."""
@@ -83,7 +87,7 @@ class BodySource(Protocol):
     @property
     def body(self) -> tuple[Segment, ...]: ...
 
-    def body_lists(self) -> tuple[list[str], Sequence[Sequence[str]]]:
+    def body_lists(self) -> BodyLists:
         """The body's segment ids, and each segment as its id followed by its elements
         (the split's lists), without building the body."""
         ...
@@ -97,7 +101,7 @@ class BuiltBody:
     def __init__(self, body: tuple[Segment, ...]) -> None:
         self.body = body
 
-    def body_lists(self) -> tuple[list[str], Sequence[Sequence[str]]]:
+    def body_lists(self) -> BodyLists:
         return segment_lists(self.body)
 
 
@@ -253,12 +257,14 @@ class Hierarchy:
     `nodes`, `problems`): reading a message does not build it, its first reader does.
     Immutable (read-only attributes), compared by its tree."""
 
-    __slots__ = ("_body", "_table", "_tree")
+    __slots__ = ("_body", "_lists", "_table", "_tree")
 
-    def __init__(self, body: Body, table: LoopTable) -> None:
-        """`body`: the segments between ST and SE, or where they are (the transaction set)."""
+    def __init__(self, body: Body, table: LoopTable, lists: BodyLists | None = None) -> None:
+        """`body`: the segments between ST and SE, or where they are (the transaction set);
+        `lists`: what its `body_lists` gave, when the caller has read them already."""
         self._body: Body | None = body
         self._table = table
+        self._lists = lists
         self._tree: Tree | None = None
 
     @property
@@ -272,8 +278,8 @@ class Hierarchy:
             body = self._body
             assert body is not None
             source = BuiltBody(body) if isinstance(body, tuple) else body
-            tree = self._tree = tree_of(source, self._table)
-            self._body = None
+            tree = self._tree = tree_of(source, self._table, self._lists)
+            self._body = self._lists = None
         return tree
 
     @property
@@ -322,13 +328,14 @@ def build_tree(body: tuple[Segment, ...], table: LoopTable) -> Tree:
     return tree_of(BuiltBody(body), table)
 
 
-def tree_of(source: BodySource, table: LoopTable) -> Tree:
+def tree_of(source: BodySource, table: LoopTable, lists: BodyLists | None = None) -> Tree:
     """The HL tree of the body at `source`, built now from its segment ids and elements
     (no segment is built: the nodes and parties hold index ranges into the body). One pass
     from the end over the HL and NM1 positions, so that each loop's children (which come
     after it) are built before it; tests/adapters/x12/reference.py has the plain version of
-    the same pass, which this one must match on every input."""
-    ids, rows = source.body_lists()
+    the same pass, which this one must match on every input. `lists`: what
+    `source.body_lists()` gives, when the caller has it."""
+    ids, rows = lists or source.body_lists()
     marks = list(compress(count(), map(_MARKS.__contains__, ids)))  # every HL and NM1
     first = -1
     for index in marks:  # NM1s before the first HL are the header's
@@ -341,8 +348,9 @@ def tree_of(source: BodySource, table: LoopTable) -> Tree:
     pending: dict[str, list[HLNode]] = {}  # nodes by the HL01 of the parent they wait for
     backwards: list[HLNode] = []
     roots: list[HLNode] = []
+    seen: set[str] = set()  # HL01s
     names: list[int] = []  # the NM1 positions of the loop being read, last first
-    end = len(ids)  # where the run being read stops
+    end = len(ids)  # where the loop being read stops
     for index in reversed(marks):
         if index < first:
             break
@@ -364,8 +372,10 @@ def tree_of(source: BodySource, table: LoopTable) -> Tree:
             party._loop, party._source, party._start, party._stop = usual, source, own, end
             parties = (party,)
         else:
-            own = names[-1]
+            names.reverse()
+            own = names[0]
             parties = _parties(source, rows, names, end, usual, entities)
+            names.clear()
         waiting = pending.pop(node_id, None)  # its children, last first
         if waiting:
             waiting.reverse()
@@ -375,6 +385,7 @@ def tree_of(source: BodySource, table: LoopTable) -> Tree:
         node._parties, node._children = parties, children
         node._source, node._hl_index, node._own_stop = source, index, own
         backwards.append(node)
+        seen.add(node_id)
         if not parent_id:
             roots.append(node)
         elif parent_id in pending:
@@ -382,7 +393,7 @@ def tree_of(source: BodySource, table: LoopTable) -> Tree:
         else:
             pending[parent_id] = [node]
         end = index
-    problems = _problems(backwards, pending)
+    problems = _problems(backwards, pending) if pending or len(seen) < len(backwards) else ()
     backwards.reverse()
     roots.reverse()
     return _new(Tree, (tuple(roots), tuple(backwards), problems, source, first))
@@ -401,14 +412,9 @@ def _parties(
     usual: str,
     entities: Mapping[str, str] | None,
 ) -> tuple[Party, ...]:
-    """The party loops at the NM1 positions `names` (last first, emptied), the last ending
-    at `end`."""
-    names.reverse()
-    names.append(end)
-    spans = list(pairwise(names))
-    names.clear()
+    """The party loops at the NM1 positions `names` (in order), the last ending at `end`."""
     parties = []
-    for i, j in spans:
+    for i, j in pairwise([*names, end]):
         loop = usual
         if entities is not None:
             nm1 = rows[i]
@@ -423,7 +429,7 @@ def _problems(backwards: list[HLNode], pending: dict[str, list[HLNode]]) -> tupl
     """HL01s used twice (found from the end: the earlier loop is named), then the loops whose
     HL02 names no earlier HL."""
     problems = []
-    if len(set(map(_NODE_ID, backwards))) < len(backwards):
+    if len(set(map(_NODE_ID, backwards))) < len(backwards):  # rare: only then looked for
         seen: set[str] = set()
         for node in backwards:
             if node.id in seen:
