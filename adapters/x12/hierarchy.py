@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from itertools import compress, count, pairwise
 from operator import attrgetter
 from types import MappingProxyType
-from typing import Any, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 from adapters.x12.errors import ProblemCode, X12Problem
-from adapters.x12.segments import Segment, segment_lists
+from adapters.x12.segments import Segment, read_only, segment_lists
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,11 +105,6 @@ class BuiltBody:
         return segment_lists(self.body)
 
 
-def _field(slot: str) -> Any:
-    """A read-only attribute that reads `slot` (C-level: no Python frame per read)."""
-    return property(attrgetter(slot))
-
-
 class Party:
     """A party loop (2010x): its NM1 first, then N3, N4, PER, PRV, REF, DMG, AAA...
 
@@ -125,10 +120,10 @@ class Party:
     _start: int
     _stop: int
 
-    loop: str = _field("_loop")  # 2010x
-    source: BodySource = _field("_source")
-    start: int = _field("_start")  # the NM1's index in the body (from 0)
-    stop: int = _field("_stop")  # the index after its last segment
+    loop: str = read_only("_loop")  # 2010x
+    source: BodySource = read_only("_source")
+    start: int = read_only("_start")  # the NM1's index in the body (from 0)
+    stop: int = read_only("_stop")  # the index after its last segment
 
     @property
     def segments(self) -> tuple[Segment, ...]:
@@ -170,15 +165,15 @@ class HLNode:
     _hl_index: int
     _own_stop: int
 
-    id: str = _field("_id")  # HL01
-    parent_id: str = _field("_parent_id")  # HL02, "" for the root
-    level: str = _field("_level")  # HL03
-    loop: str = _field("_loop")  # 2000x, "" for an unknown HL03
-    parties: tuple[Party, ...] = _field("_parties")
-    children: tuple[HLNode, ...] = _field("_children")
-    source: BodySource = _field("_source")
-    hl_index: int = _field("_hl_index")  # the HL's index in the body (from 0)
-    own_stop: int = _field("_own_stop")  # after its own segments: its first NM1 or the next HL
+    id: str = read_only("_id")  # HL01
+    parent_id: str = read_only("_parent_id")  # HL02, "" for the root
+    level: str = read_only("_level")  # HL03
+    loop: str = read_only("_loop")  # 2000x, "" for an unknown HL03
+    parties: tuple[Party, ...] = read_only("_parties")
+    children: tuple[HLNode, ...] = read_only("_children")
+    source: BodySource = read_only("_source")
+    hl_index: int = read_only("_hl_index")  # the HL's index in the body (from 0)
+    own_stop: int = read_only("_own_stop")  # after its own segments: its first NM1 or the next HL
 
     @property
     def hl(self) -> Segment:

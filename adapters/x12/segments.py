@@ -10,10 +10,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import count, islice, repeat
-from operator import itemgetter
-from typing import NamedTuple
+from operator import attrgetter, itemgetter
+from typing import Any, NamedTuple
 
 from adapters.x12.errors import ProblemCode, X12Error, X12Problem
+
+
+def read_only(slot: str) -> Any:
+    """A read-only attribute that reads the slot `slot` (C-level: no Python frame per read),
+    for the slotted classes a reader builds per message."""
+    return property(attrgetter(slot))
+
 
 BOM = "\ufeff"
 ISA_LENGTH = 106  # "ISA", 16 fixed-width elements with their separators, the terminator
