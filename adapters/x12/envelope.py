@@ -7,16 +7,17 @@ and written back unchanged."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from functools import partial
+from collections.abc import Iterator, Sequence
 from operator import itemgetter
-from typing import NamedTuple
+from typing import overload
 
 from adapters.x12.errors import ProblemCode, X12Error, X12Problem
 from adapters.x12.segments import (
     Delimiters,
     Segment,
     SplitSegments,
+    read_only,
+    segment_lists,
     split_segments,
     write_segments,
 )
@@ -24,27 +25,74 @@ from adapters.x12.segments import (
 ENVELOPE_IDS = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE", "TA1"})
 
 
-class TransactionSet:
+class HeldSegment:
+    """A segment attribute of an envelope object, read from the slot `slot`: the slot holds
+    the segment, or (as `parse_interchange` leaves it) its index in the object's `_split`,
+    built and kept on first read. Read-only, like the attributes of a named tuple."""
+
+    __slots__ = ("slot",)
+
+    def __init__(self, slot: str) -> None:
+        self.slot = slot
+
+    @overload
+    def __get__(self, owner: None, kind: type | None = None) -> HeldSegment: ...
+
+    @overload
+    def __get__(self, owner: object, kind: type | None = None) -> Segment: ...
+
+    def __get__(self, owner: object | None, kind: type | None = None) -> Segment | HeldSegment:
+        if owner is None:
+            return self
+        held: Segment | int = getattr(owner, self.slot)
+        if isinstance(held, int):  # two threads may both build it: the same segment either way
+            split: SplitSegments = getattr(owner, "_split")  # noqa: B009 - slots of the owner
+            held = split.segment(held)
+            setattr(owner, self.slot, held)
+        return held
+
+
+class _ComparedByParts:
+    """Equality, hash and repr by the attributes named in `_FIELDS`, read as a caller reads
+    them (segments not built yet are built first)."""
+
+    __slots__ = ()
+    _FIELDS: tuple[str, ...] = ()
+
+    def _parts(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self._FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, _ComparedByParts)
+        return self._parts() == other._parts()
+
+    def __hash__(self) -> int:
+        return hash(self._parts())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._FIELDS)
+        return f"{type(self).__name__}({shown})"
+
+
+class TransactionSet(_ComparedByParts):
     """ST, body, SE; immutable (read-only attributes). `parse_interchange` leaves the body's
-    segments unbuilt until `body` is first read (`body_ids` and `body_segment` do not build
-    it), so reading only the envelope or a few segments costs no objects for the rest."""
+    segments, ST and SE unbuilt until first read (`body_ids` and `body_segment` do not build
+    the body), so reading only the envelope or a few segments costs no objects for the rest."""
 
     __slots__ = ("_body", "_header", "_split", "_start", "_stop", "_trailer")
+    _FIELDS = ("header", "body", "trailer")
+
+    header = HeldSegment("_header")  # ST
+    trailer = HeldSegment("_trailer")  # SE
 
     def __init__(self, header: Segment, body: tuple[Segment, ...], trailer: Segment) -> None:
-        self._header = header
+        self._header: Segment | int = header
         self._body: tuple[Segment, ...] | None = body
-        self._trailer = trailer
+        self._trailer: Segment | int = trailer
         self._split: SplitSegments | None = None
         self._start = self._stop = 0
-
-    @property
-    def header(self) -> Segment:  # ST
-        return self._header
-
-    @property
-    def trailer(self) -> Segment:  # SE
-        return self._trailer
 
     @property
     def body(self) -> tuple[Segment, ...]:
@@ -53,15 +101,17 @@ class TransactionSet:
             split = self._split
             assert split is not None
             body = self._body = split.build(self._start, self._stop)
-            self._split = None  # the split's lists are no longer needed here
         return body
 
-    def body_with_ids(self) -> tuple[tuple[Segment, ...], list[str] | None]:
-        """The body, with its segment ids when they were read before it was built (None
-        otherwise): what `Hierarchy` takes to build the tree without reading them again."""
+    def body_lists(self) -> tuple[list[str], Sequence[Sequence[str]]]:
+        """The ids of the body's segments and each one as its id followed by its elements,
+        without building the body when it is not built yet: what `Hierarchy` builds the
+        tree from."""
         split = self._split
-        ids = None if split is None else split.ids[self._start : self._stop]
-        return self.body, ids
+        if split is not None:
+            start, stop = self._start, self._stop
+            return split.ids[start:stop], split.lists[start:stop]
+        return segment_lists(self.body)
 
     def body_ids(self) -> list[str]:
         """The ids of the body's segments, in order."""
@@ -73,7 +123,7 @@ class TransactionSet:
     def body_segment(self, index: int) -> Segment:
         """The body's segment at `index` (from 0), without building the others."""
         split = self._split
-        if split is not None and 0 <= index < self._stop - self._start:
+        if self._body is None and split is not None and 0 <= index < self._stop - self._start:
             return split.segment(self._start + index)
         return self.body[index]
 
@@ -87,54 +137,39 @@ class TransactionSet:
 
     @property
     def code(self) -> str:
-        return self._header.element(1)
+        return self.header.element(1)
 
     @property
     def control_number(self) -> str:
-        return self._header.element(2)
+        return self.header.element(2)
 
     def segments(self) -> Iterator[Segment]:
-        yield self._header
+        yield self.header
         yield from self.body
-        yield self._trailer
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, TransactionSet)
-        return (self._header, self.body, self._trailer) == (
-            other._header,
-            other.body,
-            other._trailer,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self._header, self.body, self._trailer))
-
-    def __repr__(self) -> str:
-        parts = f"header={self._header!r}, body={self.body!r}, trailer={self._trailer!r}"
-        return f"TransactionSet({parts})"
-
-
-def _unbuilt(
-    header: Segment, split: SplitSegments, start: int, stop: int, trailer: Segment
-) -> TransactionSet:
-    """A transaction set whose body is split[start:stop], built on first use."""
-    made = _new_object(TransactionSet)
-    made._header, made._trailer, made._body = header, trailer, None
-    made._split, made._start, made._stop = split, start, stop
-    return made
+        yield self.trailer
 
 
 _new_object = object.__new__
 
 
-class FunctionalGroup(NamedTuple):
-    """GS, transaction sets, GE. A named tuple, like `Segment`: one is built per message."""
+class FunctionalGroup(_ComparedByParts):
+    """GS, transaction sets, GE; immutable (read-only attributes), compared by its parts.
+    `parse_interchange` leaves GS and GE unbuilt until first read."""
 
-    header: Segment  # GS
-    transactions: tuple[TransactionSet, ...]
-    trailer: Segment  # GE
+    __slots__ = ("_header", "_split", "_trailer", "_transactions")
+    _FIELDS = ("header", "transactions", "trailer")
+
+    header = HeldSegment("_header")  # GS
+    trailer = HeldSegment("_trailer")  # GE
+    transactions: tuple[TransactionSet, ...] = read_only("_transactions")
+
+    def __init__(
+        self, header: Segment, transactions: tuple[TransactionSet, ...], trailer: Segment
+    ) -> None:
+        self._header: Segment | int = header
+        self._transactions = transactions
+        self._trailer: Segment | int = trailer
+        self._split: SplitSegments | None = None
 
     @property
     def functional_id(self) -> str:
@@ -155,15 +190,37 @@ class FunctionalGroup(NamedTuple):
         yield self.trailer
 
 
-class Interchange(NamedTuple):
-    """ISA, TA1s, groups, IEA. A named tuple, like `Segment`: one is built per message."""
+class Interchange(_ComparedByParts):
+    """ISA, TA1s, groups, IEA; immutable (read-only attributes), compared by its parts.
+    `parse_interchange` leaves ISA and IEA unbuilt until first read."""
 
-    header: Segment  # ISA
-    acknowledgments: tuple[Segment, ...]  # TA1 segments, before any group
-    groups: tuple[FunctionalGroup, ...]
-    trailer: Segment  # IEA
-    delimiters: Delimiters
-    bom: bool = False
+    __slots__ = ("_acknowledgments", "_bom", "_delimiters", "_groups", "_header", "_split",
+                 "_trailer")  # fmt: skip
+    _FIELDS = ("header", "acknowledgments", "groups", "trailer", "delimiters", "bom")
+
+    header = HeldSegment("_header")  # ISA
+    trailer = HeldSegment("_trailer")  # IEA
+    acknowledgments: tuple[Segment, ...] = read_only("_acknowledgments")  # TA1s, before any GS
+    groups: tuple[FunctionalGroup, ...] = read_only("_groups")
+    delimiters: Delimiters = read_only("_delimiters")
+    bom: bool = read_only("_bom")
+
+    def __init__(
+        self,
+        header: Segment,
+        acknowledgments: tuple[Segment, ...],
+        groups: tuple[FunctionalGroup, ...],
+        trailer: Segment,
+        delimiters: Delimiters,
+        bom: bool = False,
+    ) -> None:
+        self._header: Segment | int = header
+        self._acknowledgments = acknowledgments
+        self._groups = groups
+        self._trailer: Segment | int = trailer
+        self._delimiters = delimiters
+        self._bom = bom
+        self._split: SplitSegments | None = None
 
     @property
     def control_number(self) -> str:
@@ -208,18 +265,22 @@ def _one_transaction(split: SplitSegments, delimiters: Delimiters, bom: bool) ->
         or ids[stop] != "SE"
         or ids[stop + 1] != "GE"
         or ids[stop + 2] != "IEA"
-        or len(split.elements[0]) != 16  # ISA's 16 elements
+        or len(split.lists[0]) != 17  # ISA and its 16 elements
         or not ENVELOPE_IDS.isdisjoint(ids[3:stop])
     ):
         return None
-    one = split.segment
-    transaction = _unbuilt(one(2), split, 3, stop, one(stop))
-    group = _new_group((one(1), (transaction,), one(stop + 1)))
-    return _new_interchange((one(0), (), (group,), one(stop + 2), delimiters, bom))
-
-
-_new_group = partial(tuple.__new__, FunctionalGroup)
-_new_interchange = partial(tuple.__new__, Interchange)
+    # ST and SE, GS and GE, ISA and IEA held as their indices: built when first read
+    transaction = _new_object(TransactionSet)
+    transaction._header, transaction._trailer, transaction._body = 2, stop, None
+    transaction._split, transaction._start, transaction._stop = split, 3, stop
+    group = _new_object(FunctionalGroup)
+    group._header, group._trailer, group._split = 1, stop + 1, split
+    group._transactions = (transaction,)
+    interchange = _new_object(Interchange)
+    interchange._header, interchange._trailer, interchange._split = 0, stop + 2, split
+    interchange._acknowledgments, interchange._groups = (), (group,)
+    interchange._delimiters, interchange._bom = delimiters, bom
+    return interchange
 
 
 def write_interchange(interchange: Interchange) -> bytes:

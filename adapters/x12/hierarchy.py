@@ -6,15 +6,15 @@ X217 and X215 TR3s order them (party loops come last in every 2000 loop)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, count, pairwise
-from operator import itemgetter
+from operator import attrgetter
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from adapters.x12.errors import ProblemCode, X12Problem
-from adapters.x12.segments import Segment
+from adapters.x12.segments import Segment, read_only, segment_lists
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,31 +76,113 @@ X217_LOOPS = LoopTable(
 X215_LOOPS = LoopTable(REVIEW_LEVELS)
 
 
-class Party(NamedTuple):
+# A body's segment ids, and each segment as its id followed by its elements.
+BodyLists = tuple[list[str], Sequence[Sequence[str]]]
+
+
+class BodySource(Protocol):
+    """Where a tree's segments are: the transaction set (its body built on first use), or
+    a body given as segments. The tree holds index ranges into it, not segments."""
+
+    @property
+    def body(self) -> tuple[Segment, ...]: ...
+
+    def body_lists(self) -> BodyLists:
+        """The body's segment ids, and each segment as its id followed by its elements
+        (the split's lists), without building the body."""
+        ...
+
+
+class BuiltBody:
+    """A body given as its segments (`build_tree`)."""
+
+    __slots__ = ("body",)
+
+    def __init__(self, body: tuple[Segment, ...]) -> None:
+        self.body = body
+
+    def body_lists(self) -> BodyLists:
+        return segment_lists(self.body)
+
+
+class Party:
     """A party loop (2010x): its NM1 first, then N3, N4, PER, PRV, REF, DMG, AAA...
 
-    Immutable named tuples rather than frozen dataclasses, like `Segment`: several are built
-    per message read, and a frozen dataclass's `__init__` costs several times as much."""
+    It holds where its segments stand in the body (`start`, `stop`), not the segments:
+    `segments` and `name` are read from the body when asked for. Immutable (read-only
+    attributes), compared by what it holds (loop and segments), not by where. Built by
+    `tree_of` only, without keyword handling or an `__init__` (several are built per
+    message read)."""
 
-    loop: str
-    segments: tuple[Segment, ...]
+    __slots__ = ("_loop", "_source", "_start", "_stop")
+    _loop: str
+    _source: BodySource
+    _start: int
+    _stop: int
+
+    loop: str = read_only("_loop")  # 2010x
+    source: BodySource = read_only("_source")
+    start: int = read_only("_start")  # the NM1's index in the body (from 0)
+    stop: int = read_only("_stop")  # the index after its last segment
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        return self._source.body[self._start : self._stop]
 
     @property
     def name(self) -> Segment:
-        return self.segments[0]
+        return self._source.body[self._start]
+
+    def _key(self) -> tuple[object, ...]:
+        return self._loop, self.segments
+
+    def __eq__(self, other: object) -> bool:
+        return _equal(self, other)
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return _represent(self, ("loop", "segments"))
 
 
-class HLNode(NamedTuple):
-    """One HL loop with its own segments, its party loops and the loops under it."""
+class HLNode:
+    """One HL loop: its HL01-03, its loop, its party loops and the loops under it, and where
+    its segments stand in the body (`hl_index` of its HL, its own segments up to
+    `own_stop`): `hl` and `segments` are read from the body when asked for. Immutable
+    (read-only attributes), compared by what it holds; built by `tree_of` only, like
+    `Party`."""
 
-    hl: Segment
-    id: str  # HL01
-    parent_id: str  # HL02, "" for the root
-    level: str  # HL03
-    loop: str  # 2000x, "" for an unknown HL03
-    segments: tuple[Segment, ...]  # the loop's own segments after HL, before its parties
-    parties: tuple[Party, ...]
-    children: tuple[HLNode, ...]
+    __slots__ = ("_children", "_hl_index", "_id", "_level", "_loop", "_own_stop", "_parent_id",
+                 "_parties", "_source")  # fmt: skip
+    _id: str
+    _parent_id: str
+    _level: str
+    _loop: str
+    _parties: tuple[Party, ...]
+    _children: tuple[HLNode, ...]
+    _source: BodySource
+    _hl_index: int
+    _own_stop: int
+
+    id: str = read_only("_id")  # HL01
+    parent_id: str = read_only("_parent_id")  # HL02, "" for the root
+    level: str = read_only("_level")  # HL03
+    loop: str = read_only("_loop")  # 2000x, "" for an unknown HL03
+    parties: tuple[Party, ...] = read_only("_parties")
+    children: tuple[HLNode, ...] = read_only("_children")
+    source: BodySource = read_only("_source")
+    hl_index: int = read_only("_hl_index")  # the HL's index in the body (from 0)
+    own_stop: int = read_only("_own_stop")  # after its own segments: its first NM1 or the next HL
+
+    @property
+    def hl(self) -> Segment:
+        return self._source.body[self._hl_index]
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        """The loop's own segments after HL, before its parties."""
+        return self._source.body[self._hl_index + 1 : self._own_stop]
 
     def walk(self) -> Iterator[HLNode]:
         """This node and its descendants, in document order (iteratively: no recursion limit)."""
@@ -110,14 +192,59 @@ class HLNode(NamedTuple):
             yield node
             stack.extend(reversed(node.children))
 
+    def _key(self) -> tuple[object, ...]:
+        return (self.hl, self._id, self._parent_id, self._level, self._loop, self.segments,
+                self._parties, self._children)  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        return _equal(self, other)
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        fields = ("hl", "id", "parent_id", "level", "loop", "segments", "parties", "children")
+        return _represent(self, fields)
+
 
 class Tree(NamedTuple):
-    """What `build_tree` finds in a transaction body; a `Hierarchy` holds one once built."""
+    """What `build_tree` finds in a transaction body; a `Hierarchy` holds one once built.
+    `header` (the segments before the first HL: BHT) is read from the body when asked for."""
 
-    header: tuple[Segment, ...]  # before the first HL (BHT)
     roots: tuple[HLNode, ...]
     nodes: tuple[HLNode, ...]  # document order
     problems: tuple[X12Problem, ...]  # ids used twice, parents missing: the tree is usable
+    source: BodySource
+    first: int  # the index of the first HL (the body's length when it has none)
+
+    @property
+    def header(self) -> tuple[Segment, ...]:
+        return self.source.body[: self.first]
+
+    def _key(self) -> tuple[object, ...]:
+        return self.header, self.roots, self.nodes, self.problems
+
+    def __eq__(self, other: object) -> bool:
+        return _equal(self, other)
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return _represent(self, ("header", "roots", "nodes", "problems"))
+
+
+def _equal(one: Party | HLNode | Tree, other: object) -> bool:
+    """Equal when of the same class and holding the same (wherever they read it from)."""
+    if other.__class__ is not one.__class__:
+        return NotImplemented
+    assert isinstance(other, Party | HLNode | Tree)
+    return one._key() == other._key()
+
+
+def _represent(value: object, fields: tuple[str, ...]) -> str:
+    shown = ", ".join(f"{name}={getattr(value, name)!r}" for name in fields)
+    return f"{type(value).__name__}({shown})"
 
 
 class Hierarchy:
@@ -125,13 +252,14 @@ class Hierarchy:
     `nodes`, `problems`): reading a message does not build it, its first reader does.
     Immutable (read-only attributes), compared by its tree."""
 
-    __slots__ = ("_body", "_table", "_tree")
+    __slots__ = ("_body", "_lists", "_table", "_tree")
 
-    def __init__(self, body: Body, table: LoopTable) -> None:
-        """`body`: the segments between ST and SE, or how to get them when needed (with
-        their ids, when the source has them at hand)."""
+    def __init__(self, body: Body, table: LoopTable, lists: BodyLists | None = None) -> None:
+        """`body`: the segments between ST and SE, or where they are (the transaction set);
+        `lists`: what its `body_lists` gave, when the caller has read them already."""
         self._body: Body | None = body
         self._table = table
+        self._lists = lists
         self._tree: Tree | None = None
 
     @property
@@ -144,13 +272,9 @@ class Hierarchy:
         if tree is None:  # two threads may both build it: the same tree either way
             body = self._body
             assert body is not None
-            if isinstance(body, tuple):
-                tree = build_tree(body, self._table)
-            else:
-                segments, ids = body()
-                tree = build_tree(segments, self._table, ids)
-            self._tree = tree
-            self._body = None
+            source = BuiltBody(body) if isinstance(body, tuple) else body
+            tree = self._tree = tree_of(source, self._table, self._lists)
+            self._body = self._lists = None
         return tree
 
     @property
@@ -185,8 +309,8 @@ class Hierarchy:
         return f"Hierarchy(tree={self.tree!r}, table={self.table!r})"
 
 
-# The body, or a function giving it with its segment ids (None when it has none at hand).
-Body = tuple[Segment, ...] | Callable[[], tuple[tuple[Segment, ...], list[str] | None]]
+# The body: its segments, or where they are (a transaction set, read without building them).
+Body = tuple[Segment, ...] | BodySource
 
 
 def build_hierarchy(body: Body, table: LoopTable) -> Hierarchy:
@@ -194,51 +318,69 @@ def build_hierarchy(body: Body, table: LoopTable) -> Hierarchy:
     return Hierarchy(body, table)
 
 
-def build_tree(body: tuple[Segment, ...], table: LoopTable, ids: list[str] | None = None) -> Tree:
-    """The HL tree of a transaction body, built now (`ids`: the body's segment ids, when the
-    caller has them). One pass from the end over the HL and NM1 positions, so that each loop's
-    children (which come after it) are built before it; tests/adapters/x12/reference.py has
-    the plain version of the same pass, which this one must match on every input."""
-    if ids is None:
-        ids = list(map(_ID, body))
+def build_tree(body: tuple[Segment, ...], table: LoopTable) -> Tree:
+    """The HL tree of a transaction body given as segments, built now."""
+    return tree_of(BuiltBody(body), table)
+
+
+def tree_of(source: BodySource, table: LoopTable, lists: BodyLists | None = None) -> Tree:
+    """The HL tree of the body at `source`, built now from its segment ids and elements
+    (no segment is built: the nodes and parties hold index ranges into the body). One pass
+    from the end over the HL and NM1 positions, so that each loop's children (which come
+    after it) are built before it; tests/adapters/x12/reference.py has the plain version of
+    the same pass, which this one must match on every input. `lists`: what
+    `source.body_lists()` gives, when the caller has it."""
+    ids, rows = lists or source.body_lists()
     marks = list(compress(count(), map(_MARKS.__contains__, ids)))  # every HL and NM1
-    first = next((i for i in marks if ids[i] == "HL"), -1)  # NM1s before it are the header's
-    if first < 0:
-        return _new(Tree, (body, (), (), ()))
+    first = -1
+    for index in marks:  # NM1s before the first HL are the header's
+        if ids[index] == "HL":
+            first = index
+            break
+    else:
+        return _new(Tree, ((), (), (), source, len(ids)))
     plan = table.plan
     pending: dict[str, list[HLNode]] = {}  # nodes by the HL01 of the parent they wait for
     backwards: list[HLNode] = []
     roots: list[HLNode] = []
+    seen: set[str] = set()  # HL01s
     names: list[int] = []  # the NM1 positions of the loop being read, last first
-    end = len(body)  # where the run being read stops
+    end = len(ids)  # where the loop being read stops
     for index in reversed(marks):
         if index < first:
             break
         if ids[index] == "NM1":
             names.append(index)
             continue
-        hl = body[index]
-        elements = hl[1]
-        if len(elements) >= 3:
-            node_id, parent_id, level = elements[0], elements[1], elements[2]
+        fields = rows[index]  # "HL", HL01, HL02, HL03, ...
+        if len(fields) >= 4:
+            node_id, parent_id, level = fields[1], fields[2], fields[3]
         else:
-            node_id, parent_id, level = (*elements, "", "", "")[:3]
+            node_id, parent_id, level = (*fields[1:], "", "", "")[:3]
         loop, usual, entities = plan.get(level, _UNKNOWN_LEVEL)
         parties: tuple[Party, ...]
         if not names:
-            own, parties = body[index + 1 : end], ()
+            own, parties = end, ()
         elif len(names) == 1 and entities is None:  # the usual shape: one party loop
-            start = names.pop()
-            own, parties = body[index + 1 : start], (_new(Party, (usual, body[start:end])),)
+            own = names.pop()
+            party = Party()
+            party._loop, party._source, party._start, party._stop = usual, source, own, end
+            parties = (party,)
         else:
-            own = body[index + 1 : names[-1]]
-            parties = _parties(body, names, end, usual, entities)
+            names.reverse()
+            own = names[0]
+            parties = _parties(source, rows, names, end, usual, entities)
+            names.clear()
         waiting = pending.pop(node_id, None)  # its children, last first
         if waiting:
             waiting.reverse()
         children = tuple(waiting) if waiting else ()
-        node = _new(HLNode, (hl, node_id, parent_id, level, loop, own, parties, children))
+        node = HLNode()
+        node._id, node._parent_id, node._level, node._loop = node_id, parent_id, level, loop
+        node._parties, node._children = parties, children
+        node._source, node._hl_index, node._own_stop = source, index, own
         backwards.append(node)
+        seen.add(node_id)
         if not parent_id:
             roots.append(node)
         elif parent_id in pending:
@@ -246,37 +388,35 @@ def build_tree(body: tuple[Segment, ...], table: LoopTable, ids: list[str] | Non
         else:
             pending[parent_id] = [node]
         end = index
-    problems = _problems(backwards, pending)
+    problems = _problems(backwards, pending) if pending or len(seen) < len(backwards) else ()
     backwards.reverse()
     roots.reverse()
-    return _new(Tree, (body[:first], tuple(roots), tuple(backwards), problems))
+    return _new(Tree, (tuple(roots), tuple(backwards), problems, source, first))
 
 
 _MARKS = frozenset({"HL", "NM1"})
-_ID, _NODE_ID = itemgetter(0), itemgetter(1)
+_NODE_ID = attrgetter("_id")
 _new = tuple.__new__  # builds a named tuple without its keyword-handling __new__
 
 
 def _parties(
-    body: tuple[Segment, ...],
+    source: BodySource,
+    rows: Sequence[Sequence[str]],
     names: list[int],
     end: int,
     usual: str,
     entities: Mapping[str, str] | None,
 ) -> tuple[Party, ...]:
-    """The party loops at the NM1 positions `names` (last first, emptied), the last ending
-    at `end`."""
-    names.reverse()
-    names.append(end)
-    spans = list(pairwise(names))
-    names.clear()
-    if entities is None:
-        return tuple([_new(Party, (usual, body[i:j])) for i, j in spans])
+    """The party loops at the NM1 positions `names` (in order), the last ending at `end`."""
     parties = []
-    for i, j in spans:
-        nm1 = body[i]
-        entity = nm1[1][0] if nm1[1] else ""  # NM101
-        parties.append(_new(Party, (entities.get(entity, usual), body[i:j])))
+    for i, j in pairwise([*names, end]):
+        loop = usual
+        if entities is not None:
+            nm1 = rows[i]
+            loop = entities.get(nm1[1] if len(nm1) > 1 else "", usual)  # by NM101
+        party = Party()
+        party._loop, party._source, party._start, party._stop = loop, source, i, j
+        parties.append(party)
     return tuple(parties)
 
 
@@ -284,7 +424,7 @@ def _problems(backwards: list[HLNode], pending: dict[str, list[HLNode]]) -> tupl
     """HL01s used twice (found from the end: the earlier loop is named), then the loops whose
     HL02 names no earlier HL."""
     problems = []
-    if len(set(map(_NODE_ID, backwards))) < len(backwards):
+    if len(set(map(_NODE_ID, backwards))) < len(backwards):  # rare: only then looked for
         seen: set[str] = set()
         for node in backwards:
             if node.id in seen:

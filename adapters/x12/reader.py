@@ -29,17 +29,18 @@ READERS: Mapping[tuple[str, str], Reader] = MappingProxyType(
 
 def version_of(group: FunctionalGroup, transaction: TransactionSet) -> str:
     """ST03 (the implementation convention), else the group's GS08."""
-    return transaction.header.element(3) or group.version
+    st = transaction.header.elements
+    return (st[2] if len(st) > 2 else "") or group.version
 
 
 def read_transaction(
     group: FunctionalGroup, transaction: TransactionSet, delimiters: Delimiters
 ) -> Message:
     version = version_of(group, transaction)
-    reader = READERS.get((transaction.code, version))
+    st = transaction.header
+    reader = READERS.get((st.elements[0] if st.elements else "", version))  # by ST01
     if reader is None:
         message = f"Transaction set {transaction.code} {version} is not supported"
-        st = transaction.header
         raise X12Error(
             [X12Problem(ProblemCode.UNSUPPORTED_TRANSACTION, message, st.position, "ST", 1)]
         )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from adapters.x12.envelope import TransactionSet
 from adapters.x12.errors import ProblemCode, X12Error, X12Problem
-from adapters.x12.hierarchy import X217_LOOPS, Hierarchy, LoopTable, build_hierarchy
+from adapters.x12.hierarchy import X217_LOOPS, Hierarchy, LoopTable
 from adapters.x12.segments import Delimiters, Segment
 from adapters.x12.typed import BHT, decode
 from adapters.x12.views import NodeView, PartyView, PatientEvent, ServiceLine
@@ -169,29 +170,31 @@ class Transaction278(ReviewTree):
 
 def read_tree(transaction: TransactionSet, table: LoopTable) -> Hierarchy:
     """The HL tree of a 278 (its first segment is its BHT); raises `X12Error` when BHT or a
-    root HL is missing. Only their ids and the roots' HL02 are read here: the tree is built
-    when first looked at, the BHT decoded when first read (`ReviewTree.header`)."""
-    ids = transaction.body_ids()
+    root HL is missing. Only the ids and the HL02s are read here (from the split lists, no
+    segment built): the tree is built from the same lists when first looked at, the BHT
+    decoded when first read (`ReviewTree.header`)."""
+    lists = ids, rows = transaction.body_lists()
+    if ids and ids[0] == "BHT" and _has_root(ids, rows):
+        return Hierarchy(transaction, table, lists)
     problems = []
     if not ids or ids[0] != "BHT":
         where = transaction.body_segment(0) if ids else transaction.trailer
         problems.append(_missing("BHT must follow ST", where.position, "BHT"))
-    if not _has_root(transaction, ids):
+    if not _has_root(ids, rows):
         problems.append(_missing("A 278 needs HL loops", transaction.trailer.position, "HL"))
-    if problems:
-        raise X12Error(problems)
-    return build_hierarchy(transaction.body_with_ids, table)
+    raise X12Error(problems)
 
 
-def _has_root(transaction: TransactionSet, ids: list[str]) -> bool:
+def _has_root(ids: list[str], rows: Sequence[Sequence[str]]) -> bool:
     """Whether an HL without a parent (HL02) stands in the body: the tree's roots."""
     index = -1
     while True:
         try:
-            index = ids.index("HL", index + 1)
+            index = ids.index("HL", index + 1)  # the first is the root, as a rule
         except ValueError:
             return False
-        if not transaction.body_element(index, 2):
+        row = rows[index]  # "HL", HL01, HL02, ...
+        if len(row) < 3 or not row[2]:
             return True
 
 

@@ -6,14 +6,21 @@ parsed message gives back the same bytes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import count, islice, repeat
-from operator import itemgetter
-from typing import NamedTuple
+from operator import attrgetter, itemgetter
+from typing import Any, NamedTuple
 
 from adapters.x12.errors import ProblemCode, X12Error, X12Problem
+
+
+def read_only(slot: str) -> Any:
+    """A read-only attribute that reads the slot `slot` (C-level: no Python frame per read),
+    for the slotted classes a reader builds per message."""
+    return property(attrgetter(slot))
+
 
 BOM = "\ufeff"
 ISA_LENGTH = 106  # "ISA", 16 fixed-width elements with their separators, the terminator
@@ -56,6 +63,15 @@ class Segment(NamedTuple):
     def element(self, number: int) -> str:
         """Element `number` (from 1), or "" when the segment stops before it."""
         return self.elements[number - 1] if 0 < number <= len(self.elements) else ""
+
+
+def segment_lists(segments: tuple[Segment, ...]) -> tuple[list[str], Sequence[Sequence[str]]]:
+    """The ids of `segments` and each one as its id followed by its elements: what
+    `SplitSegments` holds for segments not built yet."""
+    return list(map(_ID, segments)), [(s.id, *s.elements) for s in segments]
+
+
+_ID = itemgetter(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,15 +159,16 @@ def read_segments(data: bytes | str) -> Document:
 
 
 class SplitSegments:
-    """A message split into segments not built yet: each one's id, its elements as the list
-    the split gave (without the id), and its trailer. `build` and `segment` make `Segment`s
-    where a reader wants them, so checking the ids and the envelope costs no segment objects."""
+    """A message split into segments not built yet: each one as the list the split gave (its
+    id first, then its elements), the ids on their own, and the trailers. `build` and
+    `segment` make `Segment`s where a reader wants them, so checking the ids and the
+    envelope, and building the HL tree, cost no segment objects."""
 
-    __slots__ = ("elements", "ids", "trailers")
+    __slots__ = ("ids", "lists", "trailers")
 
-    def __init__(self, ids: list[str], elements: list[list[str]], trailers: list[str] | None):
+    def __init__(self, ids: list[str], lists: list[list[str]], trailers: list[str] | None):
         self.ids = ids
-        self.elements = elements  # each segment's elements (01 first), as the split gave them
+        self.lists = lists  # each segment as split: its id, then its elements (01 first)
         self.trailers = trailers  # None: no segment has one
 
     def __len__(self) -> int:
@@ -160,19 +177,23 @@ class SplitSegments:
     def build(self, start: int = 0, stop: int | None = None) -> tuple[Segment, ...]:
         """The segments ids[start:stop], numbered by their place in the message."""
         trailers = repeat("") if self.trailers is None else self.trailers[start:stop]
-        elements = map(tuple, self.elements[start:stop])
+        elements = map(tuple, map(_ELEMENTS_OF, self.lists[start:stop]))
         fields = zip(self.ids[start:stop], elements, count(start + 1), trailers)
         return tuple(map(_tuple_new, repeat(Segment), fields))
 
     def segment(self, index: int) -> Segment:
         """The segment at `index` (from 0), built alone."""
         trailer = "" if self.trailers is None else self.trailers[index]
-        return _new_segment((self.ids[index], tuple(self.elements[index]), index + 1, trailer))
+        row = self.lists[index]
+        return _new_segment((row[0], tuple(row[1:]), index + 1, trailer))
 
     def element(self, index: int, number: int) -> str:
         """Element `number` (from 1) of the segment at `index`, or "" when it stops before."""
-        elements = self.elements[index]
-        return elements[number - 1] if 0 < number <= len(elements) else ""
+        row = self.lists[index]
+        return row[number] if 0 < number < len(row) else ""
+
+
+_ELEMENTS_OF = itemgetter(slice(1, None))  # a split list without its id
 
 
 def split_segments(data: bytes | str) -> tuple[Delimiters, SplitSegments, bool]:
@@ -180,31 +201,34 @@ def split_segments(data: bytes | str) -> tuple[Delimiters, SplitSegments, bool]:
     every malformed segment.
 
     The hot path: each per-segment step is one C-level `map` over all segments (the split,
-    taking the id off), nothing runs per segment in Python."""
+    reading the id), nothing runs per segment in Python; line breaks are looked for only when
+    the text holds one."""
     text, bom = decode(data)
     delimiters = read_delimiters(text)
     pieces = text.split(delimiters.segment)
     tail = pieces.pop()
-    breaks = LINE_BREAKS.replace(delimiters.segment, "")
     trailers = None
-    if any(map(text.__contains__, breaks)):
-        # Line breaks after a terminator start the next piece; they belong to the segment
-        # before as its trailer (a piece is its trailer-to-be followed by its body).
-        bodies = list(map(str.lstrip, pieces, repeat(breaks)))
-        trailers = list(map(str.removesuffix, islice(pieces, 1, None), islice(bodies, 1, None)))
-        trailers.append("")
-        pieces = bodies
-    elements = list(map(str.split, pieces, repeat(delimiters.element)))
-    ids = list(map(list.pop, elements, repeat(0)))  # what is left in each list: its elements
+    if "\n" in text or "\r" in text:
+        breaks = LINE_BREAKS.replace(delimiters.segment, "")
+        if any(map(text.__contains__, breaks)):
+            # Line breaks after a terminator start the next piece; they belong to the segment
+            # before as its trailer (a piece is its trailer-to-be followed by its body).
+            bodies = list(map(str.lstrip, pieces, repeat(breaks)))
+            trailers = list(map(str.removesuffix, islice(pieces, 1, None), islice(bodies, 1, None)))
+            trailers.append("")
+            pieces = bodies
+    lists = list(map(str.split, pieces, repeat(delimiters.element)))
+    ids = list(map(_ID, lists))
     problems = [] if _VALID_IDS.issuperset(ids) else _id_problems(ids)
-    if tail.strip(breaks):
-        message = "Data after the last segment terminator"
-        problems.append(X12Problem(ProblemCode.MISSING_TERMINATOR, message, len(ids) + 1))
-    elif tail and trailers:  # a tail of line breaks only: there are trailers
-        trailers[-1] += tail
+    if tail:
+        if tail.strip(LINE_BREAKS.replace(delimiters.segment, "")):
+            message = "Data after the last segment terminator"
+            problems.append(X12Problem(ProblemCode.MISSING_TERMINATOR, message, len(ids) + 1))
+        elif trailers:  # a tail of line breaks only: there are trailers
+            trailers[-1] += tail
     if problems:
         raise X12Error(problems)
-    return delimiters, SplitSegments(ids, elements, trailers), bom
+    return delimiters, SplitSegments(ids, lists, trailers), bom
 
 
 _tuple_new = tuple.__new__  # _tuple_new(Segment, fields) skips the keyword-handling __new__

@@ -2,16 +2,20 @@
 oracle: the tuned `split_segments`, `parse_interchange` and `build_tree` must give exactly
 what these give (segments, trees, problems and their order) on every input.
 
-Written for clarity, not speed: one `Segment` per piece, one backward pass for the tree."""
+Written for clarity, not speed: one `Segment` per piece, one backward pass for the tree. The
+tree is the plain one of that commit, every loop holding its segments (`PlainTree`); the tuned
+tree holds index ranges into the body instead, and `plain_tree` reads it back through its
+public attributes (`hl`, `segments`, `parties`, `name`, `children`, ...) for the comparison."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from itertools import pairwise
+from typing import NamedTuple
 
 from adapters.x12.envelope import Interchange, _Reader
 from adapters.x12.errors import ProblemCode, X12Error, X12Problem
-from adapters.x12.hierarchy import HLNode, LoopTable, Party, Tree, _hl_problem
+from adapters.x12.hierarchy import HLNode, LoopTable, Tree, _hl_problem
 from adapters.x12.segments import (
     LINE_BREAKS,
     Delimiters,
@@ -67,19 +71,65 @@ def reference_interchange(data: bytes | str) -> Interchange:
     return interchange
 
 
-def reference_tree(body: tuple[Segment, ...], table: LoopTable) -> Tree:
+class PlainParty(NamedTuple):
+    loop: str
+    segments: tuple[Segment, ...]
+
+
+class PlainNode(NamedTuple):
+    hl: Segment
+    id: str
+    parent_id: str
+    level: str
+    loop: str
+    segments: tuple[Segment, ...]
+    parties: tuple[PlainParty, ...]
+    children: tuple[PlainNode, ...]
+
+
+class PlainTree(NamedTuple):
+    header: tuple[Segment, ...]
+    roots: tuple[PlainNode, ...]
+    nodes: tuple[PlainNode, ...]
+    problems: tuple[X12Problem, ...]
+
+
+def plain_tree(tree: Tree) -> PlainTree:
+    """A tuned tree as the plain one, read through its public attributes (each party's
+    `name` must be its first segment)."""
+
+    def party(found) -> PlainParty:
+        segments = found.segments
+        assert segments and found.name == segments[0]
+        return PlainParty(found.loop, segments)
+
+    def node(found: HLNode) -> PlainNode:
+        parties = tuple(party(p) for p in found.parties)
+        children = tuple(node(child) for child in found.children)
+        return PlainNode(found.hl, found.id, found.parent_id, found.level, found.loop,
+                         found.segments, parties, children)  # fmt: skip
+
+    return PlainTree(
+        tree.header,
+        tuple(node(n) for n in tree.roots),
+        tuple(node(n) for n in tree.nodes),
+        tree.problems,
+    )
+
+
+def reference_tree(body: tuple[Segment, ...], table: LoopTable) -> PlainTree:
     """The HL tree of a transaction body: one pass from the end over the HL and NM1 positions,
     so that each loop's children (which come after it) are built before it."""
     ids = [segment.id for segment in body]
     if "HL" not in ids:
-        return Tree(body, (), (), ())
+        return PlainTree(body, (), (), ())
     first = ids.index("HL")
     marks = [i for i, segment_id in enumerate(ids) if segment_id in ("HL", "NM1")]
     problems: list[X12Problem] = []
-    pending: dict[str, list[HLNode]] = {}  # nodes by the HL01 of the parent they wait for
+    pending: dict[str, list[PlainNode]] = {}  # nodes by the HL01 of the parent they wait for
     seen: set[str] = set()
-    backwards: list[HLNode] = []
-    roots: list[HLNode] = []
+    backwards: list[PlainNode] = []
+    roots: list[PlainNode] = []
     names: list[int] = []  # the NM1 positions of the loop being read, last first
     end = len(body)  # where the run being read stops
     for index in reversed(marks):
@@ -95,14 +145,14 @@ def reference_tree(body: tuple[Segment, ...], table: LoopTable) -> Tree:
         names.reverse()
         names.append(end)
         parties = tuple(
-            Party(_party_loop(table.party_loops, level, body[i], usual), body[i:j])
+            PlainParty(_party_loop(table.party_loops, level, body[i], usual), body[i:j])
             for i, j in pairwise(names)
         )
         own = body[index + 1 : names[0]]
         names = []
         children = tuple(reversed(pending.pop(node_id))) if node_id in pending else ()
         loop = known.loop if known else ""
-        node = HLNode(hl, node_id, parent_id, level, loop, own, parties, children)
+        node = PlainNode(hl, node_id, parent_id, level, loop, own, parties, children)
         if node_id in seen:
             problems.append(_hl_problem(node, f"HL01 {node_id!r} is used twice", 1))
         seen.add(node_id)
@@ -115,7 +165,7 @@ def reference_tree(body: tuple[Segment, ...], table: LoopTable) -> Tree:
             problems.append(_hl_problem(orphan, message, 2))
     backwards.reverse()
     roots.reverse()
-    return Tree(body[:first], tuple(roots), tuple(backwards), tuple(problems))
+    return PlainTree(body[:first], tuple(roots), tuple(backwards), tuple(problems))
 
 
 def _party_loop(
