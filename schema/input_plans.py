@@ -97,7 +97,7 @@ def _convert(type_: Any, registry: Mapping[Any, Any]) -> Convert | None:
 def _leaf(type_: Any, registry: Mapping[Any, Any]) -> bool:
     if type_ is GlobalID or isinstance(type_, StrawberryMaybe):
         return False
-    if hasattr(type_, "__strawberry_definition__"):  # an enum class
+    if hasattr(type_, "__strawberry_definition__"):  # an enum class is a leaf by its definition
         type_ = type_.__strawberry_definition__
     return bool(_is_leaf_type(type_, registry, skip_classes=(GlobalID,)))
 

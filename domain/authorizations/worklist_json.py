@@ -333,11 +333,8 @@ def json_page_statement(
     shown = select(page).order_by(*ordered(page)).limit(first).cte("shown")
     order = ordered(shown)
     events = [_audit_event("AuthorizationRequest", shown.c.id, order)]
-    refs: References = {
-        "id": shown.c.id,
-        "patient": shown.c.patient_id,
-        "authorizer": shown.c.authorizer_organization_id,
-        "requester": shown.c.requesting_organization_id,
+    refs: References = {"id": shown.c.id} | {
+        related: shown.c[column] for related, column in _REFERENCES.items()
     }
     rows: Any = shown
     if reads_patient(projection):
