@@ -128,7 +128,7 @@ class SqlAlchemyUnitOfWork:
         elsewhere than on asyncpg); else one of this unit's own, without a session."""
         if self._connection is not None:
             return self._connection
-        if self._session is not None or self._engine is None or self.dialect != "postgresql":
+        if self._session is not None or self._engine is None or self.dialect not in _OWN:
             return await self.session.connection()
         self._connection = await self._engine.connect()
         return self._connection
@@ -153,13 +153,17 @@ class SqlAlchemyUnitOfWork:
         once while the database answers, as in `commit_rows`."""
         connection = await self._driver_connection()
         driver = _DriverStatement.of(statement, connection.dialect)
-        if driver is None:
+        raw = None if driver is None else await connection.get_raw_connection()
+        if raw is None or (
+            driver is not None
+            and driver.results is not None
+            and not _sqlite_in_one_call(raw.driver_connection)
+        ):
             result = await self.session.execute(statement, dict(parameters))
             if meanwhile is not None:
                 _run_meanwhile(meanwhile)
             return list(result.all())
-        raw = await connection.get_raw_connection()
-        pg: Any = raw.driver_connection
+        assert driver is not None
         arguments = driver.arguments(parameters)
         # Listeners of the engine's statements (instrumentation, the tests' counters) see it.
         sync = connection.sync_connection
@@ -167,6 +171,13 @@ class SqlAlchemyUnitOfWork:
         dispatch = sync.dispatch
         if dispatch.before_cursor_execute:
             dispatch.before_cursor_execute(sync, None, driver.sql, tuple(arguments), None, False)
+        if driver.results is not None:  # SQLite: one call to aiosqlite's thread
+            return driver.sqlite_rows(
+                await _while_fetching(
+                    _sqlite_fetch(raw.driver_connection, driver, arguments), meanwhile
+                )
+            )
+        pg: Any = raw.driver_connection
         if generic_plan:
             await self._plan_mode(raw, "force_generic_plan")
         return driver.rows(await _while_fetching(pg.fetch(driver.sql, *arguments), meanwhile))
@@ -304,13 +315,17 @@ class SqlAlchemyUnitOfWork:
 
 
 _GIVEN = object()
+# Where work at the driver's level takes a connection of its own when no session is made.
+_OWN = frozenset({"postgresql", "sqlite"})
 
 
 class _DriverStatement:
-    """A statement compiled for asyncpg: its text, its parameters in order with their bind
-    processors, and a row type with its columns' names."""
+    """A statement compiled for the driver (asyncpg, or aiosqlite for a SELECT): its text,
+    its parameters in order with their bind processors, a row type with its columns' names,
+    and on SQLite each column's result processor (`results`), so that its rows hold what the
+    session's would (SQLite keeps dates, UUIDs and decimals as text or numbers)."""
 
-    _cache: dict[int, tuple[Any, _DriverStatement | None]] = {}
+    _cache: dict[tuple[int, str], tuple[Any, _DriverStatement | None]] = {}
 
     def __init__(self, compiled: Any) -> None:
         dialect = compiled.dialect
@@ -322,24 +337,33 @@ class _DriverStatement:
             default = _GIVEN if given else bind.effective_value  # a value built in
             self.params.append((name, default, bind.type._cached_bind_processor(dialect)))
         self.row_type: Any = None
+        self.results: list[Callable[[Any], Any] | None] | None = None
 
     @classmethod
     def of(cls, statement: Any, dialect: Dialect) -> _DriverStatement | None:
-        """None where the driver is not asyncpg (SQLite runs it through the session), or the
-        statement has parameters only an execution can shape (an expanding IN list)."""
-        entry = cls._cache.get(id(statement))
+        """None where the driver is neither asyncpg nor aiosqlite (or, on SQLite, the
+        statement is not a SELECT), or the statement has parameters only an execution can
+        shape (an expanding IN list): the session runs those."""
+        key = (id(statement), dialect.driver)
+        entry = cls._cache.get(key)
         if entry is not None and entry[0] is statement:
             return entry[1]
         found = None
-        if dialect.driver == "asyncpg":
+        sqlite = dialect.driver == "aiosqlite"
+        if dialect.driver == "asyncpg" or (sqlite and getattr(statement, "is_select", False)):
             compiled = statement.compile(dialect=dialect)
             # An expanding IN list (or a value rendered inline) is shaped per execution, by
             # the session: such a statement takes the session's path.
             if not any(b.expanding or b.literal_execute for b in compiled.binds.values()):
                 found = cls(compiled)
+                if sqlite:
+                    found.results = [
+                        column.type._cached_result_processor(dialect, None)
+                        for column in compiled._result_columns
+                    ]
         if len(cls._cache) >= 256:
             cls._cache.clear()
-        cls._cache[id(statement)] = (statement, found)
+        cls._cache[key] = (statement, found)
         return found
 
     def arguments(self, parameters: Mapping[str, Any]) -> list[Any]:
@@ -356,6 +380,22 @@ class _DriverStatement:
             self.row_type = namedtuple("Row", list(records[0].keys()), rename=True)  # type: ignore[misc]
         make = self.row_type._make
         return [make(record.values()) for record in records]
+
+    def sqlite_rows(self, fetched: tuple[list[str], list[tuple[Any, ...]]]) -> list[Any]:
+        names, records = fetched
+        if not records:
+            return []
+        if self.row_type is None:
+            self.row_type = namedtuple("Row", names, rename=True)  # type: ignore[misc]
+        make, results = self.row_type._make, self.results or ()
+        if len(results) != len(names):
+            raise RuntimeError(f"{len(names)} columns where {len(results)} were compiled")
+        if not any(results):
+            return [make(record) for record in records]
+        return [
+            make(v if p is None else p(v) for p, v in zip(results, record, strict=True))
+            for record in records
+        ]
 
 
 @functools.cache
@@ -377,6 +417,25 @@ def _sqlite_in_one_call(driver: Any) -> bool:
     the sqlite3 connection as `_conn`): every write of `commit_rows` then goes in one hop to
     that thread and back instead of one per statement."""
     return callable(getattr(driver, "_execute", None)) and hasattr(type(driver), "_conn")
+
+
+async def _sqlite_fetch(
+    driver: Any, statement: _DriverStatement, arguments: list[Any]
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """A SELECT's column names and rows, in one call on aiosqlite's thread (the session's
+    execution takes a hop there and back for each of cursor, execute, fetch and close)."""
+
+    def read(connection: sqlite3.Connection) -> tuple[list[str], list[tuple[Any, ...]]]:
+        cursor = connection.execute(statement.sql, arguments)
+        try:
+            return [column[0] for column in cursor.description or ()], cursor.fetchall()
+        finally:
+            cursor.close()
+
+    fetched: tuple[list[str], list[tuple[Any, ...]]] = await driver._execute(
+        lambda: read(driver._conn)
+    )
+    return fetched
 
 
 async def _sqlite_insert(

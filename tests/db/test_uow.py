@@ -225,3 +225,103 @@ async def test_fetch_all_runs_meanwhile_once_while_the_database_answers(database
             rows = await uow.fetch_all(statement, {}, meanwhile=failing)
     assert [r.one for r in rows] == [1]
     assert "not the rows' business" in caplog.text
+
+
+async def test_fetch_all_gives_typed_columns_as_the_session_does(database, clock):
+    """On SQLite the driver's rows hold what SQLite keeps (text for dates and UUIDs): each
+    column goes through its type's result processor, so the rows hold what the session's
+    would; on PostgreSQL the driver decodes them itself, to the same values."""
+    from sqlalchemy import select
+
+    factory = database.uow_factory()
+    async with factory() as uow:
+        uow.session.add(_org(clock, "1234567893"))
+        await uow.commit()
+    table = Organization.__table__
+    statement = select(table.c.id, table.c.created_at, table.c.npi, table.c.name).where(
+        table.c.npi == "1234567893"
+    )
+    async with factory() as uow:
+        (row,) = await uow.fetch_all(statement, {})
+    async with factory() as uow:
+        (expected,) = (await uow.session.execute(statement)).all()
+    assert (row.id, row.created_at, row.npi, row.name) == tuple(expected)
+    assert uuid.UUID(str(row.id)) == expected.id and row.created_at.tzinfo is not None
+
+
+async def test_a_sqlite_unit_of_work_that_reads_and_writes_calls_its_thread_twice(
+    database, clock, monkeypatch
+):
+    """A read at the driver's level and `commit_rows` are one call each to aiosqlite's
+    thread; nothing else goes there (no session's commit, no rollback as the connection goes
+    back to the pool: it has no transaction open). Through the session a read alone took four."""
+    import aiosqlite.core
+    from sqlalchemy import select
+
+    if database.engine.dialect.driver != "aiosqlite":
+        pytest.skip("aiosqlite's thread")
+    calls: list[object] = []
+    real = aiosqlite.core.Connection._execute
+
+    async def counted(self, fn, *args, **kwargs):
+        calls.append(fn)
+        return await real(self, fn, *args, **kwargs)
+
+    table = Organization.__table__
+    row = _org_row(clock, "1234567893")
+    async with database.uow_factory()() as uow:
+        await uow.fetch_all(select(table.c.id), {})  # the pool's first connection
+    monkeypatch.setattr(aiosqlite.core.Connection, "_execute", counted)
+    async with database.uow_factory()() as uow:
+        assert await uow.fetch_all(select(table.c.id), {}) == []
+        await uow.commit_rows([(table, [row])])
+    assert len(calls) == 2
+    monkeypatch.setattr(aiosqlite.core.Connection, "_execute", real)
+    async with database.uow_factory()() as uow:
+        assert [r.id for r in await uow.fetch_all(select(table.c.id), {})] == [row["id"]]
+
+
+async def test_a_sqlite_connection_given_back_with_a_transaction_open_is_rolled_back(
+    database, clock
+):
+    """The pool's reset of SQLite connections skips the rollback only where no transaction is
+    open: a write left uncommitted is still undone when its connection goes back."""
+    from sqlalchemy import func, insert, select
+
+    if database.engine.dialect.driver != "aiosqlite":
+        pytest.skip("the SQLite pool's reset")
+    table = Organization.__table__
+    row = _org_row(clock, "1234567893")
+    async with database.engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        sqlite = raw.driver_connection._conn
+        await raw.driver_connection.execute(*_compiled(insert(table).values(row), connection))
+        assert sqlite.in_transaction  # begun by sqlite3 before the INSERT, never committed
+    assert not sqlite.in_transaction
+    async with database.engine.connect() as connection:
+        assert (await connection.execute(select(func.count()).select_from(table))).scalar() == 0
+
+
+def _org_row(clock, npi: str) -> dict[str, object]:
+    return {
+        "id": uuid.uuid4(),
+        "name": "Clinic",
+        "kind": OrganizationKind.PROVIDER,
+        "npi": npi,
+        "payer_id": None,
+        "active": True,
+        "created_at": clock.now(),
+        "updated_at": clock.now(),
+    }
+
+
+def _compiled(statement, connection) -> tuple[str, list[object]]:
+    compiled = statement.compile(dialect=connection.dialect)
+    params = compiled.construct_params()
+    processors = compiled._bind_processors
+    values = []
+    for name in compiled.positiontup:
+        value = params[name]
+        process = processors.get(name)
+        values.append(process(value) if process else value)
+    return compiled.string, values
