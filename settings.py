@@ -25,10 +25,14 @@ class Settings(BaseSettings):
         description="SQLAlchemy async URL: postgresql+asyncpg://... or sqlite+aiosqlite:///...",
     )
     database_pool_size: int = Field(
-        20, ge=1, le=200, description="connections kept open per process"
+        25, ge=1, le=200, description="connections kept open per process"
     )
     database_max_overflow: int = Field(
-        5, ge=0, le=200, description="extra connections under bursts, closed after use"
+        0,
+        ge=0,
+        le=200,
+        description="extra connections under bursts, closed when given back to a full pool"
+        " (a burst gives many back at once: they are closed and opened again)",
     )
     database_echo: bool = False
     database_plan_cache_mode: Literal["auto", "force_custom_plan", "force_generic_plan"] = Field(

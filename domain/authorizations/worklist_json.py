@@ -37,7 +37,6 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
-    exists,
     func,
     insert,
     literal_column,
@@ -258,12 +257,17 @@ def _related_array(key: Key, refs: References, now: Any) -> Any:
 
 
 def _visible(person_id: Any) -> ColumnElement[bool]:
-    """As people.visible_to: the person is linked to the actor's organisation."""
+    """As people.visible_to: the person is linked to the actor's organisation. A scalar
+    subquery, not EXISTS: PostgreSQL turns an EXISTS into a join that reads every link of
+    the organisation (a hash of all its patients for a page of 50); this one looks each
+    patient up by the link's key, as many lookups as the page has patients however many the
+    organisation has."""
     links = PersonOrganization.__table__.c
-    return exists().where(
+    linked: Any = select(literal_column("true")).where(
         links.person_id == person_id,
         links.organization_id == bindparam("organization_id", type_=Uuid),
     )
+    return linked.scalar_subquery().is_not(None)
 
 
 def _time_ordered_id(at: Any) -> Any:
