@@ -36,9 +36,10 @@ def version_of(group: FunctionalGroup, transaction: TransactionSet) -> str:
 def read_transaction(
     group: FunctionalGroup, transaction: TransactionSet, delimiters: Delimiters
 ) -> Message:
-    version = version_of(group, transaction)
     st = transaction.header
-    reader = READERS.get((st.elements[0] if st.elements else "", version))  # by ST01
+    elements = st.elements  # as version_of reads them (ST03, else GS08)
+    version = (elements[2] if len(elements) > 2 else "") or group.version
+    reader = READERS.get((elements[0] if elements else "", version))  # by ST01
     if reader is None:
         message = f"Transaction set {transaction.code} {version} is not supported"
         raise X12Error(

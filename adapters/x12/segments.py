@@ -260,11 +260,11 @@ def write_segments(
 ) -> bytes:
     """The bytes of `segments`, each followed by the terminator and its trailer."""
     element, terminator = delimiters.element, delimiters.segment
+    join = element.join
     parts = [BOM] if bom else []
-    for segment in segments:
-        if segment.elements:
-            parts.append(segment.id + element + element.join(segment.elements))
+    for segment_id, elements, _, trailer in segments:  # one string built per segment
+        if elements:
+            parts.append(f"{segment_id}{element}{join(elements)}{terminator}{trailer}")
         else:
-            parts.append(segment.id)
-        parts.append(terminator + segment.trailer)
+            parts.append(f"{segment_id}{terminator}{trailer}")
     return "".join(parts).encode("utf-8")
