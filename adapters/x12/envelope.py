@@ -127,6 +127,14 @@ class TransactionSet(_ComparedByParts):
             return split.element(self._start + index, number)
         return self.body[index].element(number)
 
+    def header_elements(self) -> Sequence[str]:
+        """ST's elements (ST01 first), without building ST when it is not built yet."""
+        held = self._header
+        if isinstance(held, int):
+            assert self._split is not None
+            return self._split.lists[held][1:]
+        return held.elements
+
     @property
     def code(self) -> str:
         return self.header.element(1)

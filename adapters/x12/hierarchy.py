@@ -276,21 +276,11 @@ class Hierarchy:
             self._body = self._lists = None
         return tree
 
-    @property
-    def header(self) -> tuple[Segment, ...]:
-        return self.tree.header
-
-    @property
-    def roots(self) -> tuple[HLNode, ...]:
-        return self.tree.roots
-
-    @property
-    def nodes(self) -> tuple[HLNode, ...]:
-        return self.tree.nodes
-
-    @property
-    def problems(self) -> tuple[X12Problem, ...]:
-        return self.tree.problems
+    # read by C-level `attrgetter`s of "tree.x": one Python frame (`tree`) per read
+    header: tuple[Segment, ...] = read_only("tree.header")
+    roots: tuple[HLNode, ...] = read_only("tree.roots")
+    nodes: tuple[HLNode, ...] = read_only("tree.nodes")
+    problems: tuple[X12Problem, ...] = read_only("tree.problems")
 
     def level(self, code: str) -> tuple[HLNode, ...]:
         return tuple(node for node in self.tree.nodes if node.level == code)
@@ -340,6 +330,7 @@ def tree_of(source: BodySource, table: LoopTable, lists: BodyLists | None = None
     nodes: list[HLNode] = []
     roots: list[HLNode] = []
     by_id: dict[str, HLNode] = {}  # the last HL read with each HL01
+    parents: list[HLNode] = []  # the nodes with more than one child
     orphans = False  # an HL02 named no earlier HL
     name = marks.index("NM1", first)  # the next NM1 not placed in a loop yet
     while index < size:
@@ -372,18 +363,23 @@ def tree_of(source: BodySource, table: LoopTable, lists: BodyLists | None = None
         node = HLNode()
         node._id, node._parent_id, node._level, node._loop = node_id, parent_id, level, loop
         node._parties, node._source, node._hl_index, node._own_stop = parties, source, index, own
-        node._children = []  # type: ignore[assignment]  # made a tuple below
+        node._children = ()
         nodes.append(node)
         if not parent_id:
             roots.append(node)
-        elif (parent := by_id.get(parent_id)) is not None:
-            parent._children.append(node)  # type: ignore[attr-defined]
-        else:
+        elif (parent := by_id.get(parent_id)) is None:
             orphans = True
+        elif not (children := parent._children):  # its first child (most have one)
+            parent._children = (node,)
+        elif children.__class__ is tuple:  # its second: a list until the end
+            parent._children = [*children, node]  # type: ignore[assignment]
+            parents.append(parent)
+        else:
+            children.append(node)  # type: ignore[attr-defined]
         by_id[node_id] = node
         index = stop
-    for node in nodes:
-        node._children = tuple(node._children)
+    for parent in parents:
+        parent._children = tuple(parent._children)
     problems = _problems(nodes) if orphans or len(by_id) < len(nodes) else ()
     return _new(Tree, (tuple(roots), tuple(nodes), problems, source, first))
 
