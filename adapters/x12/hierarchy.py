@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import compress, pairwise, repeat
+from operator import attrgetter, eq
 from types import MappingProxyType
 from typing import NamedTuple, Protocol
 
@@ -283,7 +284,9 @@ class Hierarchy:
     problems: tuple[X12Problem, ...] = read_only("tree.problems")
 
     def level(self, code: str) -> tuple[HLNode, ...]:
-        return tuple(node for node in self.tree.nodes if node.level == code)
+        """The nodes whose HL03 is `code`, in document order (picked by C-level maps)."""
+        nodes = self.tree.nodes
+        return tuple(compress(nodes, map(eq, map(_LEVEL, nodes), repeat(code))))
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
@@ -385,6 +388,7 @@ def tree_of(source: BodySource, table: LoopTable, lists: BodyLists | None = None
 
 
 _new = tuple.__new__  # builds a named tuple without its keyword-handling __new__
+_LEVEL = attrgetter("_level")
 
 
 def _parties(
