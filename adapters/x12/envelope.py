@@ -8,8 +8,9 @@ and written back unchanged."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from operator import itemgetter
-from typing import overload
+from itertools import chain
+from operator import attrgetter, itemgetter, methodcaller
+from typing import Any
 
 from adapters.x12.errors import ProblemCode, X12Error, X12Problem
 from adapters.x12.segments import (
@@ -25,31 +26,22 @@ from adapters.x12.segments import (
 ENVELOPE_IDS = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE", "TA1"})
 
 
-class HeldSegment:
-    """A segment attribute of an envelope object, read from the slot `slot`: the slot holds
-    the segment, or (as `parse_interchange` leaves it) its index in the object's `_split`,
-    built and kept on first read. Read-only, like the attributes of a named tuple."""
+def held_segment(slot: str) -> Any:
+    """A read-only segment attribute of an envelope object, read from the slot `slot`: the
+    slot holds the segment, or (as `parse_interchange` leaves it) its index in the object's
+    `_split`, built and kept on first read. A property (the segment read by a C-level
+    `attrgetter`), as cheap to read as can be once built: the writer reads six per
+    interchange."""
+    read = attrgetter(slot)
 
-    __slots__ = ("slot",)
+    def get(owner: Any) -> Segment:
+        held: Segment | int = read(owner)
+        if held.__class__ is int:  # two threads may both build it: the same segment either way
+            held = owner._split.segment(held)
+            setattr(owner, slot, held)
+        return held  # type: ignore[return-value]
 
-    def __init__(self, slot: str) -> None:
-        self.slot = slot
-
-    @overload
-    def __get__(self, owner: None, kind: type | None = None) -> HeldSegment: ...
-
-    @overload
-    def __get__(self, owner: object, kind: type | None = None) -> Segment: ...
-
-    def __get__(self, owner: object | None, kind: type | None = None) -> Segment | HeldSegment:
-        if owner is None:
-            return self
-        held: Segment | int = getattr(owner, self.slot)
-        if isinstance(held, int):  # two threads may both build it: the same segment either way
-            split: SplitSegments = getattr(owner, "_split")  # noqa: B009 - slots of the owner
-            held = split.segment(held)
-            setattr(owner, self.slot, held)
-        return held
+    return property(get)
 
 
 class _ComparedByParts:
@@ -84,8 +76,8 @@ class TransactionSet(_ComparedByParts):
     __slots__ = ("_body", "_header", "_split", "_start", "_stop", "_trailer")
     _FIELDS = ("header", "body", "trailer")
 
-    header = HeldSegment("_header")  # ST
-    trailer = HeldSegment("_trailer")  # SE
+    header: Segment = held_segment("_header")  # ST
+    trailer: Segment = held_segment("_trailer")  # SE
 
     def __init__(self, header: Segment, body: tuple[Segment, ...], trailer: Segment) -> None:
         self._header: Segment | int = header
@@ -135,6 +127,14 @@ class TransactionSet(_ComparedByParts):
             return split.element(self._start + index, number)
         return self.body[index].element(number)
 
+    def header_elements(self) -> Sequence[str]:
+        """ST's elements (ST01 first), without building ST when it is not built yet."""
+        held = self._header
+        if isinstance(held, int):
+            assert self._split is not None
+            return self._split.lists[held][1:]
+        return held.elements
+
     @property
     def code(self) -> str:
         return self.header.element(1)
@@ -144,12 +144,13 @@ class TransactionSet(_ComparedByParts):
         return self.header.element(2)
 
     def segments(self) -> Iterator[Segment]:
-        yield self.header
-        yield from self.body
-        yield self.trailer
+        return chain((self.header,), self.body, (self.trailer,))
 
 
 _new_object = object.__new__
+# segments() of each: C-level `chain`s of C-level `chain`s, which the writer reads through
+# without a generator frame per segment
+_SEGMENTS = methodcaller("segments")
 
 
 class FunctionalGroup(_ComparedByParts):
@@ -159,8 +160,8 @@ class FunctionalGroup(_ComparedByParts):
     __slots__ = ("_header", "_split", "_trailer", "_transactions")
     _FIELDS = ("header", "transactions", "trailer")
 
-    header = HeldSegment("_header")  # GS
-    trailer = HeldSegment("_trailer")  # GE
+    header: Segment = held_segment("_header")  # GS
+    trailer: Segment = held_segment("_trailer")  # GE
     transactions: tuple[TransactionSet, ...] = read_only("_transactions")
 
     def __init__(
@@ -184,10 +185,8 @@ class FunctionalGroup(_ComparedByParts):
         return self.header.element(8)
 
     def segments(self) -> Iterator[Segment]:
-        yield self.header
-        for transaction in self.transactions:
-            yield from transaction.segments()
-        yield self.trailer
+        transactions = map(_SEGMENTS, self.transactions)
+        return chain((self.header,), *transactions, (self.trailer,))
 
 
 class Interchange(_ComparedByParts):
@@ -198,8 +197,8 @@ class Interchange(_ComparedByParts):
                  "_trailer")  # fmt: skip
     _FIELDS = ("header", "acknowledgments", "groups", "trailer", "delimiters", "bom")
 
-    header = HeldSegment("_header")  # ISA
-    trailer = HeldSegment("_trailer")  # IEA
+    header: Segment = held_segment("_header")  # ISA
+    trailer: Segment = held_segment("_trailer")  # IEA
     acknowledgments: tuple[Segment, ...] = read_only("_acknowledgments")  # TA1s, before any GS
     groups: tuple[FunctionalGroup, ...] = read_only("_groups")
     delimiters: Delimiters = read_only("_delimiters")
@@ -227,11 +226,8 @@ class Interchange(_ComparedByParts):
         return self.header.element(13)
 
     def segments(self) -> Iterator[Segment]:
-        yield self.header
-        yield from self.acknowledgments
-        for group in self.groups:
-            yield from group.segments()
-        yield self.trailer
+        groups = map(_SEGMENTS, self.groups)
+        return chain((self.header,), self.acknowledgments, *groups, (self.trailer,))
 
     def transactions(self) -> Iterator[tuple[FunctionalGroup, TransactionSet]]:
         for group in self.groups:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, count, pairwise
-from operator import attrgetter
+from itertools import compress, pairwise, repeat
+from operator import attrgetter, eq
 from types import MappingProxyType
 from typing import NamedTuple, Protocol
 
@@ -277,24 +277,16 @@ class Hierarchy:
             self._body = self._lists = None
         return tree
 
-    @property
-    def header(self) -> tuple[Segment, ...]:
-        return self.tree.header
-
-    @property
-    def roots(self) -> tuple[HLNode, ...]:
-        return self.tree.roots
-
-    @property
-    def nodes(self) -> tuple[HLNode, ...]:
-        return self.tree.nodes
-
-    @property
-    def problems(self) -> tuple[X12Problem, ...]:
-        return self.tree.problems
+    # read by C-level `attrgetter`s of "tree.x": one Python frame (`tree`) per read
+    header: tuple[Segment, ...] = read_only("tree.header")
+    roots: tuple[HLNode, ...] = read_only("tree.roots")
+    nodes: tuple[HLNode, ...] = read_only("tree.nodes")
+    problems: tuple[X12Problem, ...] = read_only("tree.problems")
 
     def level(self, code: str) -> tuple[HLNode, ...]:
-        return tuple(node for node in self.tree.nodes if node.level == code)
+        """The nodes whose HL03 is `code`, in document order (picked by C-level maps)."""
+        nodes = self.tree.nodes
+        return tuple(compress(nodes, map(eq, map(_LEVEL, nodes), repeat(code))))
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
@@ -326,32 +318,26 @@ def build_tree(body: tuple[Segment, ...], table: LoopTable) -> Tree:
 def tree_of(source: BodySource, table: LoopTable, lists: BodyLists | None = None) -> Tree:
     """The HL tree of the body at `source`, built now from its segment ids and elements
     (no segment is built: the nodes and parties hold index ranges into the body). One pass
-    from the end over the HL and NM1 positions, so that each loop's children (which come
-    after it) are built before it; tests/adapters/x12/reference.py has the plain version of
-    the same pass, which this one must match on every input. `lists`: what
-    `source.body_lists()` gives, when the caller has it."""
+    over the HLs in order, each loop hung under the last earlier HL its HL02 names (its
+    children are gathered in a list, made a tuple at the end); the HLs and NM1s are found
+    by C-level searches (`list.index`). tests/adapters/x12/reference.py has the plain
+    version (one pass from the end), which this one must match on every input. `lists`:
+    what `source.body_lists()` gives, when the caller has it."""
     ids, rows = lists or source.body_lists()
-    marks = list(compress(count(), map(_MARKS.__contains__, ids)))  # every HL and NM1
-    first = -1
-    for index in marks:  # NM1s before the first HL are the header's
-        if ids[index] == "HL":
-            first = index
-            break
-    else:
-        return _new(Tree, ((), (), (), source, len(ids)))
+    size = len(ids)
+    marks = [*ids, "HL", "NM1"]  # the sentinels are found past the end: no search runs out
+    index = first = marks.index("HL")  # NM1s before the first HL are the header's
+    if first == size:
+        return _new(Tree, ((), (), (), source, size))
     plan = table.plan
-    pending: dict[str, list[HLNode]] = {}  # nodes by the HL01 of the parent they wait for
-    backwards: list[HLNode] = []
+    nodes: list[HLNode] = []
     roots: list[HLNode] = []
-    seen: set[str] = set()  # HL01s
-    names: list[int] = []  # the NM1 positions of the loop being read, last first
-    end = len(ids)  # where the loop being read stops
-    for index in reversed(marks):
-        if index < first:
-            break
-        if ids[index] == "NM1":
-            names.append(index)
-            continue
+    by_id: dict[str, HLNode] = {}  # the last HL read with each HL01
+    parents: list[HLNode] = []  # the nodes with more than one child
+    orphans = False  # an HL02 named no earlier HL
+    name = marks.index("NM1", first)  # the next NM1 not placed in a loop yet
+    while index < size:
+        stop = marks.index("HL", index + 1)  # where the loop ends
         fields = rows[index]  # "HL", HL01, HL02, HL03, ...
         if len(fields) >= 4:
             node_id, parent_id, level = fields[1], fields[2], fields[3]
@@ -359,44 +345,50 @@ def tree_of(source: BodySource, table: LoopTable, lists: BodyLists | None = None
             node_id, parent_id, level = (*fields[1:], "", "", "")[:3]
         loop, usual, entities = plan.get(level, _UNKNOWN_LEVEL)
         parties: tuple[Party, ...]
-        if not names:
-            own, parties = end, ()
-        elif len(names) == 1 and entities is None:  # the usual shape: one party loop
-            own = names.pop()
-            party = Party()
-            party._loop, party._source, party._start, party._stop = usual, source, own, end
-            parties = (party,)
+        if name >= stop:
+            own, parties = stop, ()
         else:
-            names.reverse()
-            own = names[0]
-            parties = _parties(source, rows, names, end, usual, entities)
-            names.clear()
-        waiting = pending.pop(node_id, None)  # its children, last first
-        if waiting:
-            waiting.reverse()
-        children = tuple(waiting) if waiting else ()
+            own = name
+            name = marks.index("NM1", own + 1)
+            if name >= stop:  # the usual shape: one party loop
+                party = Party()
+                if entities is not None:
+                    nm1 = rows[own]
+                    usual = entities.get(nm1[1] if len(nm1) > 1 else "", usual)  # by NM101
+                party._loop, party._source, party._start, party._stop = usual, source, own, stop
+                parties = (party,)
+            else:
+                names = [own]  # where its party loops start
+                while name < stop:
+                    names.append(name)
+                    name = marks.index("NM1", name + 1)
+                parties = _parties(source, rows, names, stop, usual, entities)
         node = HLNode()
         node._id, node._parent_id, node._level, node._loop = node_id, parent_id, level, loop
-        node._parties, node._children = parties, children
-        node._source, node._hl_index, node._own_stop = source, index, own
-        backwards.append(node)
-        seen.add(node_id)
+        node._parties, node._source, node._hl_index, node._own_stop = parties, source, index, own
+        node._children = ()
+        nodes.append(node)
         if not parent_id:
             roots.append(node)
-        elif parent_id in pending:
-            pending[parent_id].append(node)
+        elif (parent := by_id.get(parent_id)) is None:
+            orphans = True
+        elif not (children := parent._children):  # its first child (most have one)
+            parent._children = (node,)
+        elif children.__class__ is tuple:  # its second: a list until the end
+            parent._children = [*children, node]  # type: ignore[assignment]
+            parents.append(parent)
         else:
-            pending[parent_id] = [node]
-        end = index
-    problems = _problems(backwards, pending) if pending or len(seen) < len(backwards) else ()
-    backwards.reverse()
-    roots.reverse()
-    return _new(Tree, (tuple(roots), tuple(backwards), problems, source, first))
+            children.append(node)  # type: ignore[attr-defined]
+        by_id[node_id] = node
+        index = stop
+    for parent in parents:
+        parent._children = tuple(parent._children)
+    problems = _problems(nodes) if orphans or len(by_id) < len(nodes) else ()
+    return _new(Tree, (tuple(roots), tuple(nodes), problems, source, first))
 
 
-_MARKS = frozenset({"HL", "NM1"})
-_NODE_ID = attrgetter("_id")
 _new = tuple.__new__  # builds a named tuple without its keyword-handling __new__
+_LEVEL = attrgetter("_level")
 
 
 def _parties(
@@ -420,18 +412,22 @@ def _parties(
     return tuple(parties)
 
 
-def _problems(backwards: list[HLNode], pending: dict[str, list[HLNode]]) -> tuple[X12Problem, ...]:
+def _problems(nodes: list[HLNode]) -> tuple[X12Problem, ...]:
     """HL01s used twice (found from the end: the earlier loop is named), then the loops whose
-    HL02 names no earlier HL."""
+    HL02 names no earlier HL, in the order a pass from the end finds them (by the parents
+    they wait for, in the order first waited for)."""
     problems = []
-    if len(set(map(_NODE_ID, backwards))) < len(backwards):  # rare: only then looked for
-        seen: set[str] = set()
-        for node in backwards:
-            if node.id in seen:
-                problems.append(_hl_problem(node, f"HL01 {node.id!r} is used twice", 1))
-            seen.add(node.id)
-    for orphans in pending.values():
-        for orphan in orphans:
+    seen: set[str] = set()
+    pending: dict[str, list[HLNode]] = {}  # the loops waiting for a parent, last first
+    for node in reversed(nodes):
+        if node.id in seen:
+            problems.append(_hl_problem(node, f"HL01 {node.id!r} is used twice", 1))
+        seen.add(node.id)
+        pending.pop(node.id, None)  # its children found it
+        if node.parent_id:
+            pending.setdefault(node.parent_id, []).append(node)
+    for waiting in pending.values():
+        for orphan in waiting:
             message = f"HL02 {orphan.parent_id!r} names no earlier HL"
             problems.append(_hl_problem(orphan, message, 2))
     return tuple(problems)

@@ -29,7 +29,7 @@ from adapters.x12.mapping import (
     UNITS,
 )
 from adapters.x12.review import Transaction278
-from adapters.x12.typed import DTP
+from adapters.x12.typed import DTP, NM1, UM
 from adapters.x12.views import PartyView, PatientEvent, ReviewLoop, ServiceLine
 from domain.authorizations.inbound import InboundChannel, InboundSubmission
 from domain.authorizations.intake import (
@@ -94,15 +94,20 @@ def to_inbound_submission(review: Transaction278) -> InboundSubmission:
     requester = _provider(review.requester)
     diagnoses = _diagnoses(event)
     services = _services(event, priority, requester, [d.code for d in diagnoses])
-    trace = event.trace_numbers[0].reference if event.trace_numbers else review.reference
-    umo = review.umo
+    traces = event.trace_numbers
+    trace = traces[0].reference if traces else review.reference
+    # each party looked up, and its NM1 decoded, once
+    umo, subscriber, dependent = review.umo, review.subscriber, review.dependent
+    payer = umo.name if umo else None
+    patient = _patient(review, dependent or subscriber)
+    coverage = _coverage(subscriber, payer, dependent is None)
     return InboundSubmission(
-        intake=EhrIntake(_patient(review), _coverage(review), diagnoses, services),
+        intake=EhrIntake(patient, coverage, diagnoses, services),
         sender_reference=trace,
         trace_number=trace,
         channel=InboundChannel.X12_278,
-        payer_identifier=(umo.identifier or None) if umo else None,
-        payer_name=(umo.name.last_name or None) if umo else None,
+        payer_identifier=(payer.id or None) if payer else None,
+        payer_name=(payer.last_name or None) if payer else None,
         priority=RequestPriority(priority.value),
         certification=certification,
         related_reference=_earlier(event) if certification is not CertificationType.NEW else None,
@@ -119,8 +124,8 @@ def _category(request_category: str, service_type: str) -> RequestCategory:
     )
 
 
-def _patient(review: Transaction278) -> IntakePatient:
-    person = review.dependent or review.subscriber
+def _patient(review: Transaction278, person: PartyView | None) -> IntakePatient:
+    """The patient: `person` (the dependent, else the subscriber)."""
     name = person.name if person else None
     demographics = person.demographics if person else None
     return IntakePatient(
@@ -133,24 +138,27 @@ def _patient(review: Transaction278) -> IntakePatient:
     )
 
 
-def _coverage(review: Transaction278) -> tuple[IntakeCoverage, ...]:
-    subscriber, umo = review.subscriber, review.umo
-    if subscriber is None or subscriber.name.id_qualifier != MEMBER_ID or not subscriber.identifier:
+def _coverage(
+    subscriber: PartyView | None, umo: NM1 | None, is_subscriber: bool
+) -> tuple[IntakeCoverage, ...]:
+    """The subscriber's coverage with the UMO (`umo`: its NM1), when its NM108 is MI."""
+    name = subscriber.name if subscriber else None
+    if name is None or name.id_qualifier != MEMBER_ID or not name.id:
         return ()
-    payer = umo.identifier if umo else ""
+    payer = umo.id if umo else ""
     return (
         IntakeCoverage(
-            ehr_id=f"x12:{subscriber.identifier}",
+            ehr_id=f"x12:{name.id}",
             status="active",  # the payer checks eligibility; an AAA says otherwise
-            payer_name=(umo.name.last_name or None) if umo else None,
+            payer_name=(umo.last_name or None) if umo else None,
             payer_identifier=Identifier(None, payer) if payer else None,
-            member_id=subscriber.identifier,
-            subscriber_id=subscriber.identifier,
+            member_id=name.id,
+            subscriber_id=name.id,
             group_id=None,
             group_name=None,
             plan_name=None,
             period=Period(),
-            relationship="self" if review.dependent is None else None,
+            relationship="self" if is_subscriber else None,
             order=1,
         ),
     )
@@ -192,9 +200,9 @@ def _service(
     servicing: IntakeProvider | None,
     reasons: list[str],
 ) -> RequestedService:
-    code, system, modifiers = _procedure(loop, event)
-    quantity, unit = _quantity(loop)
     um = loop.um or event.um
+    code, system, modifiers = _procedure(loop, um)
+    quantity, unit = _quantity(loop)
     facility_code = (um.facility.at(1) if um and um.facility.at(2) == "B" else "") or None
     own = _provider(loop.party()) if isinstance(loop, ServiceLine) else None
     return RequestedService(
@@ -218,15 +226,15 @@ def _service(
 
 
 def _procedure(
-    loop: ReviewLoop, event: PatientEvent
+    loop: ReviewLoop, um: UM | None
 ) -> tuple[str | None, ServiceCodeSystem | None, tuple[str, ...]]:
-    """CPT (numeric) or HCPCS (a letter first) from SV1/SV2/SV3, else the UM03 service type."""
+    """CPT (numeric) or HCPCS (a letter first) from SV1/SV2/SV3, else the UM03 service type
+    (`um`: the loop's UM, else its event's)."""
     procedure = loop.procedure if isinstance(loop, ServiceLine) else None
     if procedure is not None and procedure.code and procedure.qualifier in PROCEDURE_SYSTEMS:
         cpt, hcpcs = PROCEDURE_SYSTEMS[procedure.qualifier]
         system = hcpcs if procedure.code[:1].isalpha() else cpt
         return procedure.code, system, procedure.modifiers
-    um = loop.um or event.um
     if um and um.service_type:
         return um.service_type, ServiceCodeSystem.SERVICE_TYPE, ()
     return None, None, ()
@@ -247,7 +255,8 @@ def _quantity(loop: ReviewLoop) -> tuple[Decimal | None, str | None]:
 
 def _occurrence(loop: ReviewLoop, event: PatientEvent) -> Period:
     for view in (loop, event):
-        dtp = next((d for q in EVENT_DATES if (d := view.date(q))), None)
+        dates = view.dates  # decoded once: the first date of the first qualifier found
+        dtp = next((d for q in EVENT_DATES for d in dates if d.qualifier == q), None)
         if dtp is not None:
             return _period(dtp)
     return Period()
@@ -288,8 +297,12 @@ def _servicing(event: PatientEvent) -> IntakeProvider | None:
 
 
 def read_date(text: str) -> date | None:
-    """A CCYYMMDD date, or None when absent or not a date."""
+    """A CCYYMMDD date, or None when absent or not a date. Eight ASCII digits are read by
+    position (what `strptime` reads them as: its month and day then take two digits each);
+    anything else goes to `strptime`."""
     try:
+        if len(text) == 8 and text.isascii() and text.isdigit():
+            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
         return datetime.strptime(text, "%Y%m%d").date() if text else None
     except ValueError:
         return None

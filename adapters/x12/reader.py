@@ -36,10 +36,11 @@ def version_of(group: FunctionalGroup, transaction: TransactionSet) -> str:
 def read_transaction(
     group: FunctionalGroup, transaction: TransactionSet, delimiters: Delimiters
 ) -> Message:
-    version = version_of(group, transaction)
-    st = transaction.header
-    reader = READERS.get((st.elements[0] if st.elements else "", version))  # by ST01
+    elements = transaction.header_elements()  # ST's, ST not built
+    version = (elements[2] if len(elements) > 2 else "") or group.version  # as version_of
+    reader = READERS.get((elements[0] if elements else "", version))  # by ST01
     if reader is None:
+        st = transaction.header
         message = f"Transaction set {transaction.code} {version} is not supported"
         raise X12Error(
             [X12Problem(ProblemCode.UNSUPPORTED_TRANSACTION, message, st.position, "ST", 1)]

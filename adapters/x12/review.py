@@ -174,8 +174,13 @@ def read_tree(transaction: TransactionSet, table: LoopTable) -> Hierarchy:
     segment built): the tree is built from the same lists when first looked at, the BHT
     decoded when first read (`ReviewTree.header`)."""
     lists = ids, rows = transaction.body_lists()
-    if ids and ids[0] == "BHT" and _has_root(ids, rows):
-        return Hierarchy(transaction, table, lists)
+    if ids and ids[0] == "BHT" and "HL" in ids:
+        row = rows[ids.index("HL")]  # the first HL is the root, as a rule
+        if len(row) < 3 or not row[2] or _has_root(ids, rows):
+            hierarchy = _new_object(Hierarchy)  # Hierarchy(transaction, table, lists)
+            hierarchy._body, hierarchy._table, hierarchy._lists = transaction, table, lists
+            hierarchy._tree = None
+            return hierarchy
     problems = []
     if not ids or ids[0] != "BHT":
         where = transaction.body_segment(0) if ids else transaction.trailer
@@ -201,8 +206,14 @@ def _has_root(ids: list[str], rows: Sequence[Sequence[str]]) -> bool:
 def read_review(
     transaction: TransactionSet, delimiters: Delimiters, version: str = X217
 ) -> Transaction278:
-    hierarchy = read_tree(transaction, X217_LOOPS)
-    return Transaction278(transaction, delimiters, version, None, hierarchy)
+    review = _new_object(Transaction278)  # Transaction278(transaction, ..., None, hierarchy)
+    review._hierarchy = read_tree(transaction, X217_LOOPS)
+    review._transaction, review._delimiters, review._version = transaction, delimiters, version
+    review._header = None
+    return review
+
+
+_new_object = object.__new__
 
 
 def _missing(message: str, position: int, segment_id: str) -> X12Problem:

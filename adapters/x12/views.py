@@ -42,8 +42,12 @@ def all_of(cls: type[T], segments: Iterable[Segment], delimiters: Delimiters) ->
 
 
 def first_of(cls: type[T], segments: Iterable[Segment], delimiters: Delimiters) -> T | None:
-    found = all_of(cls, segments, delimiters)
-    return found[0] if found else None
+    """The first segment of `cls` decoded (the others are not: decoding is pure)."""
+    wanted: str = getattr(cls, "ID")  # noqa: B009 - every typed class has one
+    for segment in segments:
+        if segment.id == wanted:
+            return decode(cls, segment, delimiters)
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from adapters.x12.mapping_inbound import to_inbound_submission
+from adapters.x12.mapping_inbound import read_date, to_inbound_submission
 from adapters.x12.reader import parse_278
 from domain.authorizations.intake import ServiceCodeSystem
 from domain.authorizations.models import CertificationType, Priority, RequestCategory
@@ -76,3 +78,33 @@ def test_a_cancellation_names_the_earlier_review_by_its_authorization_number():
     submission = to_inbound_submission(parse_278(text))
     assert submission.certification is CertificationType.CANCEL
     assert submission.related_reference == "AUTH0001"
+
+
+def _by_strptime(text: str) -> date | None:
+    try:
+        return datetime.strptime(text, "%Y%m%d").date() if text else None
+    except ValueError:
+        return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet="0123456789", min_size=0, max_size=9),
+        st.dates().map(lambda d: d.strftime("%Y%m%d")),
+        st.text(max_size=10),
+    )
+)
+def test_read_date_reads_what_strptime_reads(text):
+    """Eight ASCII digits are read by position; the rest still by strptime: the same dates."""
+    assert read_date(text) == _by_strptime(text)
+
+
+FULL_WIDTH = "\uff12\uff10\uff10\uff15\uff10\uff15\uff10\uff12"  # 20050502 in full-width digits
+
+
+@pytest.mark.parametrize(
+    "text", ["20050502", "20050230", "20051301", "00000101", "09990101", "2005512", FULL_WIDTH]
+)
+def test_read_date_on_the_edges(text):
+    assert read_date(text) == _by_strptime(text)
