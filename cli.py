@@ -240,6 +240,13 @@ def build_parser() -> argparse.ArgumentParser:
     beat = sub.add_parser("beat", help="Celery beat: schedules the scans (run exactly one)")
     beat.set_defaults(run=cmd_beat)
 
+    simulate = sub.add_parser(
+        "simulate", help="serve the simulated EHR, PAS payer and clearinghouse on their own"
+    )
+    simulate.add_argument("--host", help="default CAREBRIDGE_HOST")
+    simulate.add_argument("--port", type=int, default=8090)
+    simulate.set_defaults(run=cmd_simulate)
+
     demo = sub.add_parser("demo", help="migrate, load demo data, print tokens and serve")
     demo.add_argument("--host")
     demo.add_argument("--port", type=int)

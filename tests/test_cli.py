@@ -90,6 +90,46 @@ def test_serve_with_several_workers_answers(scratch_db, tmp_path):
         process.wait(timeout=15)
 
 
+def test_simulate_serves_every_simulated_partner_in_a_process_of_its_own():
+    """`carebridge simulate`: the EHR, the PAS payer and the CORE clearinghouse (its WSDL
+    giving its own address) over HTTP from their own process."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    root = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cli", "simulate", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                wsdl = httpx.get(f"{root}/clearinghouse/soap/core?wsdl", timeout=2)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.stderr.read() if process.stderr else ""
+                assert time.monotonic() < deadline, "the simulators did not start"
+                time.sleep(0.2)
+        assert wsdl.status_code == 200
+        assert f'location="{root}/clearinghouse/soap/core"' in wsdl.text
+        for base in ("pas/fhir", "ehr/fhir"):
+            metadata = httpx.get(f"{root}/{base}/metadata", timeout=5)
+            assert metadata.status_code == 200, base
+            assert metadata.json()["resourceType"] == "CapabilityStatement"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
 def test_operators_create_organisations_users_and_clients(scratch_db, capsys):
     assert cli.main(["migrate"]) == 0
     assert cli.main(["create-organization", "--name", "Valley Agency", "--kind", "agency"]) == 0
