@@ -1,7 +1,7 @@
 """The X12 codec against a bare split of the same bytes, measured in one run.
 
-    PYTHONPATH=. python bench/x12.py            # 20,000 messages per measurement, best of 7
-    PYTHONPATH=. python bench/x12.py --quick    # CI: 2,000 messages, best of 3
+    PYTHONPATH=. python bench/x12.py            # 20,000 messages per measurement, 7 times
+    PYTHONPATH=. python bench/x12.py --quick    # CI: 2,000 messages, 3 times
 
 The messages are the eleven 278 TR3 examples in ../shared/conformance/x12/ (read in place),
 taken in turn. "parse" is `parse_interchange`: bytes to segments (ISA delimiters, line
@@ -13,7 +13,8 @@ timing from what the inbound path reads of it (`to_inbound_submission`; service-
 which a request cannot send, left out, a missing NPI filled in). "parse+domain" is
 `to_inbound_submission(parse_278(...))`: bytes to the domain's `InboundSubmission`.
 
-Each stands beside its baseline, measured in the same run (the two take turns): the bare
+Each stands beside its baseline, measured in the same run (the two take turns, in short
+stretches, each side's fastest kept: see `rates`): the bare
 split (`decode`, `split` on the segment terminator, `split` on the element separator) of the
 same bytes, and the bare join (the reverse) of the bytes written (for map+generate, of the
 bytes `to_278_request` gives). Before timing, every message is checked to come back byte for
@@ -160,16 +161,21 @@ def mapped(data: bytes) -> object:
 def rates(
     ours: Callable[[], object], theirs: Callable[[], object], count: int, repeat: int
 ) -> tuple[float, float]:
-    """Calls per second of each, best of `repeat` runs; the two sides take turns, so a busy
-    machine slows both alike rather than whichever ran second."""
+    """Calls per second of each: `repeat` runs of `count` calls, each cut into short stretches
+    (~1/50 of a run) that the two sides take in turns, and each side's fastest stretch kept.
+    On a shared host whose speed moves from one second to the next (the bare split itself
+    moved by 60% between runs of a whole count), the fastest of many short stretches finds
+    both sides at the host's full speed; the best of a few long runs found them at different
+    speeds."""
+    stretch = max(1, count // 50)
     best = [float("inf"), float("inf")]
-    for _ in range(repeat):
+    for _ in range(repeat * max(1, count // stretch)):
         for side, work in enumerate((ours, theirs)):
             started = time.perf_counter()
-            for _ in range(count):
+            for _ in range(stretch):
                 work()
             best[side] = min(best[side], time.perf_counter() - started)
-    return count / best[0], count / best[1]
+    return stretch / best[0], stretch / best[1]
 
 
 Row = tuple[str, float, float, float]  # name, ours msg/s, baseline msg/s, bytes per message
