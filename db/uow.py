@@ -154,16 +154,15 @@ class SqlAlchemyUnitOfWork:
         connection = await self._driver_connection()
         driver = _DriverStatement.of(statement, connection.dialect)
         raw = None if driver is None else await connection.get_raw_connection()
-        if raw is None or (
-            driver is not None
-            and driver.results is not None
-            and not _sqlite_in_one_call(raw.driver_connection)
+        if (
+            driver is None
+            or raw is None
+            or (driver.results is not None and not _sqlite_in_one_call(raw.driver_connection))
         ):
             result = await self.session.execute(statement, dict(parameters))
             if meanwhile is not None:
                 _run_meanwhile(meanwhile)
             return list(result.all())
-        assert driver is not None
         arguments = driver.arguments(parameters)
         # Listeners of the engine's statements (instrumentation, the tests' counters) see it.
         sync = connection.sync_connection

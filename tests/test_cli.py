@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 
 import cli
@@ -54,22 +61,17 @@ def test_committed_schema_is_current():
     assert cli.main(["export-schema", "--check"]) == 0
 
 
-def test_serve_with_several_workers_answers(scratch_db, tmp_path):
-    import os
-    import socket
-    import subprocess
-    import sys
-    import time
-
-    import httpx
-
-    assert cli.main(["migrate"]) == 0
+@contextlib.contextmanager
+def _running(arguments: list[str], path: str, env: dict[str, str] | None = None):
+    """`carebridge <arguments> --port P` as a process of its own on a free port: yields its
+    root URL and the first answer to GET `path` (asked until the process listens), and
+    stops the process afterwards."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "CAREBRIDGE_LOG_JSON": "false"}
+    root = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "cli", "serve", "--workers", "2", "--port", str(port)],
+        [sys.executable, "-m", "cli", *arguments, "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -78,56 +80,35 @@ def test_serve_with_several_workers_answers(scratch_db, tmp_path):
         deadline = time.monotonic() + 30
         while True:
             try:
-                ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1)
+                first = httpx.get(f"{root}{path}", timeout=2)
                 break
             except httpx.TransportError:
                 assert process.poll() is None, process.stderr.read() if process.stderr else ""
-                assert time.monotonic() < deadline, "server did not start"
+                assert time.monotonic() < deadline, f"carebridge {arguments[0]} did not start"
                 time.sleep(0.2)
-        assert ready.status_code == 200 and ready.json()["database"] == "up"
+        yield root, first
     finally:
         process.terminate()
         process.wait(timeout=15)
 
 
+def test_serve_with_several_workers_answers(scratch_db, tmp_path):
+    assert cli.main(["migrate"]) == 0
+    env = {**os.environ, "CAREBRIDGE_LOG_JSON": "false"}
+    with _running(["serve", "--workers", "2"], "/readyz", env) as (_, ready):
+        assert ready.status_code == 200 and ready.json()["database"] == "up"
+
+
 def test_simulate_serves_every_simulated_partner_in_a_process_of_its_own():
     """`carebridge simulate`: the EHR, the PAS payer and the CORE clearinghouse (its WSDL
     giving its own address) over HTTP from their own process."""
-    import socket
-    import subprocess
-    import sys
-    import time
-
-    import httpx
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    root = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cli", "simulate", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                wsdl = httpx.get(f"{root}/clearinghouse/soap/core?wsdl", timeout=2)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None, process.stderr.read() if process.stderr else ""
-                assert time.monotonic() < deadline, "the simulators did not start"
-                time.sleep(0.2)
+    with _running(["simulate"], "/clearinghouse/soap/core?wsdl") as (root, wsdl):
         assert wsdl.status_code == 200
         assert f'location="{root}/clearinghouse/soap/core"' in wsdl.text
         for base in ("pas/fhir", "ehr/fhir"):
             metadata = httpx.get(f"{root}/{base}/metadata", timeout=5)
             assert metadata.status_code == 200, base
             assert metadata.json()["resourceType"] == "CapabilityStatement"
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 def test_operators_create_organisations_users_and_clients(scratch_db, capsys):
