@@ -15,11 +15,12 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, Router, WebSocketRoute
 
 from adapters.eventbus import create_event_bus
 from adapters.fhir.ehr import EhrClient
 from adapters.fhir.ehr_http import EhrConnection
+from adapters.fhir.formats import FhirFormats
 from adapters.fhir.notifier import HttpSubscriptionNotifier
 from adapters.fhir.pas_notifications import notification_routes
 from adapters.fhir.server import pas_server_routes, unsupported_fhir_routes
@@ -173,7 +174,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             *simulated,
             Mount(
                 "/fhir",
-                routes=[*fhir_routes, *subscription_routes(), *unsupported_fhir_routes()],
+                app=FhirFormats(
+                    Router(
+                        routes=[*fhir_routes, *subscription_routes(), *unsupported_fhir_routes()]
+                    ),
+                    max_bytes=settings.fhir_max_bundle_bytes,
+                    max_entries=settings.fhir_max_bundle_entries,
+                ),
             ),
             *_core_soap(settings, lambda: app.state.database, lambda: app.state.clock),
             Route("/graphql", graphql, methods=["GET", "POST"]),

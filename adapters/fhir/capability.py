@@ -24,7 +24,7 @@ def capability_statement(now: datetime) -> CapabilityStatement:
         software={"name": "CareBridge"},
         implementation={"description": "Da Vinci PAS 2.2.1 intermediary (accepts 2.0.1 requests)"},
         fhirVersion="4.0.1",
-        format=["json"],
+        format=["json", "xml"],
         implementationGuide=[f"{_PAS}/ImplementationGuide/hl7.fhir.us.davinci-pas|{VERSION}"],
         rest=[
             {

@@ -144,7 +144,11 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
     """The body, if JSON (415 otherwise) and at most `max_bytes` (413 otherwise)."""
     kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if kind not in JSON_TYPES:
-        raise FhirProblem(415, "not-supported", f"Send {FHIR_JSON}, not {kind or 'nothing'}")
+        raise FhirProblem(
+            415,
+            "not-supported",
+            f"Send {FHIR_JSON} or application/fhir+xml, not {kind or 'nothing'}",
+        )
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
         raise _too_large(max_bytes)

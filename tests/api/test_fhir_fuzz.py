@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
@@ -83,3 +84,68 @@ async def test_a_mutated_bundle_never_fails_the_server_or_half_writes(
     else:
         assert grown["submission_receipts"] in (0, 1)
         assert grown["persons"] == grown["coverages"] == 0
+
+
+def _xml_of(body: dict) -> str:
+    from fhir.resources.R4B.bundle import Bundle
+
+    written = Bundle.model_validate(body).model_dump_xml()
+    return written.decode() if isinstance(written, bytes) else written
+
+
+XML_EXAMPLES = {name: _xml_of(body) for name, body in EXAMPLES.items()}
+_VALUES = re.compile(r'value="[^"]*"')
+_TAGS = re.compile(r"<(/?)([A-Za-z]+)")
+
+
+@st.composite
+def mutated_xml(draw: st.DrawFn) -> bytes:
+    """An example in FHIR XML with a few of its values, element names or bytes changed."""
+    text = XML_EXAMPLES[draw(st.sampled_from(sorted(XML_EXAMPLES)))]
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["value", "tag", "drop", "cut", "dtd"]))
+        values = list(_VALUES.finditer(text))
+        if kind == "value" and values:
+            found = values[draw(st.integers(0, len(values) - 1))]
+            nasty = draw(st.sampled_from(NASTY)).replace('"', "&quot;")
+            text = f'{text[: found.start()]}value="{nasty}"{text[found.end() :]}'
+        elif kind == "tag":
+            tags = list(_TAGS.finditer(text))
+            found = tags[draw(st.integers(0, len(tags) - 1))]
+            name = draw(st.sampled_from([*KEYS, "Claim", "Patient", "Bogus"]))
+            text = f"{text[: found.start()]}<{found.group(1)}{name}{text[found.end() :]}"
+        elif kind == "drop" and values:
+            found = values[draw(st.integers(0, len(values) - 1))]
+            text = text[: found.start()] + text[found.end() :]
+        elif kind == "cut":
+            text = text[: draw(st.integers(0, len(text)))]
+        elif kind == "dtd":
+            text = '<!DOCTYPE b [<!ENTITY e "x">]>' + text.split("?>", 1)[-1]
+    return text.encode()
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(body=mutated_xml())
+async def test_mutated_xml_never_fails_the_server_or_half_writes(
+    app_client, world, uow_factory, body
+):
+    before = await row_counts(uow_factory)
+    response = await post_fhir(
+        app_client, "/Claim/$submit", body, as_=world.ehr, content_type="application/fhir+xml"
+    )
+    assert response.status_code < 500, response.text
+    grown = _grown(before, await row_counts(uow_factory))
+    if response.status_code >= 400:
+        event(f"{response.status_code} {single_issue(response)['code']}")
+        assert not any(grown.values()), grown
+        return
+    outcome = claim_response(response.json())["outcome"]
+    event(f"200 {outcome}")
+    if outcome == "error":
+        assert not any(grown.values()), grown
+    elif grown["authorization_requests"]:
+        assert grown["authorization_requests"] == grown["submission_receipts"] == 1

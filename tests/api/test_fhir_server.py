@@ -126,7 +126,8 @@ async def test_a_business_rejection_is_a_claim_response_with_errors(app_client, 
             400,
             "value",
         ),
-        (b"<Bundle/>", "application/fhir+xml", 415, "not-supported"),
+        (b"<Bundle/>", "application/fhir+xml", 400, "structure"),  # not in FHIR's namespace
+        (b"plain words", "text/plain", 415, "not-supported"),
     ],
 )
 async def test_bad_input_gets_one_operation_outcome_and_writes_nothing(

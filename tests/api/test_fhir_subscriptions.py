@@ -27,6 +27,7 @@ from tests.api.test_payer_authorization import CREATE, draft_input, mutate, wait
 SUBMIT = "mutation($input: SubmitAuthorizationRequestInput!) { submitAuthorizationRequest(input: $input) { errors { code } } }"
 DECIDE = "mutation($input: RecordDeterminationInput!) { recordDetermination(input: $input) { authorizationRequest { status } errors { code field message } } }"
 FHIR = "application/fhir+json"
+FHIR_XML = "application/fhir+xml"
 
 
 def pas_subscription(endpoint: str, criteria: str | None = None) -> dict:
@@ -222,3 +223,19 @@ async def test_the_subscriber_updates_its_subscription_keeping_its_hidden_header
             url, content=orjson.dumps(read), headers=auth(client, world["ehr"]) | headers
         )
         assert off.json()["status"] == "off"
+
+
+async def test_a_subscription_in_fhir_xml_is_taken_and_answered_in_xml(served):
+    from fhir.resources.R4B.subscription import Subscription
+
+    world, http, client = served
+    body = Subscription.model_validate(pas_subscription("https://hooks.example/in"))
+    made = await post(http, client, world["ehr"], bytes(body.model_dump_xml()), FHIR_XML)
+    assert made.status_code == 201, made.text
+    assert made.headers["content-type"].startswith(FHIR_XML)
+    taken = Subscription.model_validate_xml(made.content)
+    assert taken.channel.endpoint == "https://hooks.example/in" and taken.id
+    read = await http.get(
+        f"/fhir/Subscription/{taken.id}?_format=json", headers=auth(client, world["ehr"])
+    )
+    assert read.json()["channel"]["endpoint"] == "https://hooks.example/in"
