@@ -137,6 +137,15 @@ def _xml_cases() -> list[tuple[str, bytes, int, str]]:
             400,
             "security",
         ),
+        (
+            "a DTD an encoding hides",
+            '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE b [<!ENTITY x "y">]>'
+            "<Bundle xmlns='http://hl7.org/fhir'><type value='collection'/></Bundle>".encode(
+                "utf-16"
+            ),
+            400,
+            "security",
+        ),
         ("no FHIR namespace", b"<Bundle><type value='collection'/></Bundle>", 400, "structure"),
         ("no such resource", b"<Claimz xmlns='http://hl7.org/fhir'/>", 400, "structure"),
         (
