@@ -8,6 +8,7 @@ import threading
 from lxml import etree
 
 from adapters.soap.errors import FaultCode, SoapFault
+from adapters.xml_safety import hardened_parser, has_dtd, shows_dtd
 
 _local = threading.local()
 
@@ -16,15 +17,7 @@ def _parser() -> etree.XMLParser:
     """One parser per thread: an lxml parser is not safe to share between threads."""
     parser: etree.XMLParser | None = getattr(_local, "parser", None)
     if parser is None:
-        parser = etree.XMLParser(
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            dtd_validation=False,
-            huge_tree=False,
-            collect_ids=False,
-        )
-        _local.parser = parser
+        parser = _local.parser = hardened_parser()
     return parser
 
 
@@ -34,7 +27,7 @@ def parse_document(body: bytes, *, max_bytes: int) -> etree._Element:
     after parsing when an encoding hid it)."""
     if len(body) > max_bytes:
         raise SoapFault(FaultCode.SENDER, f"The message is larger than {max_bytes} bytes")
-    if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
+    if shows_dtd(body):
         raise SoapFault(FaultCode.SENDER, "A SOAP message must not contain a DTD")
     try:
         root = etree.fromstring(body, parser=_parser())
@@ -42,7 +35,6 @@ def parse_document(body: bytes, *, max_bytes: int) -> etree._Element:
         raise SoapFault(FaultCode.SENDER, "The message is not well-formed XML") from error
     if root is None:
         raise SoapFault(FaultCode.SENDER, "The message is empty")
-    tree = root.getroottree()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+    if has_dtd(root):
         raise SoapFault(FaultCode.SENDER, "A SOAP message must not contain a DTD")
     return root
