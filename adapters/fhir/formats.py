@@ -11,8 +11,8 @@ them XML clients too:
   again from its resource by fhir.resources (`model_dump_xml`), errors (OperationOutcome)
   included; anything else passes as it is.
 
-What cannot be read as FHIR XML is one OperationOutcome (400; 413 too large; 415 for a type
-that is neither), in the format the client asked for."""
+What cannot be read as FHIR XML is one OperationOutcome (400, or 413 when too large), in the
+format the client asked for; a content type that is neither format is the routes' 415."""
 
 from __future__ import annotations
 
