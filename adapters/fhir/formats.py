@@ -21,14 +21,14 @@ from typing import Any
 import orjson
 import pydantic
 from fhir.resources.R4B import get_fhir_model_class
-from fhir.resources.R4B.operationoutcome import OperationOutcome, OperationOutcomeIssue
 from lxml import etree
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from adapters.fhir.outcomes import outcome_response
+from adapters.fhir.pas import FHIR_JSON
 from adapters.xml_safety import hardened_parser, has_dtd, shows_dtd
 
-FHIR_JSON = "application/fhir+json"
 FHIR_XML = "application/fhir+xml"
 FHIR_NS = "http://hl7.org/fhir"
 XML_TYPES = frozenset({FHIR_XML, "application/xml", "text/xml"})
@@ -145,12 +145,6 @@ def _xml(resource: Any) -> bytes:
     return written.encode() if isinstance(written, str) else bytes(written)
 
 
-def outcome(code: str, message: str) -> OperationOutcome:
-    return OperationOutcome(
-        issue=[OperationOutcomeIssue(severity="error", code=code, diagnostics=message)]
-    )
-
-
 class FhirFormats:
     """The ASGI wrapper of the /fhir routes described above."""
 
@@ -170,15 +164,15 @@ class FhirFormats:
                 QueryParams(scope.get("query_string", b"")), headers.get("accept"), sent_xml
             )
         except FormatProblem as problem:
-            await _problem(send, problem, xml=False)
+            await _problem(scope, receive, send, problem, xml=False)
             return
         if sent_xml:
             try:
                 body = xml_to_json(await self._body(headers, receive), self.max_entries)
             except FormatProblem as problem:
-                await _problem(send, problem, xml=xml)
+                await _problem(scope, receive, send, problem, xml=xml)
                 return
-            scope = {**scope, "headers": _json_headers(scope["headers"], len(body))}
+            scope = {**scope, "headers": _body_headers(scope["headers"], FHIR_JSON, len(body))}
             receive = _replay(body, receive)
         if not xml:
             await self.app(scope, receive, send)
@@ -204,9 +198,12 @@ class FhirFormats:
                 return bytes(body)
 
 
-def _json_headers(raw: list[tuple[bytes, bytes]], length: int) -> list[tuple[bytes, bytes]]:
+def _body_headers(
+    raw: list[tuple[bytes, bytes]], kind: str, length: int
+) -> list[tuple[bytes, bytes]]:
+    """`raw` headers with the content type and length of a body written anew."""
     kept = [(k, v) for k, v in raw if k.lower() not in (b"content-type", b"content-length")]
-    return [*kept, (b"content-type", FHIR_JSON.encode()), (b"content-length", str(length).encode())]
+    return [*kept, (b"content-type", kind.encode()), (b"content-length", str(length).encode())]
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
@@ -250,31 +247,14 @@ class _XmlAnswer:
             await self._send(start)
             await self._send({"type": "http.response.body", "body": bytes(self._body)})
             return
-        raw = [
-            (k, v)
-            for k, v in start.get("headers", [])
-            if k.lower() not in (b"content-type", b"content-length")
-        ]
-        raw += [
-            (b"content-type", f"{FHIR_XML}; charset=utf-8".encode()),
-            (b"content-length", str(len(written)).encode()),
-        ]
+        raw = _body_headers(start.get("headers", []), f"{FHIR_XML}; charset=utf-8", len(written))
         await self._send({**start, "headers": raw})
         await self._send({"type": "http.response.body", "body": written})
 
 
-async def _problem(send: Send, problem: FormatProblem, *, xml: bool) -> None:
-    resource = outcome(problem.code, problem.message)
-    body = _xml(resource) if xml else resource.model_dump_json(exclude_none=True).encode()
-    kind = FHIR_XML if xml else FHIR_JSON
-    await send(
-        {
-            "type": "http.response.start",
-            "status": problem.status,
-            "headers": [
-                (b"content-type", f"{kind}; charset=utf-8".encode()),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+async def _problem(
+    scope: Scope, receive: Receive, send: Send, problem: FormatProblem, *, xml: bool
+) -> None:
+    """The OperationOutcome the routes would answer, in XML when `xml`."""
+    response = outcome_response(problem.status, problem.code, problem.message)
+    await response(scope, receive, _XmlAnswer(send) if xml else send)

@@ -16,6 +16,7 @@ from fhir.resources.R4B.resource import Resource
 from starlette.requests import Request
 from starlette.responses import Response
 
+from adapters.fhir.formats import JSON_TYPES, media_type
 from adapters.fhir.outcomes import outcome_response
 from adapters.fhir.pas import FHIR_JSON, dump
 from adapters.tokens import bearer_token
@@ -23,7 +24,6 @@ from domain.errors import DomainError, ErrorCode
 from domain.identity.rules import Principal
 from domain.uow import UnitOfWork
 
-JSON_TYPES = frozenset({FHIR_JSON, "application/json"})
 _PARSE_ERRORS = (ValueError, TypeError, KeyError, RecursionError)
 
 
@@ -142,7 +142,7 @@ def request_uow(request: Request) -> UnitOfWork:
 
 async def read_body(request: Request, max_bytes: int) -> bytes:
     """The body, if JSON (415 otherwise) and at most `max_bytes` (413 otherwise)."""
-    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    kind = media_type(request.headers.get("content-type"))
     if kind not in JSON_TYPES:
         raise FhirProblem(
             415,
