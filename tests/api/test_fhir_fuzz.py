@@ -52,15 +52,21 @@ async def world(orgs, uow_factory):
     )
 
 
+def _fuzzing(examples: int) -> settings:
+    """Hypothesis settings of these tests: `examples` bodies, no deadline (a request's time
+    is the machine's), the app's fixtures kept across examples."""
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
 def _grown(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
     return {table: after[table] - before[table] for table in after}
 
 
-@settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@_fuzzing(examples=150)
 @given(body=mutated())
 async def test_a_mutated_bundle_never_fails_the_server_or_half_writes(
     app_client, world, uow_factory, body
@@ -132,11 +138,7 @@ def mutated_xml(draw: st.DrawFn) -> bytes:
     return text.encode()
 
 
-@settings(
-    max_examples=100,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@_fuzzing(examples=100)
 @given(body=mutated_xml())
 async def test_mutated_xml_never_fails_the_server_or_half_writes(
     app_client, world, uow_factory, body
